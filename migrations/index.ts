@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126095146_archive } from './Migration20261126095146_archive.js';
+
+/**
+ * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
+ * vitest; a test fails when a file in this folder is missing here.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261126095146_archive', class: Migration20261126095146_archive },
+];

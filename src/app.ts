@@ -1,0 +1,53 @@
+import type { Config } from './config/config.js';
+import { ensureAdmin, ensureDefaultPermissions, ensureRootOrgUnit } from './bootstrap/bootstrap.js';
+import { startLiveDemo } from './demo/live.js';
+import { seedDemo } from './demo/seed.js';
+import { migrate, openDatabase, type Database, type DatabaseOptions } from './orm/orm.js';
+import { createEvents } from './schema/common/events.js';
+import { createSchema } from './schema/index.js';
+import { startServer, type RunningServer } from './server/http.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from './shared/logger.js';
+
+export interface App {
+  db: Database;
+  server: RunningServer;
+  seeded: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition: database -> migrations -> first-start data -> schema -> HTTP + WebSocket.
+ * main.ts adds process concerns (signals, exit codes); tests call this directly.
+ */
+export async function startApp(config: Config, logger: Logger, dbOptions: DatabaseOptions = {}): Promise<App> {
+  const db = await openDatabase(config, logger, dbOptions);
+  try {
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const em = db.orm.em.fork() as EntityManager;
+    await ensureDefaultPermissions(em);
+    const root = await ensureRootOrgUnit(em);
+    await ensureAdmin(em, config, logger, root);
+    const seeded = config.demo.enabled ? await seedDemo(em, root) : false;
+    if (seeded) logger.info('demo data seeded');
+
+    const events = createEvents();
+    const schema = await createSchema(events);
+    const server = await startServer({ config, logger, db, schema, events });
+    const stopLive = config.demo.enabled ? startLiveDemo(db.orm, events, logger, config.demo.liveIntervalMs) : async () => {};
+    return {
+      db,
+      server,
+      seeded,
+      stop: async () => {
+        await stopLive();
+        await server.stop();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config/config.js';
+import { MeterAssignment, Role, RolePermission, User } from '../orm/entities/index.js';
+import { unauthenticated } from '../shared/errors.js';
+import { buildAbility, type Principal } from './ability.js';
+import { Access } from './access.js';
+import type { PermissionRule } from './permissions.js';
+import { verifyAccessToken } from './tokens.js';
+
+/** Reads "Bearer <token>" (case-insensitive scheme); anything else is treated as no token. */
+export function bearerToken(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1];
+}
+
+export async function loadRules(em: EntityManager, role: Role): Promise<PermissionRule[]> {
+  const rows = await em.find(RolePermission, { role }, { orderBy: { id: 'asc' } });
+  return rows.map((r) => ({
+    action: r.action as PermissionRule['action'],
+    subject: r.subject as PermissionRule['subject'],
+    fields: r.fields ?? undefined,
+    inverted: r.inverted,
+    scope: r.scope,
+  }));
+}
+
+export async function accessFor(em: EntityManager, user: User): Promise<Access> {
+  const who: Principal = { orgPath: user.orgUnit.path };
+  if (user.role === Role.CUSTOMER && user.customer) {
+    who.customerId = user.customer.id;
+    const assignments = await em.find(
+      MeterAssignment,
+      { servicePoint: { customer: user.customer.id } },
+      { fields: ['meter'] },
+    );
+    who.customerMeterIds = [...new Set(assignments.map((a) => a.meter.id))];
+  }
+  return new Access(user, buildAbility(await loadRules(em, user.role), who));
+}
+
+/**
+ * Resolves the Authorization header to an Access. No header: anonymous (public fields such as
+ * `login` still work). A header with a bad, expired or revoked token: UNAUTHENTICATED, so that a
+ * client notices instead of silently seeing less.
+ */
+export async function authenticate(em: EntityManager, config: Config, header: unknown): Promise<Access> {
+  const token = bearerToken(header);
+  if (!token) {
+    if (header !== undefined && header !== null && header !== '') throw unauthenticated('Malformed Authorization header');
+    return Access.anonymous();
+  }
+  const claims = verifyAccessToken(config, token);
+  if (!claims) throw unauthenticated('Invalid or expired access token');
+  const user = await em.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit', 'customer'] });
+  if (!user || !user.active || user.tokenVersion !== claims.tv) throw unauthenticated('Session is no longer valid');
+  return accessFor(em, user);
+}

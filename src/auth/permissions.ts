@@ -1,0 +1,66 @@
+import { PermissionScope, Role } from '../orm/entities/enums.js';
+
+/** Everything a rule can name. `all` and `manage` are CASL's wildcards. */
+export const SUBJECTS = [
+  'all',
+  'OrgUnit',
+  'MeterBox',
+  'Meter',
+  'Customer',
+  'ServicePoint',
+  'MeterAssignment',
+  'Reading',
+  'User',
+  'RolePermission',
+] as const;
+export type Subject = (typeof SUBJECTS)[number];
+
+export const ACTIONS = ['manage', 'read', 'create', 'update', 'delete', 'import'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Customer fields that are personal data (field rules hide them). */
+export const PERSONAL_FIELDS = ['phone', 'idNumber'] as const;
+
+export interface PermissionRule {
+  action: Action;
+  subject: Subject;
+  fields?: string[];
+  inverted?: boolean;
+  scope: PermissionScope;
+}
+
+const subtree = PermissionScope.ORG_SUBTREE;
+const own = PermissionScope.OWN_ACCOUNT;
+const all = PermissionScope.ALL;
+const archive: Subject[] = ['OrgUnit', 'MeterBox', 'Meter', 'Customer', 'ServicePoint', 'MeterAssignment', 'Reading'];
+const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
+  subjects.map((subject) => ({ action: 'read', subject, scope }));
+
+/**
+ * The rules a fresh installation starts with. They are copied into role_permission on first start;
+ * from then on the table is the truth and admins change it through the API.
+ */
+export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
+  [Role.ADMIN]: [{ action: 'manage', subject: 'all', scope: all }],
+  [Role.STATION_MANAGER]: [
+    ...read([...archive, 'User'], subtree),
+    ...(['MeterBox', 'Meter', 'Customer', 'ServicePoint'] as Subject[]).flatMap((subject) => [
+      { action: 'create' as const, subject, scope: subtree },
+      { action: 'update' as const, subject, scope: subtree },
+    ]),
+    { action: 'import', subject: 'Customer', scope: subtree },
+    { action: 'create', subject: 'Reading', scope: subtree },
+  ],
+  [Role.METER_READER]: [
+    ...read(archive, subtree),
+    { action: 'read', subject: 'Customer', fields: [...PERSONAL_FIELDS], inverted: true, scope: all },
+    { action: 'create', subject: 'Reading', scope: subtree },
+  ],
+  [Role.INSPECTOR]: [...read(archive, subtree)],
+  [Role.AUDITOR]: [...read([...archive, 'User', 'RolePermission'], all)],
+  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
+  [Role.COLLECTOR_SERVICE]: [
+    ...read(['OrgUnit', 'MeterBox', 'Meter'], all),
+    { action: 'create', subject: 'Reading', scope: all },
+  ],
+};

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const durationSeconds = z.coerce.number().int().positive();
+
+const isValidTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Everything the server reads from its environment, with defaults that let a bare `npm start` work. */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DEFAULT_TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_ISSUER: z.string().min(1).default('metergraph'),
+    JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
+    JWT_ACCESS_TTL: durationSeconds.default(900),
+    JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
+    DEMO: bool.optional(),
+    DEMO_LIVE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+    ADMIN_USERNAME: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore')
+      .optional(),
+    ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+    MAX_READING_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(92),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD'],
+        message: 'ADMIN_USERNAME and ADMIN_PASSWORD must be set together',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is required in production (development secrets are never generated there)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  database: { url?: string; poolMax: number };
+  dataDir: string;
+  defaultTimeZone: string;
+  jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  demo: { enabled: boolean; liveIntervalMs: number };
+  admin?: { username: string; password: string };
+  logLevel: Env['LOG_LEVEL'];
+  maxPageSize: number;
+  maxReadingRangeDays: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Development secrets live in DATA_DIR so that tokens survive a restart; production must be given
+ * JWT_SECRET explicitly (enforced by the schema above).
+ */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string };
+    if (saved.jwtSecret) return saved.jwtSecret;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const jwtSecret = randomBytes(48).toString('base64url');
+  writeFileSync(file, JSON.stringify({ jwtSecret }, null, 2), { mode: 0o600 });
+  return jwtSecret;
+}
+
+/** Parses the environment, reporting every problem at once. Throws ConfigError. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset: `FOO= npm start` should mean "use the default".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const embedded = !env.DATABASE_URL;
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port: env.PORT,
+    host: env.HOST,
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
+    dataDir,
+    defaultTimeZone: env.DEFAULT_TIME_ZONE,
+    jwt: {
+      secret: env.JWT_SECRET ?? developmentSecret(dataDir),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtl: env.JWT_ACCESS_TTL,
+      refreshTtl: env.JWT_REFRESH_TTL,
+    },
+    // The demo is on by default only where it cannot hurt: the embedded database outside production.
+    demo: { enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'), liveIntervalMs: env.DEMO_LIVE_INTERVAL_MS },
+    admin:
+      env.ADMIN_USERNAME && env.ADMIN_PASSWORD
+        ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD }
+        : undefined,
+    logLevel: env.LOG_LEVEL,
+    maxPageSize: env.MAX_PAGE_SIZE,
+    maxReadingRangeDays: env.MAX_READING_RANGE_DAYS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

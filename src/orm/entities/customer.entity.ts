@@ -1,0 +1,52 @@
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { Timestamped } from './base.js';
+import { CustomerCategory, CustomerStatus } from './enums.js';
+import { OrgUnit } from './org-unit.entity.js';
+
+@Entity({ tableName: 'customer' })
+export class Customer extends Timestamped {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 20, unique: true })
+  accountNo!: string;
+
+  @Property({ type: 'string', length: 128 })
+  name!: string;
+
+  @Enum({ items: () => CustomerCategory })
+  category!: CustomerCategory;
+
+  @Enum({ items: () => CustomerStatus, default: CustomerStatus.ACTIVE })
+  status: Opt<CustomerStatus> = CustomerStatus.ACTIVE;
+
+  /** Personal data: shown only to roles with the field permission. */
+  @Property({ type: 'string', length: 32, nullable: true })
+  phone?: string;
+
+  /** Personal data: shown only to roles with the field permission. */
+  @Property({ type: 'string', length: 32, nullable: true })
+  idNumber?: string;
+
+  @Property({ type: 'string', length: 255 })
+  address!: string;
+
+  /** kVA */
+  @Property({ type: 'decimal', precision: 12, scale: 2 })
+  contractedCapacity!: string;
+
+  /** The supply station (or a unit below it) that serves the customer. */
+  @ManyToOne({ entity: () => OrgUnit, deleteRule: 'restrict', index: true })
+  orgUnit!: OrgUnit;
+
+  /** Local time "HH:MM" the meter reading window opens and closes. */
+  @Property({ type: 'string', length: 5, default: '00:00' })
+  readingWindowStart: Opt<string> = '00:00';
+
+  @Property({ type: 'string', length: 5, default: '06:00' })
+  readingWindowEnd: Opt<string> = '06:00';
+
+  /** Day of month (1-28) the billing cycle closes. */
+  @Property({ type: 'smallint', default: 1 })
+  billingDay: Opt<number> = 1;
+}

@@ -1,0 +1,35 @@
+export * from './enums.js';
+export { OrgUnit } from './org-unit.entity.js';
+export { MeterBox } from './meter-box.entity.js';
+export { Meter } from './meter.entity.js';
+export { Customer } from './customer.entity.js';
+export { ServicePoint } from './service-point.entity.js';
+export { MeterAssignment } from './meter-assignment.entity.js';
+export { Reading } from './reading.entity.js';
+export { User } from './user.entity.js';
+export { RolePermission } from './role-permission.entity.js';
+export { RefreshToken } from './refresh-token.entity.js';
+
+import { Customer } from './customer.entity.js';
+import { MeterAssignment } from './meter-assignment.entity.js';
+import { MeterBox } from './meter-box.entity.js';
+import { Meter } from './meter.entity.js';
+import { OrgUnit } from './org-unit.entity.js';
+import { Reading } from './reading.entity.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { RolePermission } from './role-permission.entity.js';
+import { ServicePoint } from './service-point.entity.js';
+import { User } from './user.entity.js';
+
+export const entities = [
+  OrgUnit,
+  MeterBox,
+  Meter,
+  Customer,
+  ServicePoint,
+  MeterAssignment,
+  Reading,
+  User,
+  RolePermission,
+  RefreshToken,
+];

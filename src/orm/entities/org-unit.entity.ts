@@ -1,0 +1,38 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Timestamped } from './base.js';
+import { OrgUnitKind } from './enums.js';
+import type { Meter } from './meter.entity.js';
+
+/**
+ * The organisation tree (company > bureau > supply station > transformer area).
+ * `path` is a materialised path of ids ("/1/4/9/"), so a subtree is one indexed prefix match in SQL.
+ */
+@Entity({ tableName: 'org_unit' })
+@Index({ name: 'org_unit_path_idx', expression: 'create index "org_unit_path_idx" on "org_unit" ("path" text_pattern_ops)' })
+export class OrgUnit extends Timestamped {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Enum({ items: () => OrgUnitKind })
+  kind!: OrgUnitKind;
+
+  @Property({ type: 'string', length: 32, unique: true })
+  code!: string;
+
+  @Property({ type: 'string', length: 128 })
+  name!: string;
+
+  @ManyToOne({ entity: () => OrgUnit, nullable: true, deleteRule: 'restrict', index: true })
+  parent?: OrgUnit;
+
+  @Property({ type: 'string', length: 512 })
+  path!: string;
+
+  /** IANA zone for local days (billing, daily frozen readings); null inherits from the parent. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  timeZone?: string;
+
+  /** A transformer area's supply (total) meter, the purchased side of its line loss. */
+  @ManyToOne({ entity: () => 'Meter', nullable: true, deleteRule: 'set null' })
+  supplyMeter?: Meter;
+}

@@ -1,0 +1,41 @@
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { Timestamped } from './base.js';
+import { Customer } from './customer.entity.js';
+import { Role } from './enums.js';
+import { OrgUnit } from './org-unit.entity.js';
+
+@Entity({ tableName: 'app_user' })
+export class User extends Timestamped {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 64, unique: true })
+  username!: string;
+
+  @Property({ type: 'string', length: 255, hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Property({ type: 'string', length: 128 })
+  displayName!: string;
+
+  @Enum({ items: () => Role })
+  role!: Role;
+
+  /** The unit whose subtree the user works in. */
+  @ManyToOne({ entity: () => OrgUnit, deleteRule: 'restrict', index: true })
+  orgUnit!: OrgUnit;
+
+  /** Set for the CUSTOMER role: the account the user may see. */
+  @ManyToOne({ entity: () => Customer, nullable: true, deleteRule: 'cascade' })
+  customer?: Customer;
+
+  @Property({ type: 'boolean', default: true })
+  active: Opt<boolean> = true;
+
+  /** Bumped to invalidate every access token issued before (logout everywhere, role change). */
+  @Property({ type: 'integer', default: 0 })
+  tokenVersion: Opt<number> = 0;
+
+  @Property({ type: 'datetime', nullable: true })
+  lastLoginAt?: Date;
+}

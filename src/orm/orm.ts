@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { PGliteDriver } from 'mikro-orm-pglite';
+import { migrationsList } from '../../migrations/index.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../shared/logger.js';
+import { entities } from './entities/index.js';
+import { lockDataDir } from './lock.js';
+
+export interface Database {
+  orm: MikroORM;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Called with every SQL statement sent; used by tests that count queries. */
+  onQuery?: (sql: string) => void;
+  /** Use an in-memory PGlite instead of DATA_DIR (tests). */
+  inMemory?: boolean;
+}
+
+function baseOptions(logger: Logger | undefined, opts: DatabaseOptions): Partial<Options> {
+  return {
+    entities,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    migrations: {
+      migrationsList,
+      path: 'migrations',
+      pathTs: 'migrations',
+      emit: 'ts',
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+    },
+    extensions: [Migrator],
+    forceUtcTimezone: true,
+    // BigInt keys arrive as strings: ids of readings exceed 2^53 long before the table is full.
+    debug: opts.onQuery ? ['query'] : false,
+    logger: opts.onQuery
+      ? (message: string) => opts.onQuery!(message)
+      : (message: string) => logger?.debug({ orm: message }),
+    colors: false,
+    allowGlobalContext: false,
+  };
+}
+
+/** Opens PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in DATA_DIR. */
+export async function openDatabase(config: Config, logger?: Logger, opts: DatabaseOptions = {}): Promise<Database> {
+  if (config.database.url) {
+    const orm = await MikroORM.init({
+      ...baseOptions(logger, opts),
+      driver: PostgreSqlDriver,
+      clientUrl: config.database.url,
+      pool: { min: 0, max: config.database.poolMax },
+    } as Options);
+    return { orm, embedded: false, close: () => orm.close(true) };
+  }
+
+  let release = () => {};
+  let pglite: PGlite;
+  if (opts.inMemory) {
+    pglite = new PGlite();
+  } else {
+    // PGlite's mkdir is not recursive: create the parent ourselves.
+    mkdirSync(config.dataDir, { recursive: true });
+    release = lockDataDir(config.dataDir);
+    pglite = new PGlite(join(config.dataDir, 'pglite'));
+  }
+  try {
+    await pglite.waitReady;
+    const orm = await MikroORM.init({
+      ...baseOptions(logger, opts),
+      driver: PGliteDriver,
+      dbName: 'postgres',
+      driverOptions: { connection: { pglite: () => pglite } },
+    } as Options);
+    return {
+      orm,
+      embedded: true,
+      close: async () => {
+        await orm.close(true);
+        await pglite.close();
+        release();
+      },
+    };
+  } catch (error) {
+    await pglite.close().catch(() => {});
+    release();
+    throw error;
+  }
+}
+
+export async function migrate(db: Database): Promise<string[]> {
+  const applied = await db.orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

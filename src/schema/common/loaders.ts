@@ -1,0 +1,171 @@
+import DataLoader from 'dataloader';
+import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Access } from '../../auth/access.js';
+import type { Subject } from '../../auth/permissions.js';
+import {
+  Customer,
+  Meter,
+  MeterAssignment,
+  MeterBox,
+  OrgUnit,
+  Reading,
+  RegisterCode,
+  ServicePoint,
+} from '../../orm/entities/index.js';
+
+const and = <T>(...conditions: (FilterQuery<T> | undefined)[]): FilterQuery<T> =>
+  ({ $and: conditions.filter((c) => c !== undefined) }) as FilterQuery<T>;
+
+/** id -> row, restricted to the rows the user may read (a hidden relation resolves to null). */
+function byId<T extends { id: number }>(em: EntityManager, access: Access, entity: EntityName<T>, subject: Subject) {
+  return new DataLoader<number, T | null>(async (ids) => {
+    const where = access.where<T>('read', subject);
+    if (where === null) return ids.map(() => null);
+    const rows = await em.find(entity, and<T>(where, { id: { $in: [...ids] } } as unknown as FilterQuery<T>));
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+export interface ChildPageKey {
+  parentId: number;
+  first: number;
+}
+
+/**
+ * A page of children for many parents in one statement: row_number() over a partition per parent,
+ * keeping the first `first + 1` of each (the extra row tells hasNextPage).
+ */
+function childPages<T extends { id: number }>(
+  em: EntityManager,
+  access: Access,
+  entity: EntityName<T>,
+  subject: Subject,
+  parentProperty: string,
+  parentColumn: string,
+) {
+  return new DataLoader<ChildPageKey, T[], string>(
+    async (keys) => {
+      const where = access.where<T>('read', subject);
+      if (where === null) return keys.map(() => []);
+      const parentIds = [...new Set(keys.map((k) => k.parentId))];
+      const limit = Math.max(...keys.map((k) => k.first)) + 1;
+      const inner = em
+        .createQueryBuilder(entity, 'c')
+        .select(['c.*', raw(`row_number() over (partition by c.${parentColumn} order by c.id) as page_rn`)])
+        .where(and<T>(where, { [parentProperty]: { $in: parentIds } } as FilterQuery<T>) as never);
+      const knex = em.getKnex();
+      const rows: Record<string, unknown>[] = await em
+        .getConnection()
+        .execute(knex.select('*').from(inner.getKnexQuery().as('p')).where('page_rn', '<=', limit).orderBy(['p.' + parentColumn, 'p.id']));
+      const grouped = new Map<number, T[]>();
+      for (const row of rows) {
+        const parentId = Number(row[parentColumn]);
+        delete row.page_rn;
+        const list = grouped.get(parentId) ?? [];
+        list.push(em.map(entity, row as never));
+        grouped.set(parentId, list);
+      }
+      return keys.map((k) => (grouped.get(k.parentId) ?? []).slice(0, k.first + 1));
+    },
+    { cacheKeyFn: (k) => `${k.parentId}:${k.first}` },
+  );
+}
+
+/** parentId -> number of readable children, one GROUP BY for all parents. */
+function childCounts<T extends object>(
+  em: EntityManager,
+  access: Access,
+  entity: EntityName<T>,
+  subject: Subject,
+  parentProperty: string,
+  parentColumn: string,
+) {
+  return new DataLoader<number, number>(async (parentIds) => {
+    const where = access.where<T>('read', subject);
+    if (where === null) return parentIds.map(() => 0);
+    const rows: { parent: number; n: string }[] = await em
+      .createQueryBuilder(entity, 'c')
+      .select([raw(`c.${parentColumn} as parent`), raw('count(*) as n')])
+      .where(and<T>(where, { [parentProperty]: { $in: [...parentIds] } } as FilterQuery<T>) as never)
+      .groupBy(raw(`c.${parentColumn}`))
+      .execute('all', false);
+    const map = new Map(rows.map((r) => [Number(r.parent), Number(r.n)]));
+    return parentIds.map((id) => map.get(id) ?? 0);
+  });
+}
+
+export function createLoaders(em: EntityManager, access: Access, defaultTimeZone: string) {
+  return {
+    /**
+     * org path -> effective time zone (own, nearest ancestor, server default). Time zones are not
+     * confidential, so ancestors outside the caller's scope are consulted too.
+     */
+    effectiveTimeZone: new DataLoader<string, string>(async (paths) => {
+      const ids = [...new Set(paths.flatMap((p) => p.split('/').filter(Boolean).map(Number)))];
+      const rows = await em.find(OrgUnit, { id: { $in: ids }, timeZone: { $ne: null } }, { fields: ['id', 'timeZone'] });
+      const zones = new Map(rows.map((r) => [r.id, r.timeZone!]));
+      return paths.map((p) => {
+        const chain = p.split('/').filter(Boolean).map(Number).reverse();
+        return chain.map((id) => zones.get(id)).find(Boolean) ?? defaultTimeZone;
+      });
+    }),
+
+    orgUnit: byId(em, access, OrgUnit, 'OrgUnit'),
+    meterBox: byId(em, access, MeterBox, 'MeterBox'),
+    meter: byId(em, access, Meter, 'Meter'),
+    customer: byId(em, access, Customer, 'Customer'),
+    servicePoint: byId(em, access, ServicePoint, 'ServicePoint'),
+    orgUnitChildren: childPages(em, access, OrgUnit, 'OrgUnit', 'parent', 'parent_id'),
+    orgUnitChildCount: childCounts(em, access, OrgUnit, 'OrgUnit', 'parent', 'parent_id'),
+    orgUnitMeters: childPages(em, access, Meter, 'Meter', 'orgUnit', 'org_unit_id'),
+    orgUnitMeterCount: childCounts(em, access, Meter, 'Meter', 'orgUnit', 'org_unit_id'),
+    meterBoxMeters: childPages(em, access, Meter, 'Meter', 'meterBox', 'meter_box_id'),
+    meterBoxMeterCount: childCounts(em, access, Meter, 'Meter', 'meterBox', 'meter_box_id'),
+    customerServicePoints: childPages(em, access, ServicePoint, 'ServicePoint', 'customer', 'customer_id'),
+    customerServicePointCount: childCounts(em, access, ServicePoint, 'ServicePoint', 'customer', 'customer_id'),
+
+    /** meterId -> the open assignment (which service point, hence which customer, it measures now). */
+    openAssignmentByMeter: new DataLoader<number, MeterAssignment | null>(async (meterIds) => {
+      const where = access.where<MeterAssignment>('read', 'MeterAssignment');
+      if (where === null) return meterIds.map(() => null);
+      const rows = await em.find(MeterAssignment, and<MeterAssignment>(where, { meter: { $in: [...meterIds] }, removedAt: null }));
+      const map = new Map(rows.map((r) => [r.meter.id, r]));
+      return meterIds.map((id) => map.get(id) ?? null);
+    }),
+
+    /** servicePointId -> all assignments, oldest first (meter history). */
+    assignmentsByServicePoint: new DataLoader<number, MeterAssignment[]>(async (ids) => {
+      const where = access.where<MeterAssignment>('read', 'MeterAssignment');
+      if (where === null) return ids.map(() => []);
+      const rows = await em.find(
+        MeterAssignment,
+        and<MeterAssignment>(where, { servicePoint: { $in: [...ids] } }),
+        { orderBy: { installedAt: 'asc', id: 'asc' } },
+      );
+      return ids.map((id) => rows.filter((r) => r.servicePoint.id === id));
+    }),
+
+    /** (meterId, register) -> newest reading, one DISTINCT ON statement for the whole batch. */
+    latestReading: new DataLoader<{ meterId: number; register: RegisterCode }, Reading | null, string>(
+      async (keys) => {
+        const where = access.where<Reading>('read', 'Reading');
+        if (where === null) return keys.map(() => null);
+        const registers = [...new Set(keys.map((k) => k.register))];
+        const rows = await em
+          .createQueryBuilder(Reading, 'r')
+          .select('r.*')
+          .distinctOn(['r.meter', 'r.register'])
+          .where(and<Reading>(where, { meter: { $in: [...new Set(keys.map((k) => k.meterId))] }, register: { $in: registers } }) as never)
+          .orderBy({ meter: 'asc', register: 'asc', measuredAt: 'desc' })
+          .getResultList();
+        const map = new Map(rows.map((r) => [`${r.meter.id}:${r.register}`, r]));
+        return keys.map((k) => map.get(`${k.meterId}:${k.register}`) ?? null);
+      },
+      { cacheKeyFn: (k) => `${k.meterId}:${k.register}` },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,36 @@
+import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import type { Action, Subject } from '../../auth/permissions.js';
+import { badField, notFound } from '../../shared/errors.js';
+import { fromGlobalId } from '../../shared/global-id.js';
+import type { Context } from './context.js';
+
+/** Decodes a global ID of the expected type, or answers BAD_USER_INPUT at `path`. */
+export function localId(globalId: string, type: string, path: (string | number)[]): number {
+  const decoded = fromGlobalId(globalId);
+  if (!decoded || decoded.type !== type) throw badField(path, `must be the ID of a ${type}`);
+  return Number(decoded.id);
+}
+
+/**
+ * Loads one row the user may act on, through the same SQL condition as lists. A row outside the
+ * user's scope is reported exactly like a missing one, so IDs reveal nothing.
+ * With `path`, a missing row is a bad reference in the input (BAD_USER_INPUT); without, NOT_FOUND.
+ */
+export async function loadPermitted<T extends object>(
+  ctx: Context,
+  entity: EntityName<T>,
+  subject: Subject,
+  action: Action,
+  globalId: string,
+  path?: (string | number)[],
+): Promise<T> {
+  const id = localId(globalId, subject, path ?? ['id']);
+  const where = ctx.access.where<T>(action, subject);
+  const row =
+    where === null ? null : await ctx.em.findOne(entity, { $and: [where, { id }] } as unknown as FilterQuery<T>);
+  if (!row) {
+    if (path) throw badField(path, `${subject} not found or not accessible`);
+    throw notFound(subject, globalId);
+  }
+  return row;
+}

@@ -1,0 +1,114 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { z } from 'zod';
+import { Customer, CustomerCategory, CustomerStatus, OrgUnit } from '../../orm/entities/index.js';
+import { badField } from '../../shared/errors.js';
+import { formats } from '../../shared/formats.js';
+import { validate } from '../../shared/validate.js';
+import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import { loadPermitted, localId } from '../common/refs.js';
+import { escapeLike } from '../org-unit/org-unit.service.js';
+import type { CreateCustomerInput, CustomerFilter, CustomerOrder, MoveCustomerInput, UpdateCustomerInput } from './customer.type.js';
+
+export async function listCustomers(ctx: Context, filter: CustomerFilter | undefined, order: CustomerOrder | undefined, page: PageArgs) {
+  const where = ctx.access.where<Customer>('read', 'Customer');
+  const conditions: FilterQuery<Customer>[] = [];
+  if (filter?.categories?.length) conditions.push({ category: { $in: filter.categories } });
+  if (filter?.statuses?.length) conditions.push({ status: { $in: filter.statuses } });
+  if (filter?.orgUnitSubtree) {
+    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']) });
+    conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
+  }
+  if (filter?.search) {
+    conditions.push({
+      $or: [{ accountNo: { $like: `${escapeLike(filter.search)}%` } }, { name: { $ilike: `%${escapeLike(filter.search)}%` } }],
+    });
+  }
+  return paginate(
+    ctx.em,
+    Customer,
+    where === null ? null : { $and: [where, ...conditions] },
+    page,
+    { field: order?.field ?? 'id', direction: order?.direction ?? OrderDirection.ASC },
+    ctx.config.maxPageSize,
+    order?.field === 'createdAt',
+  );
+}
+
+export async function customerByAccountNo(ctx: Context, accountNo: string): Promise<Customer | null> {
+  const where = ctx.access.where<Customer>('read', 'Customer');
+  return where === null ? null : ctx.em.findOne(Customer, { $and: [where, { accountNo }] });
+}
+
+const capacity = z.string().refine((v) => Number(v) > 0 && Number(v) < 1e9, 'must be greater than 0 (kVA)');
+const billingDay = z.number().int().min(1, 'must be between 1 and 28').max(28, 'must be between 1 and 28');
+
+export const createCustomerSchema = z.object({
+  accountNo: formats.accountNo,
+  name: formats.name,
+  category: z.enum(CustomerCategory),
+  phone: formats.phone.optional().nullable(),
+  idNumber: formats.idNumber.optional().nullable(),
+  address: formats.address,
+  contractedCapacity: capacity,
+  orgUnitId: z.string(),
+  readingWindowStart: formats.localTime.default('00:00'),
+  readingWindowEnd: formats.localTime.default('06:00'),
+  billingDay: billingDay.default(1),
+});
+
+export async function createCustomer(ctx: Context, input: CreateCustomerInput): Promise<Customer> {
+  ctx.access.assert('create', 'Customer');
+  const data = validate(createCustomerSchema, input);
+  const orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+  const { orgUnitId: _, ...fields } = data;
+  const customer = ctx.em.create(Customer, {
+    ...fields,
+    phone: fields.phone ?? undefined,
+    idNumber: fields.idNumber?.toUpperCase() ?? undefined,
+    orgUnit,
+    status: CustomerStatus.ACTIVE,
+  });
+  await ctx.em.flush();
+  return customer;
+}
+
+const updateSchema = z.object({
+  id: z.string(),
+  name: formats.name.optional().nullable(),
+  category: z.enum(CustomerCategory).optional().nullable(),
+  status: z.enum(CustomerStatus).optional().nullable(),
+  phone: formats.phone.optional().nullable(),
+  idNumber: formats.idNumber.optional().nullable(),
+  address: formats.address.optional().nullable(),
+  contractedCapacity: capacity.optional().nullable(),
+  readingWindowStart: formats.localTime.optional().nullable(),
+  readingWindowEnd: formats.localTime.optional().nullable(),
+  billingDay: billingDay.optional().nullable(),
+});
+
+export async function updateCustomer(ctx: Context, input: UpdateCustomerInput): Promise<Customer> {
+  const data = validate(updateSchema, input);
+  const customer = await loadPermitted(ctx, Customer, 'Customer', 'update', data.id);
+  const { id: _, ...fields } = data;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null) (customer as unknown as Record<string, unknown>)[key] = value;
+  }
+  await ctx.em.flush();
+  return customer;
+}
+
+export async function moveCustomer(ctx: Context, input: MoveCustomerInput): Promise<Customer> {
+  const customer = await loadPermitted(ctx, Customer, 'Customer', 'update', input.customerId, ['input', 'customerId']);
+  const target = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', input.orgUnitId, ['input', 'orgUnitId']);
+  if (target.id === customer.orgUnit.id) throw badField(['input', 'orgUnitId'], 'the customer is already served by this unit');
+  customer.orgUnit = target;
+  await ctx.em.flush();
+  return customer;
+}
+
+/** "13812345678" -> "138****5678"; ID numbers keep region code and last four. */
+export function maskPersonal(value: string, keepStart: number, keepEnd = 4): string {
+  if (value.length <= keepStart + keepEnd) return '*'.repeat(value.length);
+  return value.slice(0, keepStart) + '*'.repeat(value.length - keepStart - keepEnd) + value.slice(-keepEnd);
+}

@@ -1,0 +1,30 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { EntityName } from '@mikro-orm/core';
+import type { Subject } from '../../auth/permissions.js';
+import { Customer, Meter, MeterBox, OrgUnit, Reading, ServicePoint, User } from '../../orm/entities/index.js';
+import { fromGlobalId } from '../../shared/global-id.js';
+import type { Context } from '../common/context.js';
+import { NodeInterface } from '../common/node.js';
+
+const NODE_TYPES: Record<string, { entity: EntityName<object>; subject: Subject }> = {
+  OrgUnit: { entity: OrgUnit, subject: 'OrgUnit' },
+  MeterBox: { entity: MeterBox, subject: 'MeterBox' },
+  Meter: { entity: Meter, subject: 'Meter' },
+  Customer: { entity: Customer, subject: 'Customer' },
+  ServicePoint: { entity: ServicePoint, subject: 'ServicePoint' },
+  Reading: { entity: Reading, subject: 'Reading' },
+  User: { entity: User, subject: 'User' },
+};
+
+@Resolver()
+export class NodeQueryResolver {
+  @Query(() => NodeInterface, { nullable: true, description: 'Any object by its global ID; null when unknown or not visible.' })
+  async node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    const decoded = fromGlobalId(id);
+    const type = decoded && NODE_TYPES[decoded.type];
+    if (!decoded || !type) return null;
+    const where = ctx.access.where<object>('read', type.subject);
+    if (where === null) return null;
+    return ctx.em.findOne(type.entity, { $and: [where, { id: decoded.id }] } as never);
+  }
+}

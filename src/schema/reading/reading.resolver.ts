@@ -1,0 +1,55 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { OrgUnit, Reading } from '../../orm/entities/index.js';
+import { PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import type { ReadingRecordedEvent } from '../common/events.js';
+import { NodeResolver } from '../common/node.js';
+import { localId } from '../common/refs.js';
+import { MeterType } from '../meter/meter.type.js';
+import { ReadingConnection, ReadingFilter, ReadingOrder, ReadingPayload, ReadingType, RecordManualReadingInput } from './reading.type.js';
+import { listReadings, recordManualReading } from './reading.service.js';
+
+@Resolver(() => ReadingType)
+export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading') {
+  @Query(() => ReadingConnection, { description: 'Register readings in a bounded time range.' })
+  readings(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => ReadingFilter) filter: ReadingFilter,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('orderBy', () => ReadingOrder, { nullable: true }) orderBy?: ReadingOrder,
+  ) {
+    return listReadings(ctx, filter, orderBy, page);
+  }
+
+  @FieldResolver(() => MeterType, { nullable: true })
+  meter(@Root() reading: Reading, @Ctx() ctx: Context) {
+    return ctx.loaders.meter.load(reading.meter.id);
+  }
+
+  @Mutation(() => ReadingPayload, { description: 'Record a reading taken by hand (source MANUAL).' })
+  async recordManualReading(@Ctx() ctx: Context, @Arg('input', () => RecordManualReadingInput) input: RecordManualReadingInput) {
+    return { reading: await recordManualReading(ctx, input) };
+  }
+
+  @Subscription(() => ReadingType, {
+    topics: 'READING_RECORDED',
+    description: 'Readings as they are stored, limited to meters the subscriber may read.',
+    // Every event is checked against the subscriber's own permissions, not only the arguments.
+    filter: async ({ payload, args, context }: { payload: ReadingRecordedEvent; args: { orgUnitSubtree?: string }; context: Context }) => {
+      if (args.orgUnitSubtree) {
+        const root = await context.em.fork().findOne(OrgUnit, { id: localId(args.orgUnitSubtree, 'OrgUnit', ['orgUnitSubtree']) });
+        if (!root || !payload.orgPath.startsWith(root.path)) return false;
+      }
+      const where = context.access.where<Reading>('read', 'Reading');
+      if (where === null) return false;
+      return (await context.em.fork().count(Reading, { $and: [where, { id: payload.readingId }] })) > 0;
+    },
+  })
+  readingRecorded(
+    @Root() payload: ReadingRecordedEvent,
+    @Ctx() ctx: Context,
+    @Arg('orgUnitSubtree', () => ID, { nullable: true }) _orgUnitSubtree?: string,
+  ) {
+    return ctx.em.fork().findOneOrFail(Reading, { id: payload.readingId });
+  }
+}

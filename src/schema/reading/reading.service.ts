@@ -1,0 +1,80 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { z } from 'zod';
+import { Meter, MeterStatus, OrgUnit, Reading, ReadingQuality, ReadingSource, RegisterCode } from '../../orm/entities/index.js';
+import { Dec } from '../../shared/decimal.js';
+import { badField, conflict } from '../../shared/errors.js';
+import { formats } from '../../shared/formats.js';
+import { validate } from '../../shared/validate.js';
+import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import { loadPermitted, localId } from '../common/refs.js';
+import { escapeLike } from '../org-unit/org-unit.service.js';
+import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './reading.type.js';
+
+const DAY_MS = 86_400_000;
+
+export async function listReadings(ctx: Context, filter: ReadingFilter, order: ReadingOrder | undefined, page: PageArgs) {
+  if (!(filter.to > filter.from)) throw badField(['filter', 'to'], 'must be after filter.from');
+  const maxDays = ctx.config.maxReadingRangeDays;
+  if (filter.to.getTime() - filter.from.getTime() > maxDays * DAY_MS) {
+    throw badField(['filter', 'to'], `the time range may span at most ${maxDays} days`);
+  }
+  if ((filter.meterIds?.length ?? 0) > ctx.config.maxPageSize) {
+    throw badField(['filter', 'meterIds'], `at most ${ctx.config.maxPageSize} meters at once`);
+  }
+  const where = ctx.access.where<Reading>('read', 'Reading');
+  const conditions: FilterQuery<Reading>[] = [{ measuredAt: { $gte: filter.from, $lt: filter.to } }];
+  if (filter.meterIds?.length) {
+    conditions.push({ meter: { $in: filter.meterIds.map((id, i) => localId(id, 'Meter', ['filter', 'meterIds', i])) } });
+  }
+  if (filter.orgUnitSubtree) {
+    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']) });
+    conditions.push(root ? { meter: { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } } : { id: '0' });
+  }
+  if (filter.registers?.length) conditions.push({ register: { $in: filter.registers } });
+  if (filter.sources?.length) conditions.push({ source: { $in: filter.sources } });
+  if (filter.qualities?.length) conditions.push({ quality: { $in: filter.qualities } });
+  return paginate(
+    ctx.em,
+    Reading,
+    where === null ? null : { $and: [where, ...conditions] },
+    page,
+    { field: 'measuredAt', direction: order?.direction ?? OrderDirection.ASC },
+    ctx.config.maxPageSize,
+    true,
+  );
+}
+
+const manualSchema = z.object({
+  meterId: z.string(),
+  register: z.enum(RegisterCode),
+  value: formats.nonNegativeDecimal,
+  measuredAt: z.date().refine((d) => d <= new Date(Date.now() + 5 * 60_000), 'must not be in the future'),
+});
+
+/** A meter reader's reading. Replaying the same (meter, register, time) is a CONFLICT, never a second row. */
+export async function recordManualReading(ctx: Context, input: RecordManualReadingInput): Promise<Reading> {
+  ctx.access.assert('create', 'Reading');
+  const data = validate(manualSchema, input);
+  // Creating a reading is allowed on the meters the user can see (the roles' read and create scopes coincide).
+  const meter = await loadPermitted(ctx, Meter, 'Meter', 'read', data.meterId, ['input', 'meterId']);
+  if (meter.status !== MeterStatus.INSTALLED) throw badField(['input', 'meterId'], `the meter is ${meter.status}, not INSTALLED`);
+  if (meter.installedAt && data.measuredAt < meter.installedAt) throw badField(['input', 'measuredAt'], 'is before the meter was installed');
+  if (new Dec(data.value).gte(new Dec(10).pow(meter.registerDigits))) {
+    throw badField(['input', 'value'], `exceeds the meter's ${meter.registerDigits}-digit register`);
+  }
+  const rows: { id: string }[] = await ctx.em.getConnection().execute(
+    `insert into reading (meter_id, register, value, measured_at, received_at, source, quality)
+     values (?, ?, ?, ?, now(), ?, ?) on conflict (meter_id, register, measured_at) do nothing returning id`,
+    [meter.id, data.register, data.value, data.measuredAt, ReadingSource.MANUAL, ReadingQuality.GOOD],
+  );
+  if (!rows.length) {
+    throw conflict('A reading of this register at this time already exists', [
+      { path: ['input', 'measuredAt'], message: 'already has a reading' },
+    ]);
+  }
+  const reading = await ctx.em.findOneOrFail(Reading, { id: String(rows[0]!.id) });
+  const orgUnit = await ctx.em.findOneOrFail(OrgUnit, meter.orgUnit.id);
+  ctx.events.publish('READING_RECORDED', { readingId: reading.id, meterId: meter.id, orgPath: orgUnit.path });
+  return reading;
+}

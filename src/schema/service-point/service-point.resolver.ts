@@ -1,0 +1,76 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { MeterAssignment, ServicePoint } from '../../orm/entities/index.js';
+import type { Context } from '../common/context.js';
+import { NodeResolver } from '../common/node.js';
+import { loadPermitted } from '../common/refs.js';
+import { CustomerType } from '../customer/customer.type.js';
+import { MeterBoxType } from '../meter-box/meter-box.type.js';
+import { MeterType } from '../meter/meter.type.js';
+import {
+  CreateServicePointInput,
+  ExchangeMeterInput,
+  InstallMeterInput,
+  MeterAssignmentType,
+  MeterExchangePayload,
+  MeterInstallationPayload,
+  RemoveMeterInput,
+  ServicePointPayload,
+  ServicePointType,
+} from './service-point.type.js';
+import { createServicePoint, exchangeMeter, installMeter, removeMeter } from './service-point.service.js';
+
+@Resolver(() => ServicePointType)
+export class ServicePointResolver extends NodeResolver<ServicePoint>(ServicePointType, 'ServicePoint') {
+  @Query(() => ServicePointType)
+  servicePoint(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return loadPermitted(ctx, ServicePoint, 'ServicePoint', 'read', id);
+  }
+
+  @FieldResolver(() => CustomerType, { nullable: true })
+  customer(@Root() point: ServicePoint, @Ctx() ctx: Context) {
+    return ctx.loaders.customer.load(point.customer.id);
+  }
+
+  @FieldResolver(() => MeterBoxType, { nullable: true })
+  meterBox(@Root() point: ServicePoint, @Ctx() ctx: Context) {
+    return point.meterBox ? ctx.loaders.meterBox.load(point.meterBox.id) : null;
+  }
+
+  @FieldResolver(() => [MeterAssignmentType], { description: 'Every meter this point has had, oldest first.' })
+  meterHistory(@Root() point: ServicePoint, @Ctx() ctx: Context) {
+    return ctx.loaders.assignmentsByServicePoint.load(point.id);
+  }
+
+  @Mutation(() => ServicePointPayload)
+  async createServicePoint(@Ctx() ctx: Context, @Arg('input', () => CreateServicePointInput) input: CreateServicePointInput) {
+    return { servicePoint: await createServicePoint(ctx, input) };
+  }
+
+  @Mutation(() => MeterInstallationPayload, { description: 'Put an IN_STOCK meter on a service point (装表).' })
+  installMeter(@Ctx() ctx: Context, @Arg('input', () => InstallMeterInput) input: InstallMeterInput) {
+    return installMeter(ctx, input);
+  }
+
+  @Mutation(() => MeterInstallationPayload, { description: 'Take an installed meter off its service point (拆表).' })
+  removeMeter(@Ctx() ctx: Context, @Arg('input', () => RemoveMeterInput) input: RemoveMeterInput) {
+    return removeMeter(ctx, input);
+  }
+
+  @Mutation(() => MeterExchangePayload, { description: 'Replace the meter on a service point (换表), keeping both readings.' })
+  exchangeMeter(@Ctx() ctx: Context, @Arg('input', () => ExchangeMeterInput) input: ExchangeMeterInput) {
+    return exchangeMeter(ctx, input);
+  }
+}
+
+@Resolver(() => MeterAssignmentType)
+export class MeterAssignmentResolver {
+  @FieldResolver(() => MeterType, { nullable: true })
+  meter(@Root() assignment: MeterAssignment, @Ctx() ctx: Context) {
+    return ctx.loaders.meter.load(assignment.meter.id);
+  }
+
+  @FieldResolver(() => ServicePointType, { nullable: true })
+  servicePoint(@Root() assignment: MeterAssignment, @Ctx() ctx: Context) {
+    return ctx.loaders.servicePoint.load(assignment.servicePoint.id);
+  }
+}

@@ -1,0 +1,38 @@
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { UserType } from '../user/user.type.js';
+
+@InputType()
+export class LoginInput {
+  @Field()
+  username!: string;
+
+  @Field()
+  password!: string;
+}
+
+@InputType()
+export class RefreshTokenInput {
+  @Field()
+  refreshToken!: string;
+}
+
+@ObjectType()
+export class LoginPayload {
+  @Field({ description: 'Send as "Authorization: Bearer <accessToken>".' })
+  accessToken!: string;
+
+  @Field({ description: 'Single use: exchange it with refreshToken for a new pair.' })
+  refreshToken!: string;
+
+  @Field(() => Date, { description: 'When the access token expires.' })
+  expiresAt!: Date;
+
+  @Field(() => UserType)
+  user!: UserType;
+}
+
+@ObjectType()
+export class LogoutPayload {
+  @Field()
+  ok!: boolean;
+}

@@ -1,0 +1,68 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role, User } from '../../orm/entities/index.js';
+import { PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import { NodeResolver } from '../common/node.js';
+import { loadPermitted } from '../common/refs.js';
+import { CustomerType } from '../customer/customer.type.js';
+import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import {
+  CreateUserInput,
+  PermissionRuleType,
+  RolePermissionsPayload,
+  SetRolePermissionsInput,
+  UpdateUserInput,
+  UserConnection,
+  UserFilter,
+  UserPayload,
+  UserType,
+} from './user.type.js';
+import { createUser, listRolePermissions, listUsers, setRolePermissions, updateUser } from './user.service.js';
+
+@Resolver(() => UserType)
+export class UserResolver extends NodeResolver<User>(UserType, 'User') {
+  @Query(() => UserType, { description: 'The signed-in user.' })
+  me(@Ctx() ctx: Context) {
+    return ctx.access.requireUser();
+  }
+
+  @Query(() => UserConnection)
+  users(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => UserFilter, { nullable: true }) filter?: UserFilter) {
+    return listUsers(ctx, filter, page);
+  }
+
+  @Query(() => UserType)
+  user(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return loadPermitted(ctx, User, 'User', 'read', id);
+  }
+
+  @Query(() => [PermissionRuleType], { description: 'Stored permission rules, for one role or all.' })
+  rolePermissions(@Ctx() ctx: Context, @Arg('role', () => Role, { nullable: true }) role?: Role) {
+    return listRolePermissions(ctx, role);
+  }
+
+  @FieldResolver(() => OrgUnitType, { nullable: true })
+  orgUnit(@Root() user: User, @Ctx() ctx: Context) {
+    return ctx.loaders.orgUnit.load(user.orgUnit.id);
+  }
+
+  @FieldResolver(() => CustomerType, { nullable: true, description: 'For CUSTOMER users: their account.' })
+  customer(@Root() user: User, @Ctx() ctx: Context) {
+    return user.customer ? ctx.loaders.customer.load(user.customer.id) : null;
+  }
+
+  @Mutation(() => UserPayload)
+  async createUser(@Ctx() ctx: Context, @Arg('input', () => CreateUserInput) input: CreateUserInput) {
+    return { user: await createUser(ctx, input) };
+  }
+
+  @Mutation(() => UserPayload)
+  async updateUser(@Ctx() ctx: Context, @Arg('input', () => UpdateUserInput) input: UpdateUserInput) {
+    return { user: await updateUser(ctx, input) };
+  }
+
+  @Mutation(() => RolePermissionsPayload, { description: "Replace a role's permission rules (admins)." })
+  setRolePermissions(@Ctx() ctx: Context, @Arg('input', () => SetRolePermissionsInput) input: SetRolePermissionsInput) {
+    return setRolePermissions(ctx, input);
+  }
+}

@@ -1,0 +1,142 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { z } from 'zod';
+import { hashPassword } from '../../auth/password.js';
+import { ACTIONS, PERSONAL_FIELDS, SUBJECTS } from '../../auth/permissions.js';
+import { Customer, OrgUnit, PermissionScope, RefreshToken, Role, RolePermission, User } from '../../orm/entities/index.js';
+import { badField } from '../../shared/errors.js';
+import { formats } from '../../shared/formats.js';
+import { validate } from '../../shared/validate.js';
+import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import { loadPermitted } from '../common/refs.js';
+import { escapeLike } from '../org-unit/org-unit.service.js';
+import type { CreateUserInput, SetRolePermissionsInput, UpdateUserInput, UserFilter } from './user.type.js';
+
+export function listUsers(ctx: Context, filter: UserFilter | undefined, page: PageArgs) {
+  const where = ctx.access.where<User>('read', 'User');
+  const conditions: FilterQuery<User>[] = [];
+  if (filter?.roles?.length) conditions.push({ role: { $in: filter.roles } });
+  if (filter?.search) conditions.push({ username: { $like: `${escapeLike(filter.search)}%` } });
+  return paginate(ctx.em, User, where === null ? null : { $and: [where, ...conditions] }, page, { field: 'id', direction: OrderDirection.ASC }, ctx.config.maxPageSize);
+}
+
+const createSchema = z.object({
+  username: formats.username,
+  password: formats.password,
+  displayName: formats.name,
+  role: z.enum(Role),
+  orgUnitId: z.string(),
+  customerId: z.string().optional().nullable(),
+});
+
+export async function createUser(ctx: Context, input: CreateUserInput): Promise<User> {
+  ctx.access.assert('create', 'User');
+  const data = validate(createSchema, input);
+  const orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+  let customer: Customer | undefined;
+  if (data.role === Role.CUSTOMER) {
+    if (!data.customerId) throw badField(['input', 'customerId'], 'is required for the CUSTOMER role');
+    customer = await loadPermitted(ctx, Customer, 'Customer', 'read', data.customerId, ['input', 'customerId']);
+  } else if (data.customerId) {
+    throw badField(['input', 'customerId'], 'only CUSTOMER users have a customer account');
+  }
+  const user = ctx.em.create(User, {
+    username: data.username,
+    passwordHash: await hashPassword(data.password),
+    displayName: data.displayName,
+    role: data.role,
+    orgUnit,
+    customer,
+  });
+  await ctx.em.flush();
+  return user;
+}
+
+const updateSchema = z.object({
+  id: z.string(),
+  displayName: formats.name.optional().nullable(),
+  role: z.enum(Role).optional().nullable(),
+  orgUnitId: z.string().optional().nullable(),
+  active: z.boolean().optional().nullable(),
+  password: formats.password.optional().nullable(),
+});
+
+export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<User> {
+  const data = validate(updateSchema, input);
+  const user = await loadPermitted(ctx, User, 'User', 'update', data.id);
+  let endSessions = false;
+  if (data.displayName) user.displayName = data.displayName;
+  if (data.role && data.role !== user.role) {
+    if (data.role === Role.CUSTOMER || user.role === Role.CUSTOMER) {
+      throw badField(['input', 'role'], 'customer logins are created for an account and cannot change role');
+    }
+    user.role = data.role;
+    endSessions = true;
+  }
+  if (data.orgUnitId) {
+    user.orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+    endSessions = true;
+  }
+  if (data.active !== undefined && data.active !== null && data.active !== user.active) {
+    if (!data.active && user.id === ctx.access.user?.id) throw badField(['input', 'active'], 'you cannot deactivate yourself');
+    user.active = data.active;
+    endSessions ||= !data.active;
+  }
+  if (data.password) {
+    user.passwordHash = await hashPassword(data.password);
+    endSessions = true;
+  }
+  await ctx.em.transactional(async (em) => {
+    if (endSessions) {
+      // Old access tokens stop at once (token version); refresh tokens are revoked.
+      user.tokenVersion += 1;
+      await em.nativeUpdate(RefreshToken, { user, revokedAt: null }, { revokedAt: new Date() });
+    }
+    await em.flush();
+  });
+  return user;
+}
+
+const ruleSchema = z
+  .object({
+    action: z.enum(ACTIONS),
+    subject: z.enum(SUBJECTS),
+    fields: z.array(z.string().regex(/^[a-zA-Z]{1,64}$/, 'must be a field name')).max(50).optional().nullable(),
+    inverted: z.boolean(),
+    scope: z.enum(PermissionScope),
+  })
+  .refine((r) => !r.fields?.length || r.subject !== 'all', { message: 'field rules need a concrete subject', path: ['fields'] });
+
+const setSchema = z.object({ role: z.enum(Role), rules: z.array(ruleSchema).max(200) });
+
+export async function listRolePermissions(ctx: Context, role?: Role) {
+  ctx.access.assert('read', 'RolePermission');
+  return ctx.em.find(RolePermission, role ? { role } : {}, { orderBy: { role: 'asc', id: 'asc' } });
+}
+
+/** Replaces a role's rules in one transaction. Takes effect on each user's next request. */
+export async function setRolePermissions(ctx: Context, input: SetRolePermissionsInput) {
+  ctx.access.assert('manage', 'RolePermission');
+  const data = validate(setSchema, input);
+  if (data.role === Role.ADMIN && !data.rules.some((r) => r.action === 'manage' && r.subject === 'all' && !r.inverted)) {
+    throw badField(['input', 'rules'], 'the ADMIN role must keep "manage all", or nobody could repair the rules');
+  }
+  const unknownFields = data.rules.flatMap((r, i) =>
+    (r.fields ?? []).filter((f) => r.subject === 'Customer' && !isCustomerField(f)).map((f) => ({ i, f })),
+  );
+  if (unknownFields.length) {
+    throw badField(['input', 'rules', unknownFields[0]!.i, 'fields'], `unknown Customer field ${unknownFields[0]!.f}`);
+  }
+  const rules = await ctx.em.transactional(async (em) => {
+    await em.nativeDelete(RolePermission, { role: data.role });
+    const created = data.rules.map((r) =>
+      em.create(RolePermission, { role: data.role, action: r.action, subject: r.subject, fields: r.fields ?? undefined, inverted: r.inverted, scope: r.scope }),
+    );
+    await em.flush();
+    return created;
+  });
+  return { role: data.role, rules };
+}
+
+const CUSTOMER_FIELDS = new Set<string>(['accountNo', 'name', 'category', 'status', 'address', 'contractedCapacity', ...PERSONAL_FIELDS]);
+const isCustomerField = (f: string) => CUSTOMER_FIELDS.has(f);

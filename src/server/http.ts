@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../auth/authenticate.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../orm/orm.js';
+import type { Context } from '../schema/common/context.js';
+import type { Events } from '../schema/common/events.js';
+import { createLoaders } from '../schema/common/loaders.js';
+import { AppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { createErrorFormatter } from './format-error.js';
+import { playgroundRouter } from './playground.js';
+
+export interface ServerDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  schema: GraphQLSchema;
+  events: Events;
+}
+
+export interface RunningServer {
+  httpServer: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+function clientIp(req: IncomingMessage): string | undefined {
+  // X-Forwarded-For is not trusted here: that needs a configured proxy list (login hardening).
+  return req.socket.remoteAddress ?? undefined;
+}
+
+/** One request's context: a fresh EntityManager, the caller's permissions and DataLoaders. */
+async function buildContext(deps: ServerDeps, authorization: unknown, ip: string | undefined, requestId: string): Promise<Context> {
+  const em = deps.db.orm.em.fork() as Context['em'];
+  const access = await authenticate(em, deps.config, authorization);
+  return {
+    config: deps.config,
+    logger: deps.logger.child({ requestId }),
+    em,
+    access,
+    loaders: createLoaders(em, access, deps.config.defaultTimeZone),
+    events: deps.events,
+    requestId,
+    ip,
+  };
+}
+
+export async function startServer(deps: ServerDeps): Promise<RunningServer> {
+  const { config, logger, db, schema } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { context?: Context }>(
+    {
+      schema,
+      // Authenticated once, in connection_init: a bad token closes the socket with 4403.
+      onConnect: async (ctx) => {
+        try {
+          const context = await buildContext(deps, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization, clientIp(ctx.extra.request), randomUUID());
+          if (!context.access.user) return false;
+          ctx.extra.context = context;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => ctx.extra.context!,
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    // main.ts owns the signals: it stops the live demo, the server and the database in order.
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter(logger, config.isProduction),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.orm.em.getConnection().execute('select 1');
+      res.json({ status: 'ready', database: db.embedded ? 'embedded' : 'postgresql' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+  app.use('/graphiql', playgroundRouter());
+  app.use(
+    '/graphql',
+    express.json({ limit: '5mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
+        try {
+          return await buildContext(deps, req.headers.authorization, clientIp(req), requestId);
+        } catch (error) {
+          if (error instanceof AppError) {
+            throw new AppError(error.extensions.code as never, error.message, { http: { status: 401 } });
+          }
+          throw error;
+        }
+      },
+    }),
+  );
+  app.get('/', (_req, res) => {
+    res.redirect('/graphiql');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    httpServer,
+    url: `http://${host}:${port}`,
+    // Stops accepting, lets in-flight requests finish (Apollo's drain), closes sockets.
+    stop: async () => {
+      await apollo.stop();
+      wsServer.close();
+    },
+  };
+}

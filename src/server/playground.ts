@@ -1,0 +1,127 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import express, { type Router } from 'express';
+
+const require = createRequire(import.meta.url);
+
+/** The four browser bundles GraphiQL needs, served from our own origin: the playground works offline. */
+const ASSETS: Record<string, { module: string; type: string }> = {
+  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+  'graphql-ws.js': { module: 'graphql-ws/umd/graphql-ws.min.js', type: 'text/javascript' },
+};
+
+const DEFAULT_QUERY = `# Welcome to the Metergraph playground.
+# 1. Run the login mutation below (demo: admin / metergraph-admin).
+# 2. Copy accessToken into the Headers tab: {"Authorization": "Bearer <accessToken>"}
+# 3. Run the other operations; subscriptions run over WebSocket with the same header.
+
+mutation Login {
+  login(input: { username: "admin", password: "metergraph-admin" }) {
+    accessToken
+    expiresAt
+    user { username role }
+  }
+}
+
+query Meters {
+  meters(first: 5) {
+    totalCount
+    nodes { assetNo commAddress status customer { accountNo name } latestReading { value measuredAt } }
+  }
+}
+
+subscription LiveReadings {
+  readingRecorded { value measuredAt meter { assetNo } }
+}
+`;
+
+function page(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<title>Metergraph playground</title>
+<link rel="stylesheet" href="/graphiql/assets/graphiql.css" />
+<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+</head>
+<body>
+<div id="graphiql">Loading the playground...</div>
+<script src="/graphiql/assets/react.js"></script>
+<script src="/graphiql/assets/react-dom.js"></script>
+<script src="/graphiql/assets/graphiql.js"></script>
+<script src="/graphiql/assets/graphql-ws.js"></script>
+<script src="/graphiql/assets/playground.js"></script>
+</body>
+</html>`;
+}
+
+// Plain browser script: HTTP for queries and mutations, graphql-ws for subscriptions, the
+// Authorization header from the Headers tab used for both (as connection_init params on WebSocket).
+function script(): string {
+  return `(function () {
+  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql';
+  var clients = {};
+  function wsClient(auth) {
+    var key = auth || '';
+    if (!clients[key]) {
+      clients[key] = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: auth ? { authorization: auth } : {} });
+    }
+    return clients[key];
+  }
+  var httpFetcher = GraphiQL.createFetcher({ url: location.origin + '/graphql' });
+  function isSubscription(params) {
+    var query = params.query || '';
+    if (params.operationName) {
+      return new RegExp('subscription\\\\s+' + params.operationName + '\\\\b').test(query);
+    }
+    return /^\\s*subscription\\b/m.test(query.replace(/#.*$/gm, ''));
+  }
+  function fetcher(params, opts) {
+    var headers = (opts && opts.headers) || {};
+    var auth = headers.Authorization || headers.authorization;
+    if (isSubscription(params)) {
+      return wsClient(auth).iterate({ query: params.query, variables: params.variables, operationName: params.operationName });
+    }
+    return httpFetcher(params, opts);
+  }
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(React.createElement(GraphiQL, {
+    fetcher: fetcher,
+    defaultQuery: ${JSON.stringify(DEFAULT_QUERY)},
+    defaultHeaders: '{\\n  "Authorization": "Bearer "\\n}',
+    isHeadersEditorEnabled: true,
+    shouldPersistHeaders: true
+  }));
+})();`;
+}
+
+export function playgroundRouter(): Router {
+  const router = express.Router();
+  const html = page();
+  const js = script();
+  const cache = new Map<string, Buffer>();
+  router.get('/', (_req, res) => {
+    res.type('html').set('Cache-Control', 'no-cache').send(html);
+  });
+  router.get('/assets/playground.js', (_req, res) => {
+    res.type('text/javascript').send(js);
+  });
+  router.get('/assets/:name', (req, res) => {
+    const asset = ASSETS[req.params.name];
+    if (!asset) {
+      res.status(404).end();
+      return;
+    }
+    let body = cache.get(req.params.name);
+    if (!body) {
+      body = readFileSync(require.resolve(asset.module));
+      cache.set(req.params.name, body);
+    }
+    res.type(asset.type).set('Cache-Control', 'public, max-age=86400').send(body);
+  });
+  return router;
+}

@@ -1,0 +1,149 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { startApp, type App } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { seedDemo } from '../src/demo/seed.js';
+import { OrgUnit } from '../src/orm/entities/index.js';
+import { createLogger } from '../src/shared/logger.js';
+
+/**
+ * The end-to-end harness: a real server on a random port, on an in-memory PGlite by default, or on
+ * a fresh database of the PostgreSQL server in DATABASE_URL (created here, dropped at stop).
+ */
+export interface TestServer {
+  app: App;
+  config: Config;
+  url: string;
+  /** Database kind, for test names. */
+  kind: 'pglite' | 'postgresql';
+  /** Statements sent to the database since the last reset (for N+1 guards). */
+  queries: { count: number; log: string[]; reset(): void };
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
+  login(username: string, password?: string): Promise<string>;
+  ws(token?: string): Client;
+  em(): EntityManager;
+  stop(): Promise<void>;
+}
+
+export interface GqlError {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; fields?: { path: (string | number)[]; message: string }[]; [k: string]: unknown };
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data?: T;
+  errors?: GqlError[];
+}
+
+export const DEMO_PASSWORD = 'metergraph-demo';
+
+async function createDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `mg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface StartOptions {
+  /** Seed the demo archive (two stations, five areas, 300 customers). Default true. */
+  demo?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
+  const serverUrl = process.env.DATABASE_URL;
+  const database = serverUrl ? await createDatabase(serverUrl) : undefined;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    DEMO: 'false',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...opts.env,
+  });
+  const queries = {
+    count: 0,
+    log: [] as string[],
+    reset() {
+      this.count = 0;
+      this.log = [];
+    },
+  };
+  const app = await startApp(config, createLogger(config.logLevel), {
+    inMemory: true,
+    onQuery: (sql) => {
+      queries.count++;
+      queries.log.push(sql);
+    },
+  });
+  if (opts.demo !== false) {
+    const em = app.db.orm.em.fork() as EntityManager;
+    const root = await em.findOneOrFail(OrgUnit, { parent: null });
+    await seedDemo(em, root, { days: 3 });
+  }
+  const url = app.server.url;
+  const server: TestServer = {
+    app,
+    config,
+    url,
+    kind: database ? 'postgresql' : 'pglite',
+    queries,
+    async gql(query, variables, token) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, ...((await res.json()) as object) };
+    },
+    async login(username, password = username === 'admin' ? 'metergraph-admin' : DEMO_PASSWORD) {
+      const res = await server.gql<{ login: { accessToken: string } }>(
+        'mutation($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { accessToken } }',
+        { u: username, p: password },
+      );
+      if (!res.data?.login) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
+      return res.data.login.accessToken;
+    },
+    ws(token) {
+      return createClient({
+        url: `${url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+    },
+    em: () => app.db.orm.em.fork() as EntityManager,
+    async stop() {
+      await app.stop();
+      await database?.drop();
+    },
+  };
+  return server;
+}
+
+/** Asserts a response has exactly one error and returns it. */
+export function onlyError(result: GqlResult<unknown>): GqlError {
+  if (!result.errors || result.errors.length !== 1) throw new Error(`expected one error, got ${JSON.stringify(result)}`);
+  return result.errors[0]!;
+}
