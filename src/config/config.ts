@@ -50,23 +50,23 @@ const schema = z
     MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
     MAX_READING_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(92),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  })
-  .superRefine((env, ctx) => {
-    if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD'],
-        message: 'ADMIN_USERNAME and ADMIN_PASSWORD must be set together',
-      });
-    }
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'is required in production (development secrets are never generated there)',
-      });
-    }
   });
+
+/**
+ * Checks across variables. Run on the raw values so that they are reported together with the
+ * per-variable errors (a failed schema skips refinements).
+ */
+function crossIssues(raw: Record<string, string | undefined>): string[] {
+  const issues: string[] = [];
+  if ((raw.ADMIN_USERNAME === undefined) !== (raw.ADMIN_PASSWORD === undefined)) {
+    const missing = raw.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD';
+    issues.push(`${missing}: ADMIN_USERNAME and ADMIN_PASSWORD must be set together`);
+  }
+  if (raw.NODE_ENV === 'production' && !raw.JWT_SECRET) {
+    issues.push('JWT_SECRET: is required in production (development secrets are never generated there)');
+  }
+  return issues;
+}
 
 export type Env = z.infer<typeof schema>;
 
@@ -115,11 +115,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset: `FOO= npm start` should mean "use the default".
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    );
-  }
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)),
+    ...crossIssues(cleaned),
+  ];
+  if (!parsed.success || issues.length) throw new ConfigError(issues);
   const env = parsed.data;
   const dataDir = resolve(env.DATA_DIR);
   const embedded = !env.DATABASE_URL;

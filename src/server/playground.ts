@@ -1,17 +1,26 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import express, { type Router } from 'express';
 
 const require = createRequire(import.meta.url);
 
-/** The four browser bundles GraphiQL needs, served from our own origin: the playground works offline. */
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
-  'graphql-ws.js': { module: 'graphql-ws/umd/graphql-ws.min.js', type: 'text/javascript' },
+/** The browser bundles GraphiQL needs, served from our own origin: the playground works offline. */
+const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
+  'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
+  'graphql-ws.js': { pkg: 'graphql-ws', file: 'umd/graphql-ws.min.js', type: 'text/javascript' },
 };
+
+/**
+ * These files are not in their packages' "exports" maps, so require.resolve refuses them by subpath;
+ * every package exports its package.json, which gives the package folder to read them from.
+ */
+function assetPath(asset: { pkg: string; file: string }): string {
+  return join(dirname(require.resolve(`${asset.pkg}/package.json`)), asset.file);
+}
 
 const DEFAULT_QUERY = `# Welcome to the Metergraph playground.
 # 1. Run the login mutation below (demo: admin / metergraph-admin).
@@ -118,7 +127,7 @@ export function playgroundRouter(): Router {
     }
     let body = cache.get(req.params.name);
     if (!body) {
-      body = readFileSync(require.resolve(asset.module));
+      body = readFileSync(assetPath(asset));
       cache.set(req.params.name, body);
     }
     res.type(asset.type).set('Cache-Control', 'public, max-age=86400').send(body);

@@ -52,14 +52,15 @@ export async function login(ctx: Context, input: LoginInput) {
  * (every token descended from that login) is revoked.
  */
 export async function refresh(ctx: Context, token: string) {
+  const row = await ctx.em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['user', 'user.orgUnit', 'user.customer'] });
+  if (!row || row.expiresAt < new Date()) throw unauthenticated('Invalid or expired refresh token');
+  if (row.revokedAt) {
+    // Outside any transaction that the error below would roll back.
+    await ctx.em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
+    ctx.logger.warn({ event: 'refresh_reuse', userId: row.user.id, ip: ctx.ip }, 'refresh token reuse: family revoked');
+    throw unauthenticated('Invalid or expired refresh token');
+  }
   const result = await ctx.em.transactional(async (em) => {
-    const row = await em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['user', 'user.orgUnit', 'user.customer'] });
-    if (!row || row.expiresAt < new Date()) throw unauthenticated('Invalid or expired refresh token');
-    if (row.revokedAt) {
-      await em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
-      ctx.logger.warn({ event: 'refresh_reuse', userId: row.user.id, ip: ctx.ip }, 'refresh token reuse: family revoked');
-      throw unauthenticated('Invalid or expired refresh token');
-    }
     // Conditional update: of two concurrent refreshes with the same token only one wins.
     const won = await em.nativeUpdate(RefreshToken, { id: row.id, revokedAt: null }, { revokedAt: new Date() });
     if (!won || !row.user.active) throw unauthenticated('Invalid or expired refresh token');

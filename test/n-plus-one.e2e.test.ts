@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await server.login('admin');
+});
+afterAll(async () => server?.stop());
+
+const NESTED = `query($units: Int!, $meters: Int!) {
+  orgUnits(first: $units, filter: { kinds: [TRANSFORMER_AREA] }) {
+    totalCount
+    nodes {
+      name
+      parent { name }
+      meters(first: $meters) {
+        totalCount
+        nodes {
+          assetNo
+          meterBox { barcode }
+          customer { accountNo orgUnit { name } }
+          latestReading { value measuredAt }
+        }
+      }
+    }
+  }
+}`;
+
+async function statementsFor(units: number, meters: number): Promise<{ statements: number; meterCount: number }> {
+  server.queries.reset();
+  const res = await server.gql<{ orgUnits: { nodes: { meters: { nodes: unknown[] } }[] } }>(NESTED, { units, meters }, admin);
+  expect(res.errors).toBeUndefined();
+  const meterCount = res.data!.orgUnits.nodes.reduce((n, u) => n + u.meters.nodes.length, 0);
+  if (process.env.SHOW_SQL) console.log(server.queries.log.join("\n"));
+  return { statements: server.queries.count, meterCount };
+}
+
+describe('DataLoader batching (N+1 guard)', () => {
+  it('issues the same number of SQL statements whatever the page sizes', async () => {
+    const small = await statementsFor(1, 2);
+    const large = await statementsFor(5, 40);
+    expect(small.meterCount).toBe(2);
+    expect(large.meterCount).toBe(200);
+    expect(large.statements).toBe(small.statements);
+    // auth (user + rules) + page + count + parents + meters + count + boxes + assignments +
+    // service points + customers + their units + latest readings: a small constant.
+    expect(large.statements).toBeGreaterThanOrEqual(8);
+    expect(large.statements).toBeLessThanOrEqual(16);
+  });
+});
