@@ -35,7 +35,9 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
     const events = createEvents();
     const schema = await createSchema(events);
     const server = await startServer({ config, logger, db, schema, events });
-    const stopLive = config.demo.enabled ? startLiveDemo(db.orm, events, logger, config.demo.liveIntervalMs) : async () => {};
+    const stopLive = config.demo.enabled
+      ? startLiveDemo(db.orm, events, logger, config.demo.liveIntervalMs)
+      : async () => {};
     return {
       db,
       server,

@@ -31,7 +31,8 @@ try {
     ];
     if (config.demo.enabled) {
       lines.push('', '  Demo logins (username / password):');
-      for (const l of DEMO_LOGINS) lines.push(`    ${l.username.padEnd(11)} ${l.password.padEnd(17)} ${l.role.padEnd(18)} ${l.note}`);
+      for (const l of DEMO_LOGINS)
+        lines.push(`    ${l.username.padEnd(11)} ${l.password.padEnd(17)} ${l.role.padEnd(18)} ${l.note}`);
     }
     console.log(lines.join('\n') + '\n');
   }

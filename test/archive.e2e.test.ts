@@ -36,8 +36,16 @@ describe(`archive through the API`, () => {
       CREATE_METER,
       {
         input: {
-          assetNo: 'E2E-0001', barcode: 'E2E0000000001', commAddress: '000000123456', protocol: 'DLT645_2007',
-          manufacturer: 'Linyang', model: 'DTZY', ctRatio: '50', ptRatio: '1', accuracyClass: '0.5S', orgUnitId,
+          assetNo: 'E2E-0001',
+          barcode: 'E2E0000000001',
+          commAddress: '000000123456',
+          protocol: 'DLT645_2007',
+          manufacturer: 'Linyang',
+          model: 'DTZY',
+          ctRatio: '50',
+          ptRatio: '1',
+          accuracyClass: '0.5S',
+          orgUnitId,
         },
       },
       admin,
@@ -52,7 +60,11 @@ describe(`archive through the API`, () => {
       admin,
     );
     expect(byNode.data!.node).toEqual({ __typename: 'Meter', assetNo: 'E2E-0001' });
-    const byBarcode = await server.gql<{ meterByBarcode: { id: string } }>(`{ meterByBarcode(barcode: "E2E0000000001") { id } }`, {}, admin);
+    const byBarcode = await server.gql<{ meterByBarcode: { id: string } }>(
+      `{ meterByBarcode(barcode: "E2E0000000001") { id } }`,
+      {},
+      admin,
+    );
     expect(byBarcode.data!.meterByBarcode.id).toBe(meter.id);
   });
 
@@ -63,8 +75,15 @@ describe(`archive through the API`, () => {
       CREATE_METER,
       {
         input: {
-          assetNo: 'E2E-0002', barcode: 'E2E0000000002', commAddress: '12345', protocol: 'DLT645_2007',
-          manufacturer: 'Linyang', model: 'DTZY', ctRatio: '-1', accuracyClass: '7', orgUnitId,
+          assetNo: 'E2E-0002',
+          barcode: 'E2E0000000002',
+          commAddress: '12345',
+          protocol: 'DLT645_2007',
+          manufacturer: 'Linyang',
+          model: 'DTZY',
+          ctRatio: '-1',
+          accuracyClass: '7',
+          orgUnitId,
         },
       },
       admin,
@@ -83,8 +102,14 @@ describe(`archive through the API`, () => {
       CREATE_METER,
       {
         input: {
-          assetNo: 'AS00000001', barcode: 'E2E0000000003', commAddress: '000000123457', protocol: 'DLT645_2007',
-          manufacturer: 'Linyang', model: 'DTZY', accuracyClass: '1.0', orgUnitId,
+          assetNo: 'AS00000001',
+          barcode: 'E2E0000000003',
+          commAddress: '000000123457',
+          protocol: 'DLT645_2007',
+          manufacturer: 'Linyang',
+          model: 'DTZY',
+          accuracyClass: '1.0',
+          orgUnitId,
         },
       },
       admin,
@@ -99,7 +124,19 @@ describe(`archive through the API`, () => {
     const orgUnitId = await areaId('TA-YJ-01');
     const res = await server.gql(
       CREATE_METER,
-      { input: { assetNo: 'E2E-9', barcode: 'E2E0000000009', commAddress: '000000123459', protocol: 'MODBUS', manufacturer: 'x', model: 'y', ctRatio: 0.1, accuracyClass: '1.0', orgUnitId } },
+      {
+        input: {
+          assetNo: 'E2E-9',
+          barcode: 'E2E0000000009',
+          commAddress: '000000123459',
+          protocol: 'MODBUS',
+          manufacturer: 'x',
+          model: 'y',
+          ctRatio: 0.1,
+          accuracyClass: '1.0',
+          orgUnitId,
+        },
+      },
       admin,
     );
     expect(onlyError(res).extensions?.code).toBe('BAD_USER_INPUT');
@@ -111,13 +148,28 @@ describe(`archive through the API`, () => {
       (
         await server.gql<{ createMeter: { meter: { id: string } } }>(
           CREATE_METER,
-          { input: { assetNo: `EX-${n}`, barcode: `EX00000000${n}`, commAddress: `0000000000${n}`, protocol: 'DLT645_2007', manufacturer: 'Holley', model: 'DDZY', accuracyClass: '2.0', orgUnitId } },
+          {
+            input: {
+              assetNo: `EX-${n}`,
+              barcode: `EX00000000${n}`,
+              commAddress: `0000000000${n}`,
+              protocol: 'DLT645_2007',
+              manufacturer: 'Holley',
+              model: 'DDZY',
+              accuracyClass: '2.0',
+              orgUnitId,
+            },
+          },
           admin,
         )
       ).data!.createMeter.meter.id;
     const oldMeter = await mk('11');
     const newMeter = await mk('12');
-    const customers = await server.gql<{ customers: { nodes: { id: string }[] } }>(`{ customers(first: 1, filter: { search: "060100000002" }) { nodes { id } } }`, {}, admin);
+    const customers = await server.gql<{ customers: { nodes: { id: string }[] } }>(
+      `{ customers(first: 1, filter: { search: "060100000002" }) { nodes { id } } }`,
+      {},
+      admin,
+    );
     const customerId = customers.data!.customers.nodes[0]!.id;
     const sp = await server.gql<{ createServicePoint: { servicePoint: { id: string } } }>(
       `mutation($c: ID!) { createServicePoint(input: { code: "SP-E2E-1", customerId: $c }) { servicePoint { id } } }`,
@@ -140,7 +192,14 @@ describe(`archive through the API`, () => {
     );
     expect(onlyError(twice).extensions?.code).toBe('BAD_USER_INPUT');
 
-    const exchanged = await server.gql<{ exchangeMeter: { oldMeter: { status: string }; newMeter: { status: string }; closedAssignment: { finalReading: string }; openedAssignment: { initialReading: string } } }>(
+    const exchanged = await server.gql<{
+      exchangeMeter: {
+        oldMeter: { status: string };
+        newMeter: { status: string };
+        closedAssignment: { finalReading: string };
+        openedAssignment: { initialReading: string };
+      };
+    }>(
       `mutation($n: ID!, $s: ID!) { exchangeMeter(input: { servicePointId: $s, newMeterId: $n, exchangedAt: "2026-06-01T10:00:00+08:00", oldFinalReading: "1234.56", newInitialReading: "0.02" }) {
         oldMeter { status } newMeter { status } closedAssignment { finalReading } openedAssignment { initialReading } } }`,
       { n: newMeter, s: spId },
@@ -153,7 +212,9 @@ describe(`archive through the API`, () => {
       closedAssignment: { finalReading: '1234.56' },
       openedAssignment: { initialReading: '0.02' },
     });
-    const history = await server.gql<{ servicePoint: { meterHistory: { meter: { assetNo: string }; finalReading: string | null }[] } }>(
+    const history = await server.gql<{
+      servicePoint: { meterHistory: { meter: { assetNo: string }; finalReading: string | null }[] };
+    }>(
       `query($s: ID!) { servicePoint(id: $s) { meterHistory { meter { assetNo } finalReading } } }`,
       { s: spId },
       admin,
@@ -165,7 +226,11 @@ describe(`archive through the API`, () => {
   });
 
   it('requires a bounded time range for readings', async () => {
-    const res = await server.gql(`{ readings(filter: { from: "2020-01-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { totalCount } }`, {}, admin);
+    const res = await server.gql(
+      `{ readings(filter: { from: "2020-01-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { totalCount } }`,
+      {},
+      admin,
+    );
     const error = onlyError(res);
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
     expect(error.extensions!.fields![0]!.path).toEqual(['filter', 'to']);
@@ -180,7 +245,9 @@ describe(`archive through the API`, () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 4; i++) {
-      const res: { data?: { customers: { nodes: { accountNo: string }[]; pageInfo: { endCursor: string; hasNextPage: boolean } } } } = await server.gql(
+      const res: {
+        data?: { customers: { nodes: { accountNo: string }[]; pageInfo: { endCursor: string; hasNextPage: boolean } } };
+      } = await server.gql(
         `query($after: String) { customers(first: 7, after: $after, orderBy: { field: ACCOUNT_NO, direction: DESC }) { nodes { accountNo } pageInfo { endCursor hasNextPage } } }`,
         { after },
         admin,

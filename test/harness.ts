@@ -22,7 +22,11 @@ export interface TestServer {
   kind: 'pglite' | 'postgresql';
   /** Statements sent to the database since the last reset (for N+1 guards). */
   queries: { count: number; log: string[]; reset(): void };
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult<T>>;
   login(username: string, password?: string): Promise<string>;
   ws(token?: string): Client;
   em(): EntityManager;
@@ -144,6 +148,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
 
 /** Asserts a response has exactly one error and returns it. */
 export function onlyError(result: GqlResult<unknown>): GqlError {
-  if (!result.errors || result.errors.length !== 1) throw new Error(`expected one error, got ${JSON.stringify(result)}`);
+  if (!result.errors || result.errors.length !== 1)
+    throw new Error(`expected one error, got ${JSON.stringify(result)}`);
   return result.errors[0]!;
 }

@@ -54,11 +54,23 @@ const row = (n: number, extra: Record<string, unknown> = {}) => ({
 });
 
 const countCustomers = async () =>
-  (await server.gql<{ customers: { totalCount: number } }>(`{ customers(filter: { search: "0999" }) { totalCount } }`, {}, admin)).data!.customers.totalCount;
+  (
+    await server.gql<{ customers: { totalCount: number } }>(
+      `{ customers(filter: { search: "0999" }) { totalCount } }`,
+      {},
+      admin,
+    )
+  ).data!.customers.totalCount;
 
 describe('bulk import of customers, meter boxes and meters', () => {
   it('imports good rows and reports each bad row with its field paths', async () => {
-    const rows = [row(1), row(2), row(3, { accountNo: '12AB', commAddress: '123' }), row(4, { orgUnitCode: 'NO-SUCH-UNIT' }), row(5, { meterAssetNo: 'IMP000001' })];
+    const rows = [
+      row(1),
+      row(2),
+      row(3, { accountNo: '12AB', commAddress: '123' }),
+      row(4, { orgUnitCode: 'NO-SUCH-UNIT' }),
+      row(5, { meterAssetNo: 'IMP000001' }),
+    ];
     const res = await server.gql<ImportResult>(IMPORT, { input: { rows, allOrNothing: false } }, admin);
     expect(res.errors).toBeUndefined();
     const result = res.data!.importArchive;
@@ -67,16 +79,35 @@ describe('bulk import of customers, meter boxes and meters', () => {
     expect(result.failedRows).toBe(3);
     expect(result.created).toEqual({ customers: 2, meterBoxes: 1, meters: 2, installations: 2 });
     expect(result.errors.map((e) => [e.row, e.code, e.paths])).toEqual([
-      [2, 'BAD_USER_INPUT', [['input', 'rows', '2', 'accountNo'], ['input', 'rows', '2', 'commAddress']]],
+      [
+        2,
+        'BAD_USER_INPUT',
+        [
+          ['input', 'rows', '2', 'accountNo'],
+          ['input', 'rows', '2', 'commAddress'],
+        ],
+      ],
       [3, 'BAD_USER_INPUT', [['input', 'rows', '3', 'orgUnitCode']]],
       // row 5 reuses row 1's meter, already installed on another customer: rolled back alone
       [4, 'BAD_USER_INPUT', [['input', 'rows', '4', 'meterAssetNo']]],
     ]);
     expect(await countCustomers()).toBe(2);
     // The failed row's changes to the existing meter were rolled back with it.
-    const meter = await server.gql<{ meterByBarcode: { assetNo: string } }>(`{ meterByBarcode(barcode: "IMPBC00000001") { assetNo } }`, {}, admin);
+    const meter = await server.gql<{ meterByBarcode: { assetNo: string } }>(
+      `{ meterByBarcode(barcode: "IMPBC00000001") { assetNo } }`,
+      {},
+      admin,
+    );
     expect(meter.data!.meterByBarcode).toEqual({ assetNo: 'IMP000001' });
-    const installed = await server.gql<{ customerByAccountNo: { servicePoints: { nodes: { meterHistory: { initialReading: string; meter: { status: string; meterBox: { barcode: string } } }[] }[] } } }>(
+    const installed = await server.gql<{
+      customerByAccountNo: {
+        servicePoints: {
+          nodes: {
+            meterHistory: { initialReading: string; meter: { status: string; meterBox: { barcode: string } } }[];
+          }[];
+        };
+      };
+    }>(
       `{ customerByAccountNo(accountNo: "099900000001") { servicePoints { nodes { meterHistory { initialReading meter { status meterBox { barcode } } } } } } }`,
       {},
       admin,
@@ -87,14 +118,27 @@ describe('bulk import of customers, meter boxes and meters', () => {
   });
 
   it('re-running the same file updates instead of duplicating', async () => {
-    const res = await server.gql<ImportResult>(IMPORT, { input: { rows: [row(1, { customerName: 'Renamed Customer' }), row(2)], allOrNothing: true } }, admin);
-    expect(res.data!.importArchive).toMatchObject({ committed: true, failedRows: 0, created: { customers: 0, meterBoxes: 0, meters: 0, installations: 0 }, updated: { customers: 2, meters: 2 } });
+    const res = await server.gql<ImportResult>(
+      IMPORT,
+      { input: { rows: [row(1, { customerName: 'Renamed Customer' }), row(2)], allOrNothing: true } },
+      admin,
+    );
+    expect(res.data!.importArchive).toMatchObject({
+      committed: true,
+      failedRows: 0,
+      created: { customers: 0, meterBoxes: 0, meters: 0, installations: 0 },
+      updated: { customers: 2, meters: 2 },
+    });
     expect(await countCustomers()).toBe(2);
   });
 
   it('all-or-nothing writes nothing when any row is bad, and reports every bad row', async () => {
     const rows = [row(10), row(11, { category: 'SPACESHIP' }), row(12), row(13, { contractedCapacity: '-5' })];
-    const res = await server.gql<ImportResult>(IMPORT, { input: { rows: rows.filter((_, i) => i !== 1), allOrNothing: true } }, admin);
+    const res = await server.gql<ImportResult>(
+      IMPORT,
+      { input: { rows: rows.filter((_, i) => i !== 1), allOrNothing: true } },
+      admin,
+    );
     const result = res.data!.importArchive;
     expect(result.committed).toBe(false);
     expect(result.created).toEqual({ customers: 0, meterBoxes: 0, meters: 0, installations: 0 });
@@ -110,6 +154,8 @@ describe('bulk import of customers, meter boxes and meters', () => {
     const res = await server.gql<ImportResult>(IMPORT, { input: { rows: [row(20)], allOrNothing: false } }, manager2);
     expect(res.data!.importArchive.errors[0]!.paths).toEqual([['input', 'rows', '0', 'orgUnitCode']]);
     const reader = await server.login('reader1');
-    expect(onlyError(await server.gql(IMPORT, { input: { rows: [row(21)] } }, reader)).extensions?.code).toBe('FORBIDDEN');
+    expect(onlyError(await server.gql(IMPORT, { input: { rows: [row(21)] } }, reader)).extensions?.code).toBe(
+      'FORBIDDEN',
+    );
   });
 });

@@ -5,7 +5,9 @@ import { startTestServer } from './harness.js';
 
 describe('migrations', () => {
   it('lists every migration file in migrations/index.ts', () => {
-    const files = readdirSync(new URL('../migrations/', import.meta.url)).filter((f) => /^Migration\d+.*\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+    const files = readdirSync(new URL('../migrations/', import.meta.url))
+      .filter((f) => /^Migration\d+.*\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ''));
     expect(migrationsList.map((m) => m.name).sort()).toEqual(files.sort());
   });
 

@@ -29,12 +29,20 @@ const NESTED = `query($units: Int!, $meters: Int!) {
   }
 }`;
 
-async function statementsFor(units: number, meters: number): Promise<{ statements: number; meterCount: number }> {
+async function statementsFor(
+  units: number,
+  meters: number,
+  token = admin,
+): Promise<{ statements: number; meterCount: number }> {
   server.queries.reset();
-  const res = await server.gql<{ orgUnits: { nodes: { meters: { nodes: unknown[] } }[] } }>(NESTED, { units, meters }, admin);
+  const res = await server.gql<{ orgUnits: { nodes: { meters: { nodes: unknown[] } }[] } }>(
+    NESTED,
+    { units, meters },
+    token,
+  );
   expect(res.errors).toBeUndefined();
   const meterCount = res.data!.orgUnits.nodes.reduce((n, u) => n + u.meters.nodes.length, 0);
-  if (process.env.SHOW_SQL) console.log(server.queries.log.join("\n"));
+  if (process.env.SHOW_SQL) console.log(server.queries.log.join('\n'));
   return { statements: server.queries.count, meterCount };
 }
 
@@ -49,5 +57,13 @@ describe('DataLoader batching (N+1 guard)', () => {
     // service points + customers + their units + latest readings: a small constant.
     expect(large.statements).toBeGreaterThanOrEqual(8);
     expect(large.statements).toBeLessThanOrEqual(16);
+  });
+
+  it('stays constant for a scoped user, whose conditions join the org tree', async () => {
+    const manager = await server.login('manager1');
+    const small = await statementsFor(1, 2, manager);
+    const large = await statementsFor(3, 50, manager);
+    expect(large.meterCount).toBe(150);
+    expect(large.statements).toBe(small.statements);
   });
 });

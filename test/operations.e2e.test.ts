@@ -4,7 +4,10 @@ import { onlyError, startTestServer, type TestServer } from './harness.js';
 describe('production error masking', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ demo: false, env: { NODE_ENV: 'production', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' } });
+    server = await startTestServer({
+      demo: false,
+      env: { NODE_ENV: 'production', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' },
+    });
   });
   afterAll(async () => server?.stop());
 

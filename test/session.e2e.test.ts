@@ -8,7 +8,12 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-type Tokens = { accessToken: string; refreshToken: string; expiresAt: string; user: { username: string; role: string } };
+type Tokens = {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: string;
+  user: { username: string; role: string };
+};
 const LOGIN = `mutation($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { accessToken refreshToken expiresAt user { username role orgUnit { name } } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken user { username } } }`;
 
@@ -40,22 +45,51 @@ describe('login, refresh, logout', () => {
 
   it('logout ends the refresh token', async () => {
     const login = (await server.gql<{ login: Tokens }>(LOGIN, { u: 'reader1', p: 'metergraph-demo' })).data!.login;
-    expect((await server.gql(`mutation($t: String!) { logout(input: { refreshToken: $t }) { ok } }`, { t: login.refreshToken })).data).toEqual({ logout: { ok: true } });
+    expect(
+      (
+        await server.gql(`mutation($t: String!) { logout(input: { refreshToken: $t }) { ok } }`, {
+          t: login.refreshToken,
+        })
+      ).data,
+    ).toEqual({ logout: { ok: true } });
     expect(onlyError(await server.gql(REFRESH, { t: login.refreshToken })).extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('changing a password or deactivating a user ends their sessions at once', async () => {
     const admin = await server.login('admin');
-    const inspector = (await server.gql<{ login: Tokens & { user: { id?: string } } }>(LOGIN, { u: 'inspector1', p: 'metergraph-demo' })).data!.login;
-    const users = await server.gql<{ users: { nodes: { id: string }[] } }>(`{ users(filter: { search: "inspector1" }) { nodes { id } } }`, {}, admin);
+    const inspector = (
+      await server.gql<{ login: Tokens & { user: { id?: string } } }>(LOGIN, { u: 'inspector1', p: 'metergraph-demo' })
+    ).data!.login;
+    const users = await server.gql<{ users: { nodes: { id: string }[] } }>(
+      `{ users(filter: { search: "inspector1" }) { nodes { id } } }`,
+      {},
+      admin,
+    );
     const id = users.data!.users.nodes[0]!.id;
-    const changed = await server.gql(`mutation($id: ID!) { updateUser(input: { id: $id, password: "a-new-password-123" }) { user { username } } }`, { id }, admin);
+    const changed = await server.gql(
+      `mutation($id: ID!) { updateUser(input: { id: $id, password: "a-new-password-123" }) { user { username } } }`,
+      { id },
+      admin,
+    );
     expect(changed.errors).toBeUndefined();
-    expect(onlyError(await server.gql(`{ me { username } }`, {}, inspector.accessToken)).extensions?.code).toBe('UNAUTHENTICATED');
-    expect(onlyError(await server.gql(REFRESH, { t: inspector.refreshToken })).extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await server.gql<{ login: Tokens }>(LOGIN, { u: 'inspector1', p: 'a-new-password-123' })).data!.login.user.username).toBe('inspector1');
-    await server.gql(`mutation($id: ID!) { updateUser(input: { id: $id, active: false }) { user { active } } }`, { id }, admin);
-    expect(onlyError(await server.gql(LOGIN, { u: 'inspector1', p: 'a-new-password-123' })).extensions?.code).toBe('UNAUTHENTICATED');
+    expect(onlyError(await server.gql(`{ me { username } }`, {}, inspector.accessToken)).extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(onlyError(await server.gql(REFRESH, { t: inspector.refreshToken })).extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      (await server.gql<{ login: Tokens }>(LOGIN, { u: 'inspector1', p: 'a-new-password-123' })).data!.login.user
+        .username,
+    ).toBe('inspector1');
+    await server.gql(
+      `mutation($id: ID!) { updateUser(input: { id: $id, active: false }) { user { active } } }`,
+      { id },
+      admin,
+    );
+    expect(onlyError(await server.gql(LOGIN, { u: 'inspector1', p: 'a-new-password-123' })).extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('validates user input with field paths', async () => {
@@ -67,6 +101,10 @@ describe('login, refresh, logout', () => {
     );
     const error = onlyError(res);
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error.extensions!.fields!.map((f) => f.path.join('.')).sort()).toEqual(['input.displayName', 'input.password', 'input.username']);
+    expect(error.extensions!.fields!.map((f) => f.path.join('.')).sort()).toEqual([
+      'input.displayName',
+      'input.password',
+      'input.username',
+    ]);
   });
 });

@@ -17,7 +17,17 @@ function collect(token: string | undefined) {
   const errors: unknown[] = [];
   const client = server.ws(token);
   const done = new Promise<void>((resolve) => {
-    client.subscribe({ query: SUBSCRIPTION }, { next: (v) => received.push(v), error: (e) => { errors.push(e); resolve(); }, complete: resolve });
+    client.subscribe(
+      { query: SUBSCRIPTION },
+      {
+        next: (v) => received.push(v),
+        error: (e) => {
+          errors.push(e);
+          resolve();
+        },
+        complete: resolve,
+      },
+    );
   });
   return { client, received, errors, done };
 }
@@ -49,7 +59,13 @@ describe('live readings over graphql-ws', () => {
     );
     expect(res.errors).toBeUndefined();
     await until(() => yj.received.length > 0);
-    expect(yj.received).toEqual([{ data: { readingRecorded: { value: '99999.5', meter: { assetNo: meter.assetNo, orgUnit: { code: 'TA-YJ-01' } } } } }]);
+    expect(yj.received).toEqual([
+      {
+        data: {
+          readingRecorded: { value: '99999.5', meter: { assetNo: meter.assetNo, orgUnit: { code: 'TA-YJ-01' } } },
+        },
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 500));
     expect(ty.received).toEqual([]);
     await yj.client.dispose();
@@ -71,7 +87,11 @@ describe('live readings over graphql-ws', () => {
     const meter = await installedMeter('YJ');
     const at = new Date(Date.now() - 60_000).toISOString();
     const record = () =>
-      server.gql(`mutation($m: ID!, $t: DateTime!) { recordManualReading(input: { meterId: $m, value: "99999.7", measuredAt: $t }) { reading { id } } }`, { m: meter.id, t: at }, admin);
+      server.gql(
+        `mutation($m: ID!, $t: DateTime!) { recordManualReading(input: { meterId: $m, value: "99999.7", measuredAt: $t }) { reading { id } } }`,
+        { m: meter.id, t: at },
+        admin,
+      );
     expect((await record()).errors).toBeUndefined();
     const again = await record();
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');

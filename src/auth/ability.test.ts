@@ -32,7 +32,9 @@ describe('rules to SQL conditions', () => {
       ],
       { ...who, customerMeterIds: [5] },
     );
-    expect(accessibleWhere(ability, 'read', 'Meter')).toEqual({ $or: [{ id: { $in: [5] } }, { orgUnit: { path: { $like: '/1/4/%' } } }] });
+    expect(accessibleWhere(ability, 'read', 'Meter')).toEqual({
+      $or: [{ id: { $in: [5] } }, { orgUnit: { path: { $like: '/1/4/%' } } }],
+    });
   });
 
   it('hides personal fields from meter readers only', () => {

@@ -78,7 +78,11 @@ export function buildAbility(rules: PermissionRule[], who: Principal): AppAbilit
  * Returns `null` when nothing is allowed (callers answer empty without querying) and `{}` when
  * everything is.
  */
-export function accessibleWhere<T extends object>(ability: AppAbility, action: Action, subject: Subject): FilterQuery<T> | null {
+export function accessibleWhere<T extends object>(
+  ability: AppAbility,
+  action: Action,
+  subject: Subject,
+): FilterQuery<T> | null {
   const result = rulesToCondition(
     ability.rulesFor(action, subject),
     (rule) => (rule.inverted ? { $not: rule.conditions } : rule.conditions) as Record<string, unknown>,

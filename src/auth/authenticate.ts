@@ -47,7 +47,8 @@ export async function accessFor(em: EntityManager, user: User): Promise<Access> 
 export async function authenticate(em: EntityManager, config: Config, header: unknown): Promise<Access> {
   const token = bearerToken(header);
   if (!token) {
-    if (header !== undefined && header !== null && header !== '') throw unauthenticated('Malformed Authorization header');
+    if (header !== undefined && header !== null && header !== '')
+      throw unauthenticated('Malformed Authorization header');
     return Access.anonymous();
   }
   const claims = verifyAccessToken(config, token);

@@ -11,7 +11,14 @@ export async function ensureDefaultPermissions(em: EntityManager): Promise<void>
   for (const [role, rules] of Object.entries(DEFAULT_PERMISSIONS) as [Role, (typeof DEFAULT_PERMISSIONS)[Role]][]) {
     if (present.has(role)) continue;
     for (const rule of rules) {
-      em.create(RolePermission, { role, action: rule.action, subject: rule.subject, fields: rule.fields, inverted: rule.inverted ?? false, scope: rule.scope });
+      em.create(RolePermission, {
+        role,
+        action: rule.action,
+        subject: rule.subject,
+        fields: rule.fields,
+        inverted: rule.inverted ?? false,
+        scope: rule.scope,
+      });
     }
   }
   await em.flush();
@@ -22,7 +29,12 @@ export async function ensureRootOrgUnit(em: EntityManager): Promise<OrgUnit> {
   const existing = await em.findOne(OrgUnit, { parent: null }, { orderBy: { id: 'asc' } });
   if (existing) return existing;
   return em.transactional(async (tx) => {
-    const root = tx.create(OrgUnit, { kind: OrgUnitKind.COMPANY, code: 'ROOT', name: 'Power Supply Company', path: '/' });
+    const root = tx.create(OrgUnit, {
+      kind: OrgUnitKind.COMPANY,
+      code: 'ROOT',
+      name: 'Power Supply Company',
+      path: '/',
+    });
     await tx.flush();
     root.path = `/${root.id}/`;
     await tx.flush();

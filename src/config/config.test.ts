@@ -18,7 +18,13 @@ describe('loadConfig', () => {
 
   it('reports every problem at once', () => {
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', DEFAULT_TIME_ZONE: 'Mars/Base', ADMIN_USERNAME: 'root', NODE_ENV: 'production' });
+      loadConfig({
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://x',
+        DEFAULT_TIME_ZONE: 'Mars/Base',
+        ADMIN_USERNAME: 'root',
+        NODE_ENV: 'production',
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -28,7 +34,11 @@ describe('loadConfig', () => {
   });
 
   it('never generates secrets in production and keeps the demo off on PostgreSQL', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://localhost/db' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgres://localhost/db',
+    });
     expect(config.jwt.secret).toBe('x'.repeat(40));
     expect(config.demo.enabled).toBe(false);
   });

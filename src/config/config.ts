@@ -19,38 +19,37 @@ const isValidTimeZone = (tz: string): boolean => {
 };
 
 /** Everything the server reads from its environment, with defaults that let a bare `npm start` work. */
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .optional(),
-    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-    DATA_DIR: z.string().min(1).default('./data'),
-    DEFAULT_TIME_ZONE: z
-      .string()
-      .default('Asia/Shanghai')
-      .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_ISSUER: z.string().min(1).default('metergraph'),
-    JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
-    JWT_ACCESS_TTL: durationSeconds.default(900),
-    JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
-    DEMO: bool.optional(),
-    DEMO_LIVE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
-    ADMIN_USERNAME: z
-      .string()
-      .regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore')
-      .optional(),
-    ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
-    MAX_READING_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(92),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  });
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().min(1).default('metergraph'),
+  JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
+  JWT_ACCESS_TTL: durationSeconds.default(900),
+  JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
+  DEMO: bool.optional(),
+  DEMO_LIVE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore')
+    .optional(),
+  ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  MAX_READING_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(92),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
 
 /**
  * Checks across variables. Run on the raw values so that they are reported together with the
@@ -116,7 +115,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   const issues = [
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)),
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)),
     ...crossIssues(cleaned),
   ];
   if (!parsed.success || issues.length) throw new ConfigError(issues);
@@ -139,7 +140,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       refreshTtl: env.JWT_REFRESH_TTL,
     },
     // The demo is on by default only where it cannot hurt: the embedded database outside production.
-    demo: { enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'), liveIntervalMs: env.DEMO_LIVE_INTERVAL_MS },
+    demo: {
+      enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'),
+      liveIntervalMs: env.DEMO_LIVE_INTERVAL_MS,
+    },
     admin:
       env.ADMIN_USERNAME && env.ADMIN_PASSWORD
         ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD }

@@ -31,7 +31,12 @@ export function startLiveDemo(orm: MikroORM, events: Events, logger: Logger, int
        returning id as reading_id, meter_id, (select path from picked where picked.id = reading.meter_id) as path`,
       [String(tick)],
     );
-    for (const row of rows) events.publish('READING_RECORDED', { readingId: String(row.reading_id), meterId: row.meter_id, orgPath: row.path });
+    for (const row of rows)
+      events.publish('READING_RECORDED', {
+        readingId: String(row.reading_id),
+        meterId: row.meter_id,
+        orgPath: row.path,
+      });
   };
   const timer = setInterval(() => {
     if (running) return;

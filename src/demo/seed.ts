@@ -21,11 +21,21 @@ export const DEMO_LOGINS: { username: string; password: string; role: Role; note
   { username: 'admin', password: 'metergraph-admin', role: Role.ADMIN, note: 'everything' },
   { username: 'manager1', password: 'metergraph-demo', role: Role.STATION_MANAGER, note: 'Youjiang station only' },
   { username: 'manager2', password: 'metergraph-demo', role: Role.STATION_MANAGER, note: 'Tianyang station only' },
-  { username: 'reader1', password: 'metergraph-demo', role: Role.METER_READER, note: 'Youjiang station, personal data masked' },
+  {
+    username: 'reader1',
+    password: 'metergraph-demo',
+    role: Role.METER_READER,
+    note: 'Youjiang station, personal data masked',
+  },
   { username: 'inspector1', password: 'metergraph-demo', role: Role.INSPECTOR, note: 'Youjiang station, read only' },
   { username: 'auditor', password: 'metergraph-demo', role: Role.AUDITOR, note: 'reads everything, changes nothing' },
   { username: 'customer1', password: 'metergraph-demo', role: Role.CUSTOMER, note: 'one account (self-service)' },
-  { username: 'collector', password: 'metergraph-demo', role: Role.COLLECTOR_SERVICE, note: 'collection service account' },
+  {
+    username: 'collector',
+    password: 'metergraph-demo',
+    role: Role.COLLECTOR_SERVICE,
+    note: 'collection service account',
+  },
 ];
 
 export const DEMO_BUREAU_CODE = 'DEMO-BUREAU';
@@ -42,8 +52,41 @@ function prng(seed: number) {
   };
 }
 
-const SURNAMES = ['Wang', 'Li', 'Zhang', 'Liu', 'Chen', 'Yang', 'Huang', 'Zhao', 'Wu', 'Zhou', 'Lu', 'Wei', 'Nong', 'Huang', 'Lan'];
-const GIVEN = ['Wei', 'Fang', 'Na', 'Min', 'Jing', 'Li', 'Qiang', 'Lei', 'Jun', 'Yang', 'Yong', 'Yan', 'Jie', 'Tao', 'Ming', 'Chao'];
+const SURNAMES = [
+  'Wang',
+  'Li',
+  'Zhang',
+  'Liu',
+  'Chen',
+  'Yang',
+  'Huang',
+  'Zhao',
+  'Wu',
+  'Zhou',
+  'Lu',
+  'Wei',
+  'Nong',
+  'Huang',
+  'Lan',
+];
+const GIVEN = [
+  'Wei',
+  'Fang',
+  'Na',
+  'Min',
+  'Jing',
+  'Li',
+  'Qiang',
+  'Lei',
+  'Jun',
+  'Yang',
+  'Yong',
+  'Yan',
+  'Jie',
+  'Tao',
+  'Ming',
+  'Chao',
+];
 
 /** GB 11643 check character of an 18-digit resident ID. */
 function idCheckChar(first17: string): string {
@@ -112,7 +155,9 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
           accuracyClass: ct === '1' ? '2.0' : '0.5S',
           status: MeterStatus.INSTALLED,
           installedAt,
-          nextVerificationDate: new Date(now.getTime() + (30 + (meterSeq % 700)) * 86_400_000).toISOString().slice(0, 10),
+          nextVerificationDate: new Date(now.getTime() + (30 + (meterSeq % 700)) * 86_400_000)
+            .toISOString()
+            .slice(0, 10),
           orgUnit: area,
         });
       };
@@ -134,7 +179,12 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
         });
         for (let m = 1; m <= 6; m++) {
           customerSeq++;
-          const category = customerSeq % 15 === 0 ? CustomerCategory.COMMERCIAL : customerSeq % 29 === 0 ? CustomerCategory.AGRICULTURAL : CustomerCategory.RESIDENTIAL;
+          const category =
+            customerSeq % 15 === 0
+              ? CustomerCategory.COMMERCIAL
+              : customerSeq % 29 === 0
+                ? CustomerCategory.AGRICULTURAL
+                : CustomerCategory.RESIDENTIAL;
           const id17 = `451002${1950 + Math.floor(rand() * 50)}${pad(1 + Math.floor(rand() * 12), 2)}${pad(1 + Math.floor(rand() * 28), 2)}${pad(Math.floor(rand() * 1000), 3)}`;
           const customer = tx.create(Customer, {
             accountNo: `0601${pad(customerSeq, 8)}`,
@@ -162,7 +212,13 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
 
     const customer1 = await tx.findOneOrFail(Customer, { accountNo: '060100000001' });
     const unitFor = (role: Role, i: number) =>
-      role === Role.STATION_MANAGER ? stations[i === 2 ? 1 : 0]! : [Role.METER_READER, Role.INSPECTOR].includes(role) ? stations[0]! : role === Role.CUSTOMER ? stations[0]! : root;
+      role === Role.STATION_MANAGER
+        ? stations[i === 2 ? 1 : 0]!
+        : [Role.METER_READER, Role.INSPECTOR].includes(role)
+          ? stations[0]!
+          : role === Role.CUSTOMER
+            ? stations[0]!
+            : root;
     for (const [i, login] of DEMO_LOGINS.entries()) {
       if (await tx.count(User, { username: login.username })) continue;
       tx.create(User, {
@@ -183,12 +239,14 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
     const values: string[] = [];
     const flush = async () => {
       if (!values.length) return;
-      await tx.getConnection().execute(
-        `insert into reading (meter_id, register, value, measured_at, received_at, source, quality) values ${values.join(',')} on conflict do nothing`,
-        [],
-        'run',
-        tx.getTransactionContext(),
-      );
+      await tx
+        .getConnection()
+        .execute(
+          `insert into reading (meter_id, register, value, measured_at, received_at, source, quality) values ${values.join(',')} on conflict do nothing`,
+          [],
+          'run',
+          tx.getTransactionContext(),
+        );
       values.length = 0;
     };
     const shares = [0.1, 0.3, 0.35, 0.25];

@@ -13,7 +13,9 @@ const db = await openDatabase(config, logger);
 try {
   if (process.argv[2] === 'create') {
     const result = await db.orm.getMigrator().createMigration('migrations', false, false);
-    console.log(result.fileName ? `created migrations/${result.fileName}; add it to migrations/index.ts` : 'no changes');
+    console.log(
+      result.fileName ? `created migrations/${result.fileName}; add it to migrations/index.ts` : 'no changes',
+    );
   } else {
     const applied = await migrate(db);
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');

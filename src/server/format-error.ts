@@ -7,7 +7,14 @@ import type { Logger } from '../shared/logger.js';
 
 const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
 // Errors the GraphQL layer itself raises for a malformed request are the client's fault.
-const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /**
  * The last stop before a client: known errors keep their typed code, database constraint
@@ -19,23 +26,44 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
-      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.extensions } };
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { ...original.extensions },
+      };
     }
     const mapped = mapDatabaseError(original);
     if (mapped) {
-      return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: { ...mapped.extensions } };
+      return {
+        message: mapped.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { ...mapped.extensions },
+      };
     }
     const code = String(formatted.extensions?.code ?? '');
     // Errors without a path come from parsing, validation or variable coercion, never from a resolver.
-    if (original instanceof GraphQLError && !formatted.path && (PUBLIC_CODES.has(code) || REQUEST_ERROR_CODES.has(code))) {
+    if (
+      original instanceof GraphQLError &&
+      !formatted.path &&
+      (PUBLIC_CODES.has(code) || REQUEST_ERROR_CODES.has(code))
+    ) {
       // Parse, validation and variable-coercion errors: safe to show, reported as bad input.
       const publicCode = PUBLIC_CODES.has(code) ? code : ErrorCode.BAD_USER_INPUT;
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: publicCode, ...(publicCode !== code ? { reason: code } : {}) } };
+      return {
+        message: formatted.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: publicCode, ...(publicCode !== code ? { reason: code } : {}) },
+      };
     }
     const correlationId = randomUUID();
     logger.error({ err: original, correlationId, path: formatted.path }, 'internal error');
     return {
-      message: production ? `Internal server error (correlation id ${correlationId})` : `${formatted.message} (correlation id ${correlationId})`,
+      message: production
+        ? `Internal server error (correlation id ${correlationId})`
+        : `${formatted.message} (correlation id ${correlationId})`,
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code: ErrorCode.INTERNAL, correlationId },

@@ -39,7 +39,12 @@ function clientIp(req: IncomingMessage): string | undefined {
 }
 
 /** One request's context: a fresh EntityManager, the caller's permissions and DataLoaders. */
-async function buildContext(deps: ServerDeps, authorization: unknown, ip: string | undefined, requestId: string): Promise<Context> {
+async function buildContext(
+  deps: ServerDeps,
+  authorization: unknown,
+  ip: string | undefined,
+  requestId: string,
+): Promise<Context> {
   const em = deps.db.orm.em.fork() as Context['em'];
   const access = await authenticate(em, deps.config, authorization);
   return {
@@ -67,7 +72,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // Authenticated once, in connection_init: a bad token closes the socket with 4403.
       onConnect: async (ctx) => {
         try {
-          const context = await buildContext(deps, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization, clientIp(ctx.extra.request), randomUUID());
+          const context = await buildContext(
+            deps,
+            ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
+            clientIp(ctx.extra.request),
+            randomUUID(),
+          );
           if (!context.access.user) return false;
           ctx.extra.context = context;
           return true;
@@ -123,7 +133,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
+        const requestId =
+          (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
         try {
           return await buildContext(deps, req.headers.authorization, clientIp(req), requestId);
         } catch (error) {

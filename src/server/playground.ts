@@ -89,13 +89,24 @@ function script(): string {
     }
     return /^\\s*subscription\\b/m.test(query.replace(/#.*$/gm, ''));
   }
+  // The headers template holds an Authorization header without a token ("Bearer "), to be completed
+  // after the login mutation; until then send none, or the server rejects the login as malformed.
+  function withoutEmptyAuthorization(headers) {
+    var result = {};
+    Object.keys(headers || {}).forEach(function (name) {
+      var value = headers[name];
+      if (name.toLowerCase() === 'authorization' && /^\\s*(bearer\\s*)?$/i.test(value == null ? '' : String(value))) return;
+      result[name] = value;
+    });
+    return result;
+  }
   function fetcher(params, opts) {
-    var headers = (opts && opts.headers) || {};
+    var headers = withoutEmptyAuthorization(opts && opts.headers);
     var auth = headers.Authorization || headers.authorization;
     if (isSubscription(params)) {
       return wsClient(auth).iterate({ query: params.query, variables: params.variables, operationName: params.operationName });
     }
-    return httpFetcher(params, opts);
+    return httpFetcher(params, Object.assign({}, opts, { headers: headers }));
   }
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, {

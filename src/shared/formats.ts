@@ -27,7 +27,12 @@ export const formats = {
   longitude: z.string().refine((v) => Math.abs(Number(v)) <= 180, 'must be between -180 and 180'),
   positiveDecimal: z.string().refine((v) => Number(v) > 0, 'must be greater than 0'),
   nonNegativeDecimal: z.string().refine((v) => !v.startsWith('-'), 'must not be negative'),
-  accuracyClass: z.string().regex(/^(0\.2S?|0\.5S?|1(\.0)?|2(\.0)?|A|B|C|D)$/, 'must be an accuracy class such as 0.5S, 1.0, 2.0, A, B, C or D'),
+  accuracyClass: z
+    .string()
+    .regex(
+      /^(0\.2S?|0\.5S?|1(\.0)?|2(\.0)?|A|B|C|D)$/,
+      'must be an accuracy class such as 0.5S, 1.0, 2.0, A, B, C or D',
+    ),
   password: z.string().min(10, 'must be at least 10 characters').max(256, 'must be at most 256 characters'),
   username: z.string().regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore'),
 };

@@ -5,7 +5,11 @@ import { badInput } from './errors.js';
  * Validates a mutation's input with a zod schema. Every problem is reported at once, each with its
  * path from the operation's arguments (['input', 'rows', 3, 'accountNo']).
  */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, root: (string | number)[] = ['input']): z.infer<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  root: (string | number)[] = ['input'],
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw badInput(

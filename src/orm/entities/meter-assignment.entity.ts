@@ -10,7 +10,8 @@ import { ServicePoint } from './service-point.entity.js';
 @Entity({ tableName: 'meter_assignment' })
 @Index({
   name: 'meter_assignment_open_meter_uq',
-  expression: 'create unique index "meter_assignment_open_meter_uq" on "meter_assignment" ("meter_id") where "removed_at" is null',
+  expression:
+    'create unique index "meter_assignment_open_meter_uq" on "meter_assignment" ("meter_id") where "removed_at" is null',
 })
 @Index({
   name: 'meter_assignment_open_sp_uq',

@@ -8,7 +8,10 @@ import type { Meter } from './meter.entity.js';
  * `path` is a materialised path of ids ("/1/4/9/"), so a subtree is one indexed prefix match in SQL.
  */
 @Entity({ tableName: 'org_unit' })
-@Index({ name: 'org_unit_path_idx', expression: 'create index "org_unit_path_idx" on "org_unit" ("path" text_pattern_ops)' })
+@Index({
+  name: 'org_unit_path_idx',
+  expression: 'create index "org_unit_path_idx" on "org_unit" ("path" text_pattern_ops)',
+})
 export class OrgUnit extends Timestamped {
   @PrimaryKey({ type: 'integer' })
   id!: number;

@@ -20,7 +20,15 @@ import type { ArchiveImportRow, ImportArchiveInput, ImportCounts, ImportRowError
 
 export const MAX_IMPORT_ROWS = 5000;
 
-const meterKeys = ['meterAssetNo', 'meterBarcode', 'commAddress', 'protocol', 'manufacturer', 'model', 'accuracyClass'] as const;
+const meterKeys = [
+  'meterAssetNo',
+  'meterBarcode',
+  'commAddress',
+  'protocol',
+  'manufacturer',
+  'model',
+  'accuracyClass',
+] as const;
 
 const rowSchema = z
   .object({
@@ -52,12 +60,19 @@ const rowSchema = z
   .superRefine((row, ctx) => {
     // A meter is all or nothing: with an asset number, every identifying field is required.
     if (meterKeys.some((k) => row[k] != null)) {
-      for (const k of meterKeys) if (row[k] == null) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when the row has a meter' });
+      for (const k of meterKeys)
+        if (row[k] == null)
+          ctx.addIssue({ code: 'custom', path: [k], message: 'is required when the row has a meter' });
     }
     if (row.installedAt != null && (row.meterAssetNo == null || row.initialReading == null)) {
-      ctx.addIssue({ code: 'custom', path: ['initialReading'], message: 'installing needs a meter and its initial reading' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['initialReading'],
+        message: 'installing needs a meter and its initial reading',
+      });
     }
-    if ((row.latitude == null) !== (row.longitude == null)) ctx.addIssue({ code: 'custom', path: ['longitude'], message: 'latitude and longitude go together' });
+    if ((row.latitude == null) !== (row.longitude == null))
+      ctx.addIssue({ code: 'custom', path: ['longitude'], message: 'latitude and longitude go together' });
   });
 
 type Row = z.infer<typeof rowSchema>;
@@ -86,7 +101,8 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
   ctx.access.assert('import', 'Customer');
   for (const subject of ['Customer', 'MeterBox', 'Meter'] as const) ctx.access.assert('create', subject);
   if (input.rows.length === 0) throw badField(['input', 'rows'], 'must contain at least one row');
-  if (input.rows.length > MAX_IMPORT_ROWS) throw badField(['input', 'rows'], `at most ${MAX_IMPORT_ROWS} rows per call`);
+  if (input.rows.length > MAX_IMPORT_ROWS)
+    throw badField(['input', 'rows'], `at most ${MAX_IMPORT_ROWS} rows per call`);
 
   const created = zero();
   const updated = zero();
@@ -102,7 +118,12 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
   };
 
   /** Existing rows are updated only where the user may update them. */
-  const inScope = async <T extends object>(em: EntityManager, entity: new () => T, subject: 'Customer' | 'MeterBox' | 'Meter', id: number) => {
+  const inScope = async <T extends object>(
+    em: EntityManager,
+    entity: new () => T,
+    subject: 'Customer' | 'MeterBox' | 'Meter',
+    id: number,
+  ) => {
     const where = ctx.access.where<T>('update', subject);
     return where !== null && (await em.count(entity, { $and: [where, { id }] } as never)) > 0;
   };
@@ -115,16 +136,25 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
 
     let box: MeterBox | null = null;
     if (row.meterBoxBarcode) {
-      const area = row.meterBoxAreaCode ? await unitByCode(em, row.meterBoxAreaCode, [...root, 'meterBoxAreaCode']) : unit;
+      const area = row.meterBoxAreaCode
+        ? await unitByCode(em, row.meterBoxAreaCode, [...root, 'meterBoxAreaCode'])
+        : unit;
       box = await em.findOne(MeterBox, { barcode: row.meterBoxBarcode }, { populate: ['orgUnit'] });
       if (box) {
-        if (!(await inScope(em, MeterBox, 'MeterBox', box.id))) throw badField([...root, 'meterBoxBarcode'], 'belongs to a meter box outside your scope');
+        if (!(await inScope(em, MeterBox, 'MeterBox', box.id)))
+          throw badField([...root, 'meterBoxBarcode'], 'belongs to a meter box outside your scope');
         box.address = row.address;
         box.orgUnit = area;
         if (row.latitude && row.longitude) Object.assign(box, { latitude: row.latitude, longitude: row.longitude });
         counts.updated.meterBoxes++;
       } else {
-        box = em.create(MeterBox, { barcode: row.meterBoxBarcode, address: row.address, orgUnit: area, latitude: row.latitude ?? undefined, longitude: row.longitude ?? undefined });
+        box = em.create(MeterBox, {
+          barcode: row.meterBoxBarcode,
+          address: row.address,
+          orgUnit: area,
+          latitude: row.latitude ?? undefined,
+          longitude: row.longitude ?? undefined,
+        });
         counts.created.meterBoxes++;
       }
     }
@@ -141,7 +171,8 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
       ...(row.billingDay ? { billingDay: row.billingDay } : {}),
     };
     if (customer) {
-      if (!(await inScope(em, Customer, 'Customer', customer.id))) throw badField([...root, 'accountNo'], 'belongs to a customer outside your scope');
+      if (!(await inScope(em, Customer, 'Customer', customer.id)))
+        throw badField([...root, 'accountNo'], 'belongs to a customer outside your scope');
       em.assign(customer, customerFields);
       counts.updated.customers++;
     } else {
@@ -162,11 +193,17 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
         ...(row.ptRatio ? { ptRatio: row.ptRatio } : {}),
       };
       if (meter) {
-        if (!(await inScope(em, Meter, 'Meter', meter.id))) throw badField([...root, 'meterAssetNo'], 'belongs to a meter outside your scope');
+        if (!(await inScope(em, Meter, 'Meter', meter.id)))
+          throw badField([...root, 'meterAssetNo'], 'belongs to a meter outside your scope');
         em.assign(meter, meterFields);
         counts.updated.meters++;
       } else {
-        meter = em.create(Meter, { assetNo: row.meterAssetNo, ...meterFields, orgUnit: box?.orgUnit ?? unit, status: MeterStatus.IN_STOCK });
+        meter = em.create(Meter, {
+          assetNo: row.meterAssetNo,
+          ...meterFields,
+          orgUnit: box?.orgUnit ?? unit,
+          status: MeterStatus.IN_STOCK,
+        });
         counts.created.meters++;
       }
       await em.flush();
@@ -174,11 +211,29 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
         let point = await em.findOne(ServicePoint, { customer });
         point ??= em.create(ServicePoint, { code: `${row.accountNo}-1`, customer, meterBox: box ?? undefined });
         const open = await em.findOne(MeterAssignment, { servicePoint: point, removedAt: null });
-        if (open && open.meter.id !== meter.id) throw badField([...root, 'meterAssetNo'], 'the customer already has another meter installed; use exchangeMeter');
+        if (open && open.meter.id !== meter.id)
+          throw badField(
+            [...root, 'meterAssetNo'],
+            'the customer already has another meter installed; use exchangeMeter',
+          );
         if (!open) {
-          if (meter.status !== MeterStatus.IN_STOCK) throw badField([...root, 'meterAssetNo'], `the meter is ${meter.status}, only IN_STOCK meters can be installed`);
-          Object.assign(meter, { status: MeterStatus.INSTALLED, installedAt: row.installedAt, meterBox: box ?? undefined, orgUnit: box?.orgUnit ?? unit });
-          em.create(MeterAssignment, { meter, servicePoint: point, installedAt: row.installedAt, initialReading: row.initialReading! });
+          if (meter.status !== MeterStatus.IN_STOCK)
+            throw badField(
+              [...root, 'meterAssetNo'],
+              `the meter is ${meter.status}, only IN_STOCK meters can be installed`,
+            );
+          Object.assign(meter, {
+            status: MeterStatus.INSTALLED,
+            installedAt: row.installedAt,
+            meterBox: box ?? undefined,
+            orgUnit: box?.orgUnit ?? unit,
+          });
+          em.create(MeterAssignment, {
+            meter,
+            servicePoint: point,
+            installedAt: row.installedAt,
+            initialReading: row.initialReading!,
+          });
           counts.created.installations++;
         }
       }
@@ -228,7 +283,10 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
     errors.sort((a, b) => a.row - b.row);
   }
   const failedRows = new Set(errors.map((e) => e.row)).size;
-  ctx.logger.info({ event: 'archive_import', rows: input.rows.length, failedRows, committed, userId: ctx.access.user?.id }, 'archive import');
+  ctx.logger.info(
+    { event: 'archive_import', rows: input.rows.length, failedRows, committed, userId: ctx.access.user?.id },
+    'archive import',
+  );
   return {
     committed,
     succeededRows: committed ? input.rows.length - failedRows : 0,
@@ -238,4 +296,3 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
     errors,
   };
 }
-

@@ -2,7 +2,10 @@ import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { CustomerCategory, MeterProtocol } from '../../orm/entities/enums.js';
 import { DecimalScalar } from '../common/scalars.js';
 
-@InputType({ description: 'One line of a batch file: a customer, its meter box and its meter. Natural keys decide create or update.' })
+@InputType({
+  description:
+    'One line of a batch file: a customer, its meter box and its meter. Natural keys decide create or update.',
+})
 export class ArchiveImportRow {
   @Field({ description: 'Unit (supply station or transformer area) code the customer belongs to.' })
   orgUnitCode!: string;

@@ -49,7 +49,10 @@ export interface Connection<T> {
 /** Adds the lazy `totalCount` getter (a spread would call it, so it is defined in place). */
 function withLazyCount<T>(page: Omit<Connection<T>, 'totalCount'>, count: () => Promise<number>): Connection<T> {
   let pending: Promise<number> | undefined;
-  return Object.defineProperty(page, 'totalCount', { get: () => (pending ??= count()), enumerable: true }) as Connection<T>;
+  return Object.defineProperty(page, 'totalCount', {
+    get: () => (pending ??= count()),
+    enumerable: true,
+  }) as Connection<T>;
 }
 
 /** Builds `XConnection` and `XEdge` object types for a node type. */
@@ -96,7 +99,11 @@ export function encodeCursor(values: CursorValue[]): string {
 export function decodeCursor(cursor: string): CursorValue[] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      parsed.every((v) => typeof v === 'string' || typeof v === 'number')
+    ) {
       return parsed as CursorValue[];
     }
   } catch {
@@ -147,10 +154,13 @@ export async function paginate<T extends { id: number | string }>(
   }
   const dir = order.direction === OrderDirection.ASC ? 'asc' : 'desc';
   const finalWhere = (conditions.length === 1 ? where : { $and: conditions }) as FilterQuery<T>;
-  const rows = limit === 0 ? [] : await em.find(entity, finalWhere, {
-    orderBy: (order.field === 'id' ? { id: dir } : { [order.field]: dir, id: dir }) as never,
-    limit: limit + 1,
-  });
+  const rows =
+    limit === 0
+      ? []
+      : await em.find(entity, finalWhere, {
+          orderBy: (order.field === 'id' ? { id: dir } : { [order.field]: dir, id: dir }) as never,
+          limit: limit + 1,
+        });
   const hasNextPage = rows.length > limit;
   const nodes = rows.slice(0, limit);
   const edges = nodes.map((node) => ({

@@ -34,7 +34,9 @@ export function mapDatabaseError(error: unknown, root: (string | number)[] = ['i
   const fields: FieldIssue[] = field ? [{ path: [...root, field], message: '' }] : [];
   if (error instanceof UniqueConstraintViolationException) {
     if (pg.constraint?.startsWith('meter_assignment_open')) {
-      return new AppError(ErrorCode.CONFLICT, 'The meter or service point already has an open installation', { fields: [] });
+      return new AppError(ErrorCode.CONFLICT, 'The meter or service point already has an open installation', {
+        fields: [],
+      });
     }
     fields.forEach((f) => (f.message = 'is already in use'));
     return new AppError(ErrorCode.CONFLICT, `${field ?? 'A value'} is already in use`, { fields });

@@ -56,9 +56,13 @@ function childPages<T extends { id: number }>(
         .select(['c.*', raw(`row_number() over (partition by c.${parentColumn} order by c.id) as page_rn`)])
         .where(and<T>(where, { [parentProperty]: { $in: parentIds } } as FilterQuery<T>) as never);
       const knex = em.getKnex();
-      const rows: Record<string, unknown>[] = await em
-        .getConnection()
-        .execute(knex.select('*').from(inner.getKnexQuery().as('p')).where('page_rn', '<=', limit).orderBy(['p.' + parentColumn, 'p.id']));
+      const rows: Record<string, unknown>[] = await em.getConnection().execute(
+        knex
+          .select('*')
+          .from(inner.getKnexQuery().as('p'))
+          .where('page_rn', '<=', limit)
+          .orderBy(['p.' + parentColumn, 'p.id']),
+      );
       const grouped = new Map<number, T[]>();
       for (const row of rows) {
         const parentId = Number(row[parentColumn]);
@@ -104,7 +108,11 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
      */
     effectiveTimeZone: new DataLoader<string, string>(async (paths) => {
       const ids = [...new Set(paths.flatMap((p) => p.split('/').filter(Boolean).map(Number)))];
-      const rows = await em.find(OrgUnit, { id: { $in: ids }, timeZone: { $ne: null } }, { fields: ['id', 'timeZone'] });
+      const rows = await em.find(
+        OrgUnit,
+        { id: { $in: ids }, timeZone: { $ne: null } },
+        { fields: ['id', 'timeZone'] },
+      );
       const zones = new Map(rows.map((r) => [r.id, r.timeZone!]));
       return paths.map((p) => {
         const chain = p.split('/').filter(Boolean).map(Number).reverse();
@@ -130,7 +138,10 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     openAssignmentByMeter: new DataLoader<number, MeterAssignment | null>(async (meterIds) => {
       const where = access.where<MeterAssignment>('read', 'MeterAssignment');
       if (where === null) return meterIds.map(() => null);
-      const rows = await em.find(MeterAssignment, and<MeterAssignment>(where, { meter: { $in: [...meterIds] }, removedAt: null }));
+      const rows = await em.find(
+        MeterAssignment,
+        and<MeterAssignment>(where, { meter: { $in: [...meterIds] }, removedAt: null }),
+      );
       const map = new Map(rows.map((r) => [r.meter.id, r]));
       return meterIds.map((id) => map.get(id) ?? null);
     }),
@@ -139,28 +150,43 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     assignmentsByServicePoint: new DataLoader<number, MeterAssignment[]>(async (ids) => {
       const where = access.where<MeterAssignment>('read', 'MeterAssignment');
       if (where === null) return ids.map(() => []);
-      const rows = await em.find(
-        MeterAssignment,
-        and<MeterAssignment>(where, { servicePoint: { $in: [...ids] } }),
-        { orderBy: { installedAt: 'asc', id: 'asc' } },
-      );
+      const rows = await em.find(MeterAssignment, and<MeterAssignment>(where, { servicePoint: { $in: [...ids] } }), {
+        orderBy: { installedAt: 'asc', id: 'asc' },
+      });
       return ids.map((id) => rows.filter((r) => r.servicePoint.id === id));
     }),
 
-    /** (meterId, register) -> newest reading, one DISTINCT ON statement for the whole batch. */
+    /**
+     * (meterId, register) -> newest reading, one statement for the whole batch: row_number() per
+     * (meter, register) rather than DISTINCT ON, because the scope condition may join other tables.
+     */
     latestReading: new DataLoader<{ meterId: number; register: RegisterCode }, Reading | null, string>(
       async (keys) => {
         const where = access.where<Reading>('read', 'Reading');
         if (where === null) return keys.map(() => null);
         const registers = [...new Set(keys.map((k) => k.register))];
-        const rows = await em
+        const inner = em
           .createQueryBuilder(Reading, 'r')
-          .select('r.*')
-          .distinctOn(['r.meter', 'r.register'])
-          .where(and<Reading>(where, { meter: { $in: [...new Set(keys.map((k) => k.meterId))] }, register: { $in: registers } }) as never)
-          .orderBy({ meter: 'asc', register: 'asc', measuredAt: 'desc' })
-          .getResultList();
-        const map = new Map(rows.map((r) => [`${r.meter.id}:${r.register}`, r]));
+          .select([
+            'r.*',
+            raw('row_number() over (partition by r.meter_id, r.register order by r.measured_at desc) as latest_rn'),
+          ])
+          .where(
+            and<Reading>(where, {
+              meter: { $in: [...new Set(keys.map((k) => k.meterId))] },
+              register: { $in: registers },
+            }) as never,
+          );
+        const knex = em.getKnex();
+        const rows: Record<string, unknown>[] = await em
+          .getConnection()
+          .execute(knex.select('*').from(inner.getKnexQuery().as('l')).where('latest_rn', 1));
+        const map = new Map<string, Reading>();
+        for (const row of rows) {
+          delete row.latest_rn;
+          const reading = em.map(Reading, row as never);
+          map.set(`${reading.meter.id}:${reading.register}`, reading);
+        }
         return keys.map((k) => map.get(`${k.meterId}:${k.register}`) ?? null);
       },
       { cacheKeyFn: (k) => `${k.meterId}:${k.register}` },

@@ -18,7 +18,8 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
   description: 'An exact decimal number as a string, e.g. "12345.67". Never a float.',
   serialize: (value) => {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return formatDecimal(String(value));
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint')
+      return formatDecimal(String(value));
     if (value && typeof (value as { toFixed?: unknown }).toFixed === 'function') return formatDecimal(value as never);
     throw new GraphQLError('Decimal cannot represent this value');
   },

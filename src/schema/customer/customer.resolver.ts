@@ -42,7 +42,10 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
     return loadPermitted(ctx, Customer, 'Customer', 'read', id);
   }
 
-  @Query(() => CustomerType, { nullable: true, description: 'Field apps: the customer with this account number, if visible.' })
+  @Query(() => CustomerType, {
+    nullable: true,
+    description: 'Field apps: the customer with this account number, if visible.',
+  })
   customerByAccountNo(@Ctx() ctx: Context, @Arg('accountNo') accountNo: string) {
     return customerByAccountNo(ctx, accountNo);
   }
@@ -81,7 +84,9 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
     return { customer: await updateCustomer(ctx, input) };
   }
 
-  @Mutation(() => CustomerPayload, { description: 'Move a customer to another serving unit (e.g. after a network change).' })
+  @Mutation(() => CustomerPayload, {
+    description: 'Move a customer to another serving unit (e.g. after a network change).',
+  })
   async moveCustomer(@Ctx() ctx: Context, @Arg('input', () => MoveCustomerInput) input: MoveCustomerInput) {
     return { customer: await moveCustomer(ctx, input) };
   }

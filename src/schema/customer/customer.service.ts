@@ -8,20 +8,36 @@ import { OrderDirection, paginate, type PageArgs } from '../common/connection.js
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
 import { escapeLike } from '../org-unit/org-unit.service.js';
-import type { CreateCustomerInput, CustomerFilter, CustomerOrder, MoveCustomerInput, UpdateCustomerInput } from './customer.type.js';
+import type {
+  CreateCustomerInput,
+  CustomerFilter,
+  CustomerOrder,
+  MoveCustomerInput,
+  UpdateCustomerInput,
+} from './customer.type.js';
 
-export async function listCustomers(ctx: Context, filter: CustomerFilter | undefined, order: CustomerOrder | undefined, page: PageArgs) {
+export async function listCustomers(
+  ctx: Context,
+  filter: CustomerFilter | undefined,
+  order: CustomerOrder | undefined,
+  page: PageArgs,
+) {
   const where = ctx.access.where<Customer>('read', 'Customer');
   const conditions: FilterQuery<Customer>[] = [];
   if (filter?.categories?.length) conditions.push({ category: { $in: filter.categories } });
   if (filter?.statuses?.length) conditions.push({ status: { $in: filter.statuses } });
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']) });
+    const root = await ctx.em.findOne(OrgUnit, {
+      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
+    });
     conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
   }
   if (filter?.search) {
     conditions.push({
-      $or: [{ accountNo: { $like: `${escapeLike(filter.search)}%` } }, { name: { $ilike: `%${escapeLike(filter.search)}%` } }],
+      $or: [
+        { accountNo: { $like: `${escapeLike(filter.search)}%` } },
+        { name: { $ilike: `%${escapeLike(filter.search)}%` } },
+      ],
     });
   }
   return paginate(
@@ -101,7 +117,8 @@ export async function updateCustomer(ctx: Context, input: UpdateCustomerInput): 
 export async function moveCustomer(ctx: Context, input: MoveCustomerInput): Promise<Customer> {
   const customer = await loadPermitted(ctx, Customer, 'Customer', 'update', input.customerId, ['input', 'customerId']);
   const target = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', input.orgUnitId, ['input', 'orgUnitId']);
-  if (target.id === customer.orgUnit.id) throw badField(['input', 'orgUnitId'], 'the customer is already served by this unit');
+  if (target.id === customer.orgUnit.id)
+    throw badField(['input', 'orgUnitId'], 'the customer is already served by this unit');
   customer.orgUnit = target;
   await ctx.em.flush();
   return customer;

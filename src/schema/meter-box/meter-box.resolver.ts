@@ -34,7 +34,10 @@ export class MeterBoxResolver extends NodeResolver<MeterBox>(MeterBoxType, 'Mete
     return loadPermitted(ctx, MeterBox, 'MeterBox', 'read', id);
   }
 
-  @Query(() => MeterBoxType, { nullable: true, description: 'Field apps: the meter box with this barcode, if visible.' })
+  @Query(() => MeterBoxType, {
+    nullable: true,
+    description: 'Field apps: the meter box with this barcode, if visible.',
+  })
   meterBoxByBarcode(@Ctx() ctx: Context, @Arg('barcode') barcode: string) {
     return meterBoxByBarcode(ctx, barcode);
   }

@@ -10,16 +10,26 @@ import { loadPermitted, localId } from '../common/refs.js';
 import { escapeLike } from '../org-unit/org-unit.service.js';
 import type { CreateMeterBoxInput, MeterBoxFilter, MeterBoxOrder, UpdateMeterBoxInput } from './meter-box.type.js';
 
-export async function listMeterBoxes(ctx: Context, filter: MeterBoxFilter | undefined, order: MeterBoxOrder | undefined, page: PageArgs) {
+export async function listMeterBoxes(
+  ctx: Context,
+  filter: MeterBoxFilter | undefined,
+  order: MeterBoxOrder | undefined,
+  page: PageArgs,
+) {
   const where = ctx.access.where<MeterBox>('read', 'MeterBox');
   const conditions: FilterQuery<MeterBox>[] = [];
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']) });
+    const root = await ctx.em.findOne(OrgUnit, {
+      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
+    });
     conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
   }
   if (filter?.search) {
     conditions.push({
-      $or: [{ barcode: { $like: `${escapeLike(filter.search)}%` } }, { address: { $ilike: `%${escapeLike(filter.search)}%` } }],
+      $or: [
+        { barcode: { $like: `${escapeLike(filter.search)}%` } },
+        { address: { $ilike: `%${escapeLike(filter.search)}%` } },
+      ],
     });
   }
   return paginate(
@@ -85,7 +95,8 @@ export async function updateMeterBox(ctx: Context, input: UpdateMeterBoxInput): 
     box.latitude = data.latitude;
     box.longitude = data.longitude;
   }
-  if (data.orgUnitId) box.orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+  if (data.orgUnitId)
+    box.orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
   await ctx.em.flush();
   return box;
 }

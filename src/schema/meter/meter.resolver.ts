@@ -45,7 +45,9 @@ export class MeterResolver extends NodeResolver<Meter>(MeterType, 'Meter') {
     return meterByBarcode(ctx, barcode);
   }
 
-  @FieldResolver(() => DecimalScalar, { description: 'CT ratio x PT ratio: consumption = register delta x multiplier.' })
+  @FieldResolver(() => DecimalScalar, {
+    description: 'CT ratio x PT ratio: consumption = register delta x multiplier.',
+  })
   multiplier(@Root() meter: Meter): string {
     return new Dec(meter.ctRatio).times(meter.ptRatio).toFixed();
   }

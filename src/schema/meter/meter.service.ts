@@ -10,19 +10,29 @@ import { loadPermitted, localId } from '../common/refs.js';
 import { escapeLike } from '../org-unit/org-unit.service.js';
 import type { CreateMeterInput, MeterFilter, MeterOrder, ScrapMeterInput, UpdateMeterInput } from './meter.type.js';
 
-export async function listMeters(ctx: Context, filter: MeterFilter | undefined, order: MeterOrder | undefined, page: PageArgs) {
+export async function listMeters(
+  ctx: Context,
+  filter: MeterFilter | undefined,
+  order: MeterOrder | undefined,
+  page: PageArgs,
+) {
   const where = ctx.access.where<Meter>('read', 'Meter');
   const conditions: FilterQuery<Meter>[] = [];
   if (filter?.statuses?.length) conditions.push({ status: { $in: filter.statuses } });
   if (filter?.protocols?.length) conditions.push({ protocol: { $in: filter.protocols } });
-  if (filter?.meterBoxId) conditions.push({ meterBox: localId(filter.meterBoxId, 'MeterBox', ['filter', 'meterBoxId']) });
+  if (filter?.meterBoxId)
+    conditions.push({ meterBox: localId(filter.meterBoxId, 'MeterBox', ['filter', 'meterBoxId']) });
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']) });
+    const root = await ctx.em.findOne(OrgUnit, {
+      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
+    });
     conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
   }
   if (filter?.search) {
     const prefix = `${escapeLike(filter.search)}%`;
-    conditions.push({ $or: [{ assetNo: { $like: prefix } }, { barcode: { $like: prefix } }, { commAddress: { $like: prefix } }] });
+    conditions.push({
+      $or: [{ assetNo: { $like: prefix } }, { barcode: { $like: prefix } }, { commAddress: { $like: prefix } }],
+    });
   }
   if (filter?.verificationDueBy) conditions.push({ nextVerificationDate: { $lte: filter.verificationDueBy } });
   return paginate(
@@ -42,7 +52,9 @@ export async function meterByBarcode(ctx: Context, barcode: string): Promise<Met
   return where === null ? null : ctx.em.findOne(Meter, { $and: [where, { barcode }] });
 }
 
-const ratio = z.string().refine((v) => Number(v) > 0 && Number(v) <= 100_000, 'must be greater than 0 and at most 100000');
+const ratio = z
+  .string()
+  .refine((v) => Number(v) > 0 && Number(v) <= 100_000, 'must be greater than 0 and at most 100000');
 const meterFields = {
   commAddress: formats.commAddress,
   protocol: z.enum(MeterProtocol),
@@ -107,10 +119,12 @@ export async function updateMeter(ctx: Context, input: UpdateMeterInput): Promis
 
 export async function scrapMeter(ctx: Context, input: ScrapMeterInput): Promise<Meter> {
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'update', input.meterId, ['input', 'meterId']);
-  if (meter.status === MeterStatus.INSTALLED) throw badField(['input', 'meterId'], 'remove the meter before scrapping it');
+  if (meter.status === MeterStatus.INSTALLED)
+    throw badField(['input', 'meterId'], 'remove the meter before scrapping it');
   if (meter.status === MeterStatus.SCRAPPED) throw badField(['input', 'meterId'], 'the meter is already scrapped');
   const when = input.scrappedAt ?? new Date();
-  if (meter.removedAt && when < meter.removedAt) throw badField(['input', 'scrappedAt'], 'must not be before the removal');
+  if (meter.removedAt && when < meter.removedAt)
+    throw badField(['input', 'scrappedAt'], 'must not be before the removal');
   meter.status = MeterStatus.SCRAPPED;
   meter.scrappedAt = when;
   await ctx.em.flush();

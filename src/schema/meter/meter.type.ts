@@ -4,7 +4,10 @@ import { ConnectionType, OrderDirection } from '../common/connection.js';
 import { NodeInterface } from '../common/node.js';
 import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
 
-registerEnumType(MeterStatus, { name: 'MeterStatus', description: 'Lifecycle: IN_STOCK -> INSTALLED -> REMOVED -> SCRAPPED.' });
+registerEnumType(MeterStatus, {
+  name: 'MeterStatus',
+  description: 'Lifecycle: IN_STOCK -> INSTALLED -> REMOVED -> SCRAPPED.',
+});
 registerEnumType(MeterProtocol, { name: 'MeterProtocol' });
 
 @ObjectType('Meter', { implements: NodeInterface, description: 'An electricity meter (电能表).' })

@@ -18,7 +18,10 @@ const NODE_TYPES: Record<string, { entity: EntityName<object>; subject: Subject 
 
 @Resolver()
 export class NodeQueryResolver {
-  @Query(() => NodeInterface, { nullable: true, description: 'Any object by its global ID; null when unknown or not visible.' })
+  @Query(() => NodeInterface, {
+    nullable: true,
+    description: 'Any object by its global ID; null when unknown or not visible.',
+  })
   async node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     const decoded = fromGlobalId(id);
     const type = decoded && NODE_TYPES[decoded.type];

@@ -39,7 +39,9 @@ export class OrgUnitResolver extends NodeResolver<OrgUnit>(OrgUnitType, 'OrgUnit
     return unit.timeZone ?? null;
   }
 
-  @FieldResolver(() => String, { description: 'Time zone for local days: own, else nearest ancestor, else the server default.' })
+  @FieldResolver(() => String, {
+    description: 'Time zone for local days: own, else nearest ancestor, else the server default.',
+  })
   effectiveTimeZone(@Root() unit: OrgUnit, @Ctx() ctx: Context) {
     return ctx.loaders.effectiveTimeZone.load(unit.path);
   }

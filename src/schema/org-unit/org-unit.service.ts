@@ -21,7 +21,12 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listOrgUnits(ctx: Context, filter: OrgUnitFilter | undefined, order: OrgUnitOrder | undefined, page: PageArgs) {
+export async function listOrgUnits(
+  ctx: Context,
+  filter: OrgUnitFilter | undefined,
+  order: OrgUnitOrder | undefined,
+  page: PageArgs,
+) {
   const where = ctx.access.where<OrgUnit>('read', 'OrgUnit');
   const conditions: FilterQuery<OrgUnit>[] = [];
   if (filter?.kinds?.length) conditions.push({ kind: { $in: filter.kinds } });

@@ -5,7 +5,10 @@ import { NodeInterface } from '../common/node.js';
 
 registerEnumType(OrgUnitKind, { name: 'OrgUnitKind', description: 'Level in the organisation tree.' });
 
-@ObjectType('OrgUnit', { implements: NodeInterface, description: 'A company, bureau, supply station or transformer area.' })
+@ObjectType('OrgUnit', {
+  implements: NodeInterface,
+  description: 'A company, bureau, supply station or transformer area.',
+})
 export class OrgUnitType extends NodeInterface {
   @Field(() => OrgUnitKind)
   kind!: OrgUnitKind;

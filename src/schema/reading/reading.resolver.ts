@@ -6,7 +6,14 @@ import type { ReadingRecordedEvent } from '../common/events.js';
 import { NodeResolver } from '../common/node.js';
 import { localId } from '../common/refs.js';
 import { MeterType } from '../meter/meter.type.js';
-import { ReadingConnection, ReadingFilter, ReadingOrder, ReadingPayload, ReadingType, RecordManualReadingInput } from './reading.type.js';
+import {
+  ReadingConnection,
+  ReadingFilter,
+  ReadingOrder,
+  ReadingPayload,
+  ReadingType,
+  RecordManualReadingInput,
+} from './reading.type.js';
 import { listReadings, recordManualReading } from './reading.service.js';
 
 @Resolver(() => ReadingType)
@@ -27,7 +34,10 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
   }
 
   @Mutation(() => ReadingPayload, { description: 'Record a reading taken by hand (source MANUAL).' })
-  async recordManualReading(@Ctx() ctx: Context, @Arg('input', () => RecordManualReadingInput) input: RecordManualReadingInput) {
+  async recordManualReading(
+    @Ctx() ctx: Context,
+    @Arg('input', () => RecordManualReadingInput) input: RecordManualReadingInput,
+  ) {
     return { reading: await recordManualReading(ctx, input) };
   }
 
@@ -35,9 +45,19 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
     topics: 'READING_RECORDED',
     description: 'Readings as they are stored, limited to meters the subscriber may read.',
     // Every event is checked against the subscriber's own permissions, not only the arguments.
-    filter: async ({ payload, args, context }: { payload: ReadingRecordedEvent; args: { orgUnitSubtree?: string }; context: Context }) => {
+    filter: async ({
+      payload,
+      args,
+      context,
+    }: {
+      payload: ReadingRecordedEvent;
+      args: { orgUnitSubtree?: string };
+      context: Context;
+    }) => {
       if (args.orgUnitSubtree) {
-        const root = await context.em.fork().findOne(OrgUnit, { id: localId(args.orgUnitSubtree, 'OrgUnit', ['orgUnitSubtree']) });
+        const root = await context.em
+          .fork()
+          .findOne(OrgUnit, { id: localId(args.orgUnitSubtree, 'OrgUnit', ['orgUnitSubtree']) });
         if (!root || !payload.orgPath.startsWith(root.path)) return false;
       }
       const where = context.access.where<Reading>('read', 'Reading');

@@ -1,6 +1,14 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
-import { Meter, MeterStatus, OrgUnit, Reading, ReadingQuality, ReadingSource, RegisterCode } from '../../orm/entities/index.js';
+import {
+  Meter,
+  MeterStatus,
+  OrgUnit,
+  Reading,
+  ReadingQuality,
+  ReadingSource,
+  RegisterCode,
+} from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
@@ -13,7 +21,12 @@ import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './re
 
 const DAY_MS = 86_400_000;
 
-export async function listReadings(ctx: Context, filter: ReadingFilter, order: ReadingOrder | undefined, page: PageArgs) {
+export async function listReadings(
+  ctx: Context,
+  filter: ReadingFilter,
+  order: ReadingOrder | undefined,
+  page: PageArgs,
+) {
   if (!(filter.to > filter.from)) throw badField(['filter', 'to'], 'must be after filter.from');
   const maxDays = ctx.config.maxReadingRangeDays;
   if (filter.to.getTime() - filter.from.getTime() > maxDays * DAY_MS) {
@@ -25,10 +38,14 @@ export async function listReadings(ctx: Context, filter: ReadingFilter, order: R
   const where = ctx.access.where<Reading>('read', 'Reading');
   const conditions: FilterQuery<Reading>[] = [{ measuredAt: { $gte: filter.from, $lt: filter.to } }];
   if (filter.meterIds?.length) {
-    conditions.push({ meter: { $in: filter.meterIds.map((id, i) => localId(id, 'Meter', ['filter', 'meterIds', i])) } });
+    conditions.push({
+      meter: { $in: filter.meterIds.map((id, i) => localId(id, 'Meter', ['filter', 'meterIds', i])) },
+    });
   }
   if (filter.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']) });
+    const root = await ctx.em.findOne(OrgUnit, {
+      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
+    });
     conditions.push(root ? { meter: { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } } : { id: '0' });
   }
   if (filter.registers?.length) conditions.push({ register: { $in: filter.registers } });
@@ -58,8 +75,10 @@ export async function recordManualReading(ctx: Context, input: RecordManualReadi
   const data = validate(manualSchema, input);
   // Creating a reading is allowed on the meters the user can see (the roles' read and create scopes coincide).
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'read', data.meterId, ['input', 'meterId']);
-  if (meter.status !== MeterStatus.INSTALLED) throw badField(['input', 'meterId'], `the meter is ${meter.status}, not INSTALLED`);
-  if (meter.installedAt && data.measuredAt < meter.installedAt) throw badField(['input', 'measuredAt'], 'is before the meter was installed');
+  if (meter.status !== MeterStatus.INSTALLED)
+    throw badField(['input', 'meterId'], `the meter is ${meter.status}, not INSTALLED`);
+  if (meter.installedAt && data.measuredAt < meter.installedAt)
+    throw badField(['input', 'measuredAt'], 'is before the meter was installed');
   if (new Dec(data.value).gte(new Dec(10).pow(meter.registerDigits))) {
     throw badField(['input', 'value'], `exceeds the meter's ${meter.registerDigits}-digit register`);
   }

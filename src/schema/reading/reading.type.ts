@@ -11,7 +11,10 @@ registerEnumType(RegisterCode, {
 registerEnumType(ReadingSource, { name: 'ReadingSource' });
 registerEnumType(ReadingQuality, { name: 'ReadingQuality' });
 
-@ObjectType('Reading', { implements: NodeInterface, description: 'A cumulative register value at the time the meter measured it.' })
+@ObjectType('Reading', {
+  implements: NodeInterface,
+  description: 'A cumulative register value at the time the meter measured it.',
+})
 export class ReadingType extends NodeInterface {
   @Field(() => RegisterCode)
   register!: RegisterCode;

@@ -42,7 +42,10 @@ export class ServicePointResolver extends NodeResolver<ServicePoint>(ServicePoin
   }
 
   @Mutation(() => ServicePointPayload)
-  async createServicePoint(@Ctx() ctx: Context, @Arg('input', () => CreateServicePointInput) input: CreateServicePointInput) {
+  async createServicePoint(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreateServicePointInput) input: CreateServicePointInput,
+  ) {
     return { servicePoint: await createServicePoint(ctx, input) };
   }
 
@@ -56,7 +59,9 @@ export class ServicePointResolver extends NodeResolver<ServicePoint>(ServicePoin
     return removeMeter(ctx, input);
   }
 
-  @Mutation(() => MeterExchangePayload, { description: 'Replace the meter on a service point (换表), keeping both readings.' })
+  @Mutation(() => MeterExchangePayload, {
+    description: 'Replace the meter on a service point (换表), keeping both readings.',
+  })
   exchangeMeter(@Ctx() ctx: Context, @Arg('input', () => ExchangeMeterInput) input: ExchangeMeterInput) {
     return exchangeMeter(ctx, input);
   }

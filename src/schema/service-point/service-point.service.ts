@@ -7,9 +7,18 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
-import type { CreateServicePointInput, ExchangeMeterInput, InstallMeterInput, RemoveMeterInput } from './service-point.type.js';
+import type {
+  CreateServicePointInput,
+  ExchangeMeterInput,
+  InstallMeterInput,
+  RemoveMeterInput,
+} from './service-point.type.js';
 
-const createSchema = z.object({ code: formats.code, customerId: z.string(), meterBoxId: z.string().optional().nullable() });
+const createSchema = z.object({
+  code: formats.code,
+  customerId: z.string(),
+  meterBoxId: z.string().optional().nullable(),
+});
 
 export async function createServicePoint(ctx: Context, input: CreateServicePointInput): Promise<ServicePoint> {
   ctx.access.assert('create', 'ServicePoint');
@@ -27,8 +36,10 @@ export async function createServicePoint(ctx: Context, input: CreateServicePoint
 function checkRegisterValue(meter: Meter, value: string, path: (string | number)[]): void {
   const v = new Dec(value);
   if (v.isNegative()) throw badField(path, 'must not be negative');
-  if (v.gte(new Dec(10).pow(meter.registerDigits))) throw badField(path, `exceeds the meter's ${meter.registerDigits}-digit register`);
-  if (v.decimalPlaces() > meter.registerDecimals) throw badField(path, `has more than the meter's ${meter.registerDecimals} decimals`);
+  if (v.gte(new Dec(10).pow(meter.registerDigits)))
+    throw badField(path, `exceeds the meter's ${meter.registerDigits}-digit register`);
+  if (v.decimalPlaces() > meter.registerDecimals)
+    throw badField(path, `has more than the meter's ${meter.registerDecimals} decimals`);
 }
 
 interface InstallArgs {
@@ -39,8 +50,13 @@ interface InstallArgs {
   box?: MeterBox;
 }
 
-async function install(em: EntityManager, { meter, point, at, initialReading, box }: InstallArgs, paths: { meter: string[]; reading: string[] }) {
-  if (meter.status !== MeterStatus.IN_STOCK) throw badField(paths.meter, `the meter is ${meter.status}, only IN_STOCK meters can be installed`);
+async function install(
+  em: EntityManager,
+  { meter, point, at, initialReading, box }: InstallArgs,
+  paths: { meter: string[]; reading: string[] },
+) {
+  if (meter.status !== MeterStatus.IN_STOCK)
+    throw badField(paths.meter, `the meter is ${meter.status}, only IN_STOCK meters can be installed`);
   checkRegisterValue(meter, initialReading, paths.reading);
   const meterBox = box ?? (point.meterBox ? await em.findOneOrFail(MeterBox, point.meterBox.id) : undefined);
   meter.status = MeterStatus.INSTALLED;
@@ -52,8 +68,16 @@ async function install(em: EntityManager, { meter, point, at, initialReading, bo
   return em.create(MeterAssignment, { meter, servicePoint: point, installedAt: at, initialReading });
 }
 
-async function remove(em: EntityManager, meter: Meter, at: Date, finalReading: string, reason: string | undefined, paths: { meter: string[]; reading: string[]; at: string[] }) {
-  if (meter.status !== MeterStatus.INSTALLED) throw badField(paths.meter, `the meter is ${meter.status}, not INSTALLED`);
+async function remove(
+  em: EntityManager,
+  meter: Meter,
+  at: Date,
+  finalReading: string,
+  reason: string | undefined,
+  paths: { meter: string[]; reading: string[]; at: string[] },
+) {
+  if (meter.status !== MeterStatus.INSTALLED)
+    throw badField(paths.meter, `the meter is ${meter.status}, not INSTALLED`);
   const open = await em.findOne(MeterAssignment, { meter, removedAt: null });
   if (!open) throw badField(paths.meter, 'the meter is not on any service point');
   if (at <= open.installedAt) throw badField(paths.at, 'must be after the installation');
@@ -79,16 +103,25 @@ const installSchema = z.object({
 export async function installMeter(ctx: Context, input: InstallMeterInput) {
   const data = validate(installSchema, input);
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'update', data.meterId, ['input', 'meterId']);
-  const point = await loadPermitted(ctx, ServicePoint, 'ServicePoint', 'update', data.servicePointId, ['input', 'servicePointId']);
-  const box = data.meterBoxId ? await loadPermitted(ctx, MeterBox, 'MeterBox', 'read', data.meterBoxId, ['input', 'meterBoxId']) : undefined;
+  const point = await loadPermitted(ctx, ServicePoint, 'ServicePoint', 'update', data.servicePointId, [
+    'input',
+    'servicePointId',
+  ]);
+  const box = data.meterBoxId
+    ? await loadPermitted(ctx, MeterBox, 'MeterBox', 'read', data.meterBoxId, ['input', 'meterBoxId'])
+    : undefined;
   if (await ctx.em.count(MeterAssignment, { servicePoint: point, removedAt: null })) {
     throw badField(['input', 'servicePointId'], 'the service point already has a meter; use exchangeMeter');
   }
   return ctx.em.transactional(async (em) => {
-    const assignment = await install(em, { meter, point, at: data.installedAt, initialReading: data.initialReading, box }, {
-      meter: ['input', 'meterId'],
-      reading: ['input', 'initialReading'],
-    });
+    const assignment = await install(
+      em,
+      { meter, point, at: data.installedAt, initialReading: data.initialReading, box },
+      {
+        meter: ['input', 'meterId'],
+        reading: ['input', 'initialReading'],
+      },
+    );
     await em.flush();
     return { meter, assignment };
   });
@@ -127,10 +160,14 @@ const exchangeSchema = z.object({
 /** Old meter off and new meter on at the same instant, both readings kept: consumption stays continuous. */
 export async function exchangeMeter(ctx: Context, input: ExchangeMeterInput) {
   const data = validate(exchangeSchema, input);
-  const point = await loadPermitted(ctx, ServicePoint, 'ServicePoint', 'update', data.servicePointId, ['input', 'servicePointId']);
+  const point = await loadPermitted(ctx, ServicePoint, 'ServicePoint', 'update', data.servicePointId, [
+    'input',
+    'servicePointId',
+  ]);
   const newMeter = await loadPermitted(ctx, Meter, 'Meter', 'update', data.newMeterId, ['input', 'newMeterId']);
   const open = await ctx.em.findOne(MeterAssignment, { servicePoint: point, removedAt: null }, { populate: ['meter'] });
-  if (!open) throw badField(['input', 'servicePointId'], 'the service point has no meter to exchange; use installMeter');
+  if (!open)
+    throw badField(['input', 'servicePointId'], 'the service point has no meter to exchange; use installMeter');
   const oldMeter = open.meter;
   if (oldMeter.id === newMeter.id) throw badField(['input', 'newMeterId'], 'is the meter already installed');
   return ctx.em.transactional(async (em) => {
@@ -141,10 +178,14 @@ export async function exchangeMeter(ctx: Context, input: ExchangeMeterInput) {
       at: ['input', 'exchangedAt'],
     });
     await em.flush(); // close the old assignment before the partial unique index sees the new one
-    const opened = await install(em, { meter: newMeter, point, at: data.exchangedAt, initialReading: data.newInitialReading, box }, {
-      meter: ['input', 'newMeterId'],
-      reading: ['input', 'newInitialReading'],
-    });
+    const opened = await install(
+      em,
+      { meter: newMeter, point, at: data.exchangedAt, initialReading: data.newInitialReading, box },
+      {
+        meter: ['input', 'newMeterId'],
+        reading: ['input', 'newInitialReading'],
+      },
+    );
     await em.flush();
     return { oldMeter, newMeter, closedAssignment: closed, openedAssignment: opened };
   });

@@ -15,7 +15,9 @@ export class ServicePointType extends NodeInterface {
 
 export const ServicePointConnection = ConnectionType(ServicePointType, 'ServicePoint');
 
-@ObjectType('MeterAssignment', { description: 'One meter on one service point for a period, with its first and last register values.' })
+@ObjectType('MeterAssignment', {
+  description: 'One meter on one service point for a period, with its first and last register values.',
+})
 export class MeterAssignmentType {
   @Field(() => Date)
   installedAt!: Date;

@@ -34,7 +34,11 @@ async function issue(ctx: Context, em: EntityManager, user: User, familyId: stri
 }
 
 export async function login(ctx: Context, input: LoginInput) {
-  const user = await ctx.em.findOne(User, { username: input.username }, { populate: ['passwordHash', 'orgUnit', 'customer'] });
+  const user = await ctx.em.findOne(
+    User,
+    { username: input.username },
+    { populate: ['passwordHash', 'orgUnit', 'customer'] },
+  );
   // Verify against a dummy hash when the user is unknown so both paths cost the same.
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), input.password.slice(0, 256));
   if (!user || !ok || !user.active) {
@@ -52,7 +56,11 @@ export async function login(ctx: Context, input: LoginInput) {
  * (every token descended from that login) is revoked.
  */
 export async function refresh(ctx: Context, token: string) {
-  const row = await ctx.em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['user', 'user.orgUnit', 'user.customer'] });
+  const row = await ctx.em.findOne(
+    RefreshToken,
+    { tokenHash: hashRefreshToken(token) },
+    { populate: ['user', 'user.orgUnit', 'user.customer'] },
+  );
   if (!row || row.expiresAt < new Date()) throw unauthenticated('Invalid or expired refresh token');
   if (row.revokedAt) {
     // Outside any transaction that the error below would roll back.
@@ -71,6 +79,7 @@ export async function refresh(ctx: Context, token: string) {
 
 export async function logout(ctx: Context, token: string) {
   const row = await ctx.em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) });
-  if (row) await ctx.em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
+  if (row)
+    await ctx.em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
   return { ok: true };
 }

@@ -27,7 +27,11 @@ export class UserResolver extends NodeResolver<User>(UserType, 'User') {
   }
 
   @Query(() => UserConnection)
-  users(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => UserFilter, { nullable: true }) filter?: UserFilter) {
+  users(
+    @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => UserFilter, { nullable: true }) filter?: UserFilter,
+  ) {
     return listUsers(ctx, filter, page);
   }
 

@@ -2,7 +2,15 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import { hashPassword } from '../../auth/password.js';
 import { ACTIONS, PERSONAL_FIELDS, SUBJECTS } from '../../auth/permissions.js';
-import { Customer, OrgUnit, PermissionScope, RefreshToken, Role, RolePermission, User } from '../../orm/entities/index.js';
+import {
+  Customer,
+  OrgUnit,
+  PermissionScope,
+  RefreshToken,
+  Role,
+  RolePermission,
+  User,
+} from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
@@ -17,7 +25,14 @@ export function listUsers(ctx: Context, filter: UserFilter | undefined, page: Pa
   const conditions: FilterQuery<User>[] = [];
   if (filter?.roles?.length) conditions.push({ role: { $in: filter.roles } });
   if (filter?.search) conditions.push({ username: { $like: `${escapeLike(filter.search)}%` } });
-  return paginate(ctx.em, User, where === null ? null : { $and: [where, ...conditions] }, page, { field: 'id', direction: OrderDirection.ASC }, ctx.config.maxPageSize);
+  return paginate(
+    ctx.em,
+    User,
+    where === null ? null : { $and: [where, ...conditions] },
+    page,
+    { field: 'id', direction: OrderDirection.ASC },
+    ctx.config.maxPageSize,
+  );
 }
 
 const createSchema = z.object({
@@ -78,7 +93,8 @@ export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<
     endSessions = true;
   }
   if (data.active !== undefined && data.active !== null && data.active !== user.active) {
-    if (!data.active && user.id === ctx.access.user?.id) throw badField(['input', 'active'], 'you cannot deactivate yourself');
+    if (!data.active && user.id === ctx.access.user?.id)
+      throw badField(['input', 'active'], 'you cannot deactivate yourself');
     user.active = data.active;
     endSessions ||= !data.active;
   }
@@ -101,11 +117,18 @@ const ruleSchema = z
   .object({
     action: z.enum(ACTIONS),
     subject: z.enum(SUBJECTS),
-    fields: z.array(z.string().regex(/^[a-zA-Z]{1,64}$/, 'must be a field name')).max(50).optional().nullable(),
+    fields: z
+      .array(z.string().regex(/^[a-zA-Z]{1,64}$/, 'must be a field name'))
+      .max(50)
+      .optional()
+      .nullable(),
     inverted: z.boolean(),
     scope: z.enum(PermissionScope),
   })
-  .refine((r) => !r.fields?.length || r.subject !== 'all', { message: 'field rules need a concrete subject', path: ['fields'] });
+  .refine((r) => !r.fields?.length || r.subject !== 'all', {
+    message: 'field rules need a concrete subject',
+    path: ['fields'],
+  });
 
 const setSchema = z.object({ role: z.enum(Role), rules: z.array(ruleSchema).max(200) });
 
@@ -118,7 +141,10 @@ export async function listRolePermissions(ctx: Context, role?: Role) {
 export async function setRolePermissions(ctx: Context, input: SetRolePermissionsInput) {
   ctx.access.assert('manage', 'RolePermission');
   const data = validate(setSchema, input);
-  if (data.role === Role.ADMIN && !data.rules.some((r) => r.action === 'manage' && r.subject === 'all' && !r.inverted)) {
+  if (
+    data.role === Role.ADMIN &&
+    !data.rules.some((r) => r.action === 'manage' && r.subject === 'all' && !r.inverted)
+  ) {
     throw badField(['input', 'rules'], 'the ADMIN role must keep "manage all", or nobody could repair the rules');
   }
   const unknownFields = data.rules.flatMap((r, i) =>
@@ -130,7 +156,14 @@ export async function setRolePermissions(ctx: Context, input: SetRolePermissions
   const rules = await ctx.em.transactional(async (em) => {
     await em.nativeDelete(RolePermission, { role: data.role });
     const created = data.rules.map((r) =>
-      em.create(RolePermission, { role: data.role, action: r.action, subject: r.subject, fields: r.fields ?? undefined, inverted: r.inverted, scope: r.scope }),
+      em.create(RolePermission, {
+        role: data.role,
+        action: r.action,
+        subject: r.subject,
+        fields: r.fields ?? undefined,
+        inverted: r.inverted,
+        scope: r.scope,
+      }),
     );
     await em.flush();
     return created;
@@ -138,5 +171,13 @@ export async function setRolePermissions(ctx: Context, input: SetRolePermissions
   return { role: data.role, rules };
 }
 
-const CUSTOMER_FIELDS = new Set<string>(['accountNo', 'name', 'category', 'status', 'address', 'contractedCapacity', ...PERSONAL_FIELDS]);
+const CUSTOMER_FIELDS = new Set<string>([
+  'accountNo',
+  'name',
+  'category',
+  'status',
+  'address',
+  'contractedCapacity',
+  ...PERSONAL_FIELDS,
+]);
 const isCustomerField = (f: string) => CUSTOMER_FIELDS.has(f);

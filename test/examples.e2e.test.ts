@@ -1,0 +1,88 @@
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AreaMetersDocument,
+  CustomersDocument,
+  ImportArchiveDocument,
+  LoginDocument,
+  MeDocument,
+  MeterReadingsDocument,
+  RefreshDocument,
+  ScanMeterDocument,
+} from './generated/graphql.js';
+import { startTestServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server?.stop());
+
+/** Runs a generated typed document: the result type comes from examples/operations via codegen. */
+async function run<R, V extends Record<string, unknown>>(doc: TypedDocumentNode<R, V>, variables: V, token?: string) {
+  const res = await server.gql<R>(print(doc as DocumentNode), variables, token);
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  return res.data!;
+}
+
+describe('the example operations in examples/operations run as documented', () => {
+  it('session, archive, field scan, readings and import', async () => {
+    const login = await run(LoginDocument, { username: 'manager1', password: 'metergraph-demo' });
+    const token = login.login.accessToken;
+    expect(login.login.user.role).toBe('STATION_MANAGER');
+    expect(
+      (await run(RefreshDocument, { refreshToken: login.login.refreshToken })).refreshToken.accessToken,
+    ).toBeTruthy();
+    expect((await run(MeDocument, {}, token)).me.username).toBe('manager1');
+
+    const areas = await run(AreaMetersDocument, { first: 3, meters: 2 }, token);
+    expect(areas.orgUnits.totalCount).toBe(3);
+    const meter = areas.orgUnits.nodes[0]!.meters.nodes.find((m) => m.customer)!;
+    expect(meter.latestReading?.value).toMatch(/^\d+(\.\d+)?$/);
+
+    const customers = await run(CustomersDocument, { search: '0601' }, token);
+    expect(customers.customers.totalCount).toBe(180);
+
+    const box = areas.orgUnits.nodes[0]!.meters.nodes.find((m) => m.meterBox)!;
+    const scanned = await run(ScanMeterDocument, { barcode: await serverMeterBarcode(box.id, token) }, token);
+    expect(scanned.meterByBarcode?.assetNo).toBe(box.assetNo);
+
+    const to = new Date();
+    const from = new Date(to.getTime() - 7 * 86_400_000);
+    const readings = await run(
+      MeterReadingsDocument,
+      { meterId: meter.id, from: from.toISOString(), to: to.toISOString() },
+      token,
+    );
+    expect(readings.readings.totalCount).toBeGreaterThan(0);
+
+    const imported = await run(
+      ImportArchiveDocument,
+      {
+        rows: [
+          {
+            orgUnitCode: 'ST-YJ',
+            accountNo: '0888000000001',
+            customerName: 'Example',
+            category: 'RESIDENTIAL',
+            address: 'Example Road 1',
+            contractedCapacity: '6',
+          },
+        ],
+      },
+      token,
+    );
+    expect(imported.importArchive).toMatchObject({ committed: true, succeededRows: 1, failedRows: 0 });
+  });
+});
+
+async function serverMeterBarcode(meterId: string, token: string): Promise<string> {
+  const res = await server.gql<{ meter: { barcode: string } }>(
+    `query($id: ID!) { meter(id: $id) { barcode } }`,
+    { id: meterId },
+    token,
+  );
+  return res.data!.meter.barcode;
+}
