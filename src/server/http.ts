@@ -146,6 +146,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       },
     }),
   );
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });
