@@ -14,7 +14,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mg-start-'));
 const children: ChildProcess[] = [];
 
 function start(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_LIVE_INTERVAL_MS: '500' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_LIVE_INTERVAL_MS: '500' };
   delete env.DATABASE_URL;
   delete env.NODE_ENV;
   delete env.VITEST;
@@ -103,7 +103,7 @@ describe('npm start on a fresh data directory', () => {
   });
 
   it('exits 1 with every configuration error listed', () => {
-    const env = { ...process.env, PORT: 'x', DEFAULT_TIME_ZONE: 'Nowhere/City', DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: 'x', DEFAULT_TIME_ZONE: 'Nowhere/City', DATA_DIR: dataDir };
     delete env.DATABASE_URL;
     try {
       execFileSync(process.execPath, ['dist/src/main.js'], { cwd: root, env, stdio: 'pipe' });
