@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bcdToDecimal,
+  Control,
+  decimalToBcd,
+  decodeFrame,
+  describeError,
+  encodeAddress,
+  encodeFrame,
+  readRequest,
+  timeSyncRequest,
+  WILDCARD_ADDRESS,
+} from './codec.js';
+
+const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
+const show = (buf: Buffer) =>
+  buf
+    .toString('hex')
+    .toUpperCase()
+    .replace(/(..)(?=.)/g, '$1 ');
+
+/**
+ * Golden frames written by hand from DL/T 645-2007, each with its checksum arithmetic
+ * (CS = sum of all bytes from the first 68 through the data, mod 256).
+ */
+describe('DL/T 645-2007 golden frames', () => {
+  it('read total forward active energy (DI 00 01 00 00) from the wildcard address', () => {
+    // 68 + 6xAA + 68 + 11 + 04 + (00+33)(00+33)(01+33)(00+33)
+    // = 104 + 1020 + 104 + 17 + 4 + 51 + 51 + 52 + 51 = 1454; 1454 mod 256 = 174 = AE
+    const frame = encodeFrame(readRequest(WILDCARD_ADDRESS, 0x00010000), { preamble: 0 });
+    expect(show(frame)).toBe('68 AA AA AA AA AA AA 68 11 04 33 33 34 33 AE 16');
+  });
+
+  it('read the same from meter 123456789012, address sent low byte first, with FE preamble', () => {
+    // address 12 34 56 78 90 12 -> bytes 12 90 78 56 34 12
+    // 104 + (18+144+120+86+52+18) + 104 + 17 + 4 + 205 = 872; 872 mod 256 = 104 = 68
+    const frame = encodeFrame(readRequest('123456789012', 0x00010000));
+    expect(show(frame)).toBe('FE FE FE FE 68 12 90 78 56 34 12 68 11 04 33 33 34 33 68 16');
+  });
+
+  it('decodes a normal reply: 123456.78 kWh', () => {
+    // data: DI 00 01 00 00 then 78 56 34 12 (low byte first), each +33 -> 33 33 34 33 AB 89 67 45
+    // 646 (68, address, 68) + 91 (145) + 08 + 205 + (171+137+103+69) = 1484; mod 256 = 204 = CC
+    const result = decodeFrame(hex('FE FE 68 12 90 78 56 34 12 68 91 08 33 33 34 33 AB 89 67 45 CC 16'));
+    expect(result.kind).toBe('frame');
+    if (result.kind !== 'frame') return;
+    expect(result.consumed).toBe(22);
+    expect(result.frame.address).toBe('123456789012');
+    expect(result.frame.control).toBe(0x91);
+    expect(show(result.frame.data)).toBe('00 00 01 00 78 56 34 12');
+    expect(bcdToDecimal(result.frame.data.subarray(4), 2)).toBe('123456.78');
+  });
+
+  it('decodes an error reply: no requested data', () => {
+    // 646 + D1 (209) + 01 + (02+33 = 35 -> 53) = 909; mod 256 = 141 = 8D
+    const result = decodeFrame(hex('68 12 90 78 56 34 12 68 D1 01 35 8D 16'));
+    expect(result.kind === 'frame' && result.frame.control).toBe(0xd1);
+    if (result.kind !== 'frame') return;
+    expect(describeError(result.frame.data[0]!)).toBe('no requested data');
+  });
+
+  it('builds the broadcast time sync for 2026-11-26 10:30:45 local time', () => {
+    // data ss mm hh DD MM YY = 45 30 10 26 11 26, +33 -> 78 63 43 59 44 59
+    // 208 + 6x153 + 08 + 06 + (120+99+67+89+68+89) = 1672; mod 256 = 136 = 88
+    const frame = encodeFrame(timeSyncRequest({ year: 2026, month: 11, day: 26, hour: 10, minute: 30, second: 45 }), {
+      preamble: 0,
+    });
+    expect(show(frame)).toBe('68 99 99 99 99 99 99 68 08 06 78 63 43 59 44 59 88 16');
+  });
+
+  it('builds the read-address request', () => {
+    // 208 + 1020 + 13 (19) + 00 = 1247; mod 256 = 223 = DF
+    expect(
+      show(
+        encodeFrame(
+          { address: WILDCARD_ADDRESS, control: Control.READ_ADDRESS, data: Buffer.alloc(0) },
+          { preamble: 0 },
+        ),
+      ),
+    ).toBe('68 AA AA AA AA AA AA 68 13 00 DF 16');
+  });
+});
+
+describe('malformed input', () => {
+  const good = hex('68 12 90 78 56 34 12 68 91 08 33 33 34 33 AB 89 67 45 CC 16');
+
+  it('reports a checksum error and how much to skip', () => {
+    const bad = Buffer.from(good);
+    bad[18] = 0xcd;
+    expect(decodeFrame(bad)).toEqual({ kind: 'error', error: 'bad-checksum', consumed: 20 });
+  });
+
+  it('reports a missing end byte', () => {
+    const bad = Buffer.from(good);
+    bad[19] = 0x17;
+    expect(decodeFrame(bad)).toMatchObject({ kind: 'error', error: 'bad-end' });
+  });
+
+  it('waits for the rest of a partial frame', () => {
+    expect(decodeFrame(good.subarray(0, 12))).toEqual({ kind: 'incomplete' });
+    expect(decodeFrame(hex('FE FE FE'))).toEqual({ kind: 'incomplete' });
+  });
+
+  it('skips garbage before a frame', () => {
+    const result = decodeFrame(Buffer.concat([hex('00 13 37'), good]));
+    expect(result).toMatchObject({ kind: 'frame', consumed: 23 });
+  });
+
+  it('rejects a non-BCD address', () => {
+    const bad = hex('68 1A 90 78 56 34 12 68 91 00');
+    const frame = Buffer.concat([bad, Buffer.from([bad.reduce((s, b) => (s + b) & 0xff, 0), 0x16])]);
+    expect(decodeFrame(frame)).toMatchObject({ kind: 'error', error: 'bad-address' });
+  });
+
+  it('refuses to encode a bad address', () => {
+    expect(() => encodeAddress('12345')).toThrow(RangeError);
+  });
+});
+
+describe('BCD values', () => {
+  it('round-trips signed and unsigned values', () => {
+    expect(bcdToDecimal(decimalToBcd('220.1', 2, 1), 1)).toBe('220.1');
+    expect(bcdToDecimal(decimalToBcd('-1.234', 3, 3, true), 3, true)).toBe('-1.234');
+    expect(bcdToDecimal(decimalToBcd('0.5', 3, 4, true), 4, true)).toBe('0.5000');
+    expect(bcdToDecimal(hex('00 00 00 00'), 2)).toBe('0.00');
+  });
+
+  it('refuses nibbles that are not digits', () => {
+    expect(bcdToDecimal(hex('7A 56'), 2)).toBeUndefined();
+  });
+});

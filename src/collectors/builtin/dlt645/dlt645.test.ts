@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkCollector } from '../../sdk/conformance.js';
+import type { PointRequest } from '../../sdk/index.js';
+import plugin, { type Dlt645Point } from './index.js';
+import { simulatedMeter, startDlt645Simulator, type Dlt645Simulator } from './simulator.js';
+
+let sim: Dlt645Simulator;
+const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
+const device = (address: string, extra: Record<string, unknown> = {}) => ({
+  id: address,
+  settings: plugin.deviceSchema.parse({ host: '127.0.0.1', port: sim.port, address, responseTimeoutMs: 300, ...extra }),
+});
+const point = (id: string, di: string, index = 0): PointRequest<Dlt645Point> => ({ id, settings: { di, index } });
+const signal = () => AbortSignal.timeout(5000);
+
+beforeAll(async () => {
+  sim = await startDlt645Simulator([
+    simulatedMeter('000000000001', '1234.56'),
+    simulatedMeter('000000000002', '98765.43'),
+  ]);
+});
+afterAll(async () => sim?.close());
+
+async function session(address: string, extra: Record<string, unknown> = {}) {
+  const s = plugin.createSession(device(address, extra), ctx);
+  await s.connect(signal());
+  return s;
+}
+
+describe('DL/T 645 collector against the TCP simulator', () => {
+  it('passes the conformance kit', async () => {
+    const results = await checkCollector(plugin, {
+      device: {
+        id: 'm1',
+        settings: { host: '127.0.0.1', port: sim.port, address: '000000000001', responseTimeoutMs: 300 },
+      },
+      points: [
+        { request: point('energy', '00010000'), expect: 'good' },
+        { request: point('voltage', '02010100'), expect: 'good' },
+        { request: point('missing', '00020100'), expect: 'bad' },
+      ],
+      unreachableDevice: { id: 'dead', settings: { host: '127.0.0.1', port: 1, address: '000000000009' } },
+      timeoutMs: 2000,
+    });
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('reads energy, tariffs, instantaneous values and picks the right meter on a shared gateway', async () => {
+    const s = await session('000000000002');
+    const values = await s.read!(
+      [
+        point('total', '00010000'),
+        point('flat', '00010300'),
+        point('current', '02020100'),
+        point('power', '02030000'),
+        point('pf', '02060000'),
+      ],
+      signal(),
+    );
+    expect(values.map((v) => [v.pointId, v.value, v.unit, v.quality])).toEqual([
+      ['total', '98765.43', 'kWh', 'good'],
+      ['flat', '98765.43', 'kWh', 'good'],
+      ['current', '1.250', 'A', 'good'],
+      ['power', '0.2750', 'kW', 'good'],
+      ['pf', '0.998', '', 'good'],
+    ]);
+    await s.close();
+  });
+
+  it('stamps daily frozen values with the meter freeze time, not the read time', async () => {
+    const s = await session('000000000001');
+    const [total, t3] = await s.read!([point('frozen', '05060101', 0), point('frozen-t3', '05060101', 3)], signal());
+    const freeze = sim.meters.get('000000000001')!.lastFreeze;
+    expect(total).toMatchObject({ value: '1234.56', quality: 'good' });
+    expect(t3).toMatchObject({ value: '1234.56', quality: 'good' });
+    // The freeze time travels in whole minutes of local time.
+    expect(total!.measuredAt.toISOString()).toBe(
+      new Date(Math.floor(freeze.getTime() / 60_000) * 60_000).toISOString(),
+    );
+    await s.close();
+  });
+
+  it('turns meter errors, corrupt frames, silence and unknown meters into bad values with a reason', async () => {
+    const s = await session('000000000001');
+    const [unknownDi] = await s.read!([point('x', '00030000')], signal());
+    expect(unknownDi).toMatchObject({ quality: 'bad', reason: 'meter error: no requested data' });
+    expect(unknownDi!.value).toBeUndefined();
+
+    sim.faults.corruptChecksum = true;
+    const [corrupt] = await s.read!([point('e', '00010000')], signal());
+    expect(corrupt).toMatchObject({ quality: 'bad', reason: 'malformed reply: bad-checksum' });
+    sim.faults.corruptChecksum = false;
+
+    sim.faults.garbageBeforeReply = true;
+    const [afterGarbage] = await s.read!([point('e', '00010000')], signal());
+    expect(afterGarbage).toMatchObject({ quality: 'good', value: '1234.56' });
+    sim.faults.garbageBeforeReply = false;
+
+    sim.faults.silent = true;
+    const [silent] = await s.read!([point('e', '00010000')], signal());
+    expect(silent).toMatchObject({ quality: 'bad', reason: 'no reply within 300 ms' });
+    sim.faults.silent = false;
+
+    const ghost = await session('000000000077');
+    const [none] = await ghost.read!([point('e', '00010000')], signal());
+    expect(none).toMatchObject({ quality: 'bad', reason: 'no reply within 300 ms' });
+    await ghost.close();
+
+    // A late reply to a timed-out request is not taken as the answer to the next one.
+    sim.faults.delayMs = 400;
+    const [late] = await s.read!([point('v', '02010100')], signal());
+    expect(late!.quality).toBe('bad');
+    sim.faults.delayMs = 0;
+    await new Promise((r) => setTimeout(r, 200));
+    const [fresh] = await s.read!([point('e', '00010000')], signal());
+    expect(fresh).toMatchObject({ quality: 'good', value: '1234.56' });
+    await s.close();
+  });
+
+  it('synchronises the meter clock with a broadcast', async () => {
+    const meter = sim.meters.get('000000000001')!;
+    meter.clockOffsetMs = 3_600_000;
+    const s = await session('000000000001');
+    await s.syncTime!(new Date(), signal());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(Math.abs(meter.clockOffsetMs)).toBeLessThan(2000);
+    expect(await s.probe!(signal())).toBe(true);
+    await s.close();
+  });
+
+  it('rejects the whole read when the connection is lost', async () => {
+    const s = await session('000000000001');
+    const reading = s.read!([point('e', '00010000')], signal());
+    await sim.close();
+    sim = await startDlt645Simulator([...sim.meters.values()], { port: sim.port });
+    await expect(reading).rejects.toThrow(/connection closed|not connected/);
+    await s.close();
+  });
+});

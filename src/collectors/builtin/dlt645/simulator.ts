@@ -1,0 +1,194 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import {
+  BROADCAST_ADDRESS,
+  Control,
+  decimalToBcd,
+  decodeDi,
+  decodeFrame,
+  encodeAddress,
+  encodeDi,
+  encodeFrame,
+  ERROR_BIT,
+  fromBcdByte,
+  REPLY_BIT,
+  toBcdByte,
+  WILDCARD_ADDRESS,
+  type Frame,
+} from './codec.js';
+import { DI_DATE, DI_LAST_DAILY_FREEZE_TIME, DI_TIME, dataItem } from './data-identifiers.js';
+
+/** One simulated meter: its address, register values by DI and a clock offset. */
+export interface SimulatedMeter {
+  address: string;
+  /** Decimal strings by data identifier; a block DI (daily freeze) takes its values joined by ','. */
+  values: Map<number, string>;
+  /** Meter clock minus real time, in ms (a drifting clock). */
+  clockOffsetMs: number;
+  /** Local time of the last daily freeze. */
+  lastFreeze: Date;
+}
+
+/** Faults to inject, for tests of the collector's error handling. */
+export interface SimulatorFaults {
+  /** Do not answer at all (a dead meter or a broken line). */
+  silent?: boolean;
+  /** Flip the checksum of every reply. */
+  corruptChecksum?: boolean;
+  /** Send a few garbage bytes before each reply. */
+  garbageBeforeReply?: boolean;
+  /** Answer this many ms late. */
+  delayMs?: number;
+}
+
+export interface Dlt645Simulator {
+  port: number;
+  meters: Map<string, SimulatedMeter>;
+  faults: SimulatorFaults;
+  /** Frames received, for assertions. */
+  received: Frame[];
+  close(): Promise<void>;
+}
+
+/** Local wall-clock parts in a fixed UTC offset (meters keep local time without zones). */
+function localParts(date: Date, utcOffsetMinutes: number) {
+  const d = new Date(date.getTime() + utcOffsetMinutes * 60_000);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
+  };
+}
+
+export function simulatedMeter(address: string, energyKwh = '1234.56'): SimulatedMeter {
+  const total = energyKwh;
+  const values = new Map<number, string>([
+    [0x00010000, total],
+    [0x00010100, '0.00'],
+    [0x00010200, '0.00'],
+    [0x00010300, total],
+    [0x00010400, '0.00'],
+    [0x00020000, '0.00'],
+    [0x02010100, '220.1'],
+    [0x02020100, '1.250'],
+    [0x02030000, '0.2750'],
+    [0x02060000, '0.998'],
+    [0x05060101, [total, '0.00', '0.00', total, '0.00'].join(',')],
+  ]);
+  const freeze = new Date();
+  freeze.setUTCHours(16, 0, 0, 0); // 00:00 at UTC+8
+  if (freeze > new Date()) freeze.setUTCDate(freeze.getUTCDate() - 1);
+  return { address, values, clockOffsetMs: 0, lastFreeze: freeze };
+}
+
+/**
+ * A TCP peer that answers like DL/T 645-2007 meters behind a transparent gateway: several meters
+ * on one connection, each answering only frames addressed to it (or to the wildcard when it is the
+ * only meter), silent on broadcasts, error replies for unknown data identifiers.
+ */
+export async function startDlt645Simulator(
+  meters: SimulatedMeter[],
+  options: { port?: number; host?: string; utcOffsetMinutes?: number } = {},
+): Promise<Dlt645Simulator> {
+  const offset = options.utcOffsetMinutes ?? 480;
+  const sim: Dlt645Simulator = {
+    port: 0,
+    meters: new Map(meters.map((m) => [m.address, m])),
+    faults: {},
+    received: [],
+    close: async () => {},
+  };
+  const sockets = new Set<Socket>();
+
+  const payload = (meter: SimulatedMeter, di: number): Buffer | undefined => {
+    const clock = new Date(Date.now() + meter.clockOffsetMs);
+    const local = localParts(clock, offset);
+    if (di === DI_DATE) return Buffer.from([local.weekday, local.day, local.month, local.year % 100].map(toBcdByte));
+    if (di === DI_TIME) return Buffer.from([local.second, local.minute, local.hour].map(toBcdByte));
+    if (di === DI_LAST_DAILY_FREEZE_TIME) {
+      const f = localParts(meter.lastFreeze, offset);
+      return Buffer.from([f.minute, f.hour, f.day, f.month, f.year % 100].map(toBcdByte));
+    }
+    const item = dataItem(di);
+    const value = meter.values.get(di);
+    if (!item || value === undefined) return undefined;
+    return Buffer.concat(value.split(',').map((v) => decimalToBcd(v, item.length, item.decimals, item.signed)));
+  };
+
+  const answer = (frame: Frame): Frame | undefined => {
+    sim.received.push(frame);
+    if (frame.address === BROADCAST_ADDRESS) {
+      if (frame.control === Control.BROADCAST_TIME && frame.data.length === 6) {
+        const [ss, mm, hh, dd, mo, yy] = [...frame.data].map((b) => fromBcdByte(b) ?? 0);
+        const set = Date.UTC(2000 + yy!, mo! - 1, dd!, hh!, mm!, ss!) - offset * 60_000;
+        for (const meter of sim.meters.values()) meter.clockOffsetMs = set - Date.now();
+      }
+      return undefined; // broadcasts are never answered
+    }
+    const meter =
+      frame.address === WILDCARD_ADDRESS
+        ? sim.meters.size === 1
+          ? [...sim.meters.values()][0]
+          : undefined
+        : sim.meters.get(frame.address);
+    if (!meter) return undefined; // not addressed to anyone here
+    if (frame.control === Control.READ_ADDRESS) {
+      return { address: meter.address, control: Control.READ_ADDRESS | REPLY_BIT, data: encodeAddress(meter.address) };
+    }
+    if (frame.control === Control.READ_DATA && frame.data.length >= 4) {
+      const di = decodeDi(frame.data.subarray(0, 4));
+      const data = payload(meter, di);
+      if (!data)
+        return {
+          address: meter.address,
+          control: Control.READ_DATA | REPLY_BIT | ERROR_BIT,
+          data: Buffer.from([0x02]),
+        };
+      return {
+        address: meter.address,
+        control: Control.READ_DATA | REPLY_BIT,
+        data: Buffer.concat([encodeDi(di), data]),
+      };
+    }
+    return { address: meter.address, control: frame.control | REPLY_BIT | ERROR_BIT, data: Buffer.from([0x01]) };
+  };
+
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const result = decodeFrame(pending);
+        if (result.kind === 'incomplete') break;
+        pending = pending.subarray(result.consumed);
+        if (result.kind === 'error') continue; // a real meter ignores what it cannot parse
+        const reply = sim.faults.silent ? undefined : answer(result.frame);
+        if (!reply) continue;
+        let bytes = encodeFrame(reply, { preamble: 2 });
+        if (sim.faults.corruptChecksum) {
+          bytes = Buffer.from(bytes);
+          bytes[bytes.length - 2] ^= 0xff;
+        }
+        if (sim.faults.garbageBeforeReply) bytes = Buffer.concat([Buffer.from([0x00, 0x42, 0x99]), bytes]);
+        const send = () => !socket.destroyed && socket.write(bytes);
+        if (sim.faults.delayMs) setTimeout(send, sim.faults.delayMs);
+        else send();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  sim.port = (server.address() as AddressInfo).port;
+  sim.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return sim;
+}

@@ -1,0 +1,205 @@
+/**
+ * Conformance kit: the checks every collector plugin must pass, runnable from any test runner.
+ *
+ * ```ts
+ * import { checkCollector } from '@metergraph/collector-sdk/conformance';
+ * const results = await checkCollector(plugin, {
+ *   device: { id: 'm1', settings: { host: '127.0.0.1', port: sim.port, address: '000000000001' } },
+ *   points: [{ request: { id: 'p1', settings: { di: '00010000' } }, expect: 'good' }],
+ *   unreachableDevice: { id: 'm2', settings: { host: '127.0.0.1', port: 1, address: '000000000002' } },
+ * });
+ * for (const r of results) expect(r.ok, `${r.check}: ${r.detail}`).toBe(true);
+ * ```
+ * Run the same scenario against your device simulator (or a real device on a bench) and against
+ * Metergraph's built-in simulator where your protocol has one.
+ */
+import {
+  isCollector,
+  type BrandedCollector,
+  type CollectorSession,
+  type Device,
+  type PointRequest,
+  type PointValue,
+  type Quality,
+} from './index.js';
+
+export interface ConformanceScenario {
+  /** A reachable device with valid settings. */
+  device: Device;
+  /** Points to read, with the quality each must have. */
+  points: { request: PointRequest; expect?: Quality }[];
+  /** Settings of a device that does not answer (closed port, wrong address); optional. */
+  unreachableDevice?: Device;
+  /** Time allowed for each call (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  detail?: string;
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const context = { logger: silentLogger, now: () => new Date() };
+
+async function timed<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`timed out after ${ms} ms`)), ms);
+  try {
+    return await run(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads the scenario's points once, in poll or push mode. */
+async function readOnce(
+  plugin: BrandedCollector,
+  session: CollectorSession,
+  points: PointRequest[],
+  ms: number,
+): Promise<PointValue[]> {
+  if (plugin.describe().mode === 'poll') {
+    if (!session.read) throw new Error('poll-mode plugin has no read()');
+    return timed(ms, (signal) => session.read!(points, signal));
+  }
+  if (!session.subscribe) throw new Error('push-mode plugin has no subscribe()');
+  const seen = new Map<string, PointValue>();
+  const controller = new AbortController();
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void session.subscribe!(
+      points,
+      {
+        values: (values) => {
+          for (const v of values) seen.set(v.pointId, v);
+          if (points.every((p) => seen.has(p.id))) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+        event: () => {},
+      },
+      controller.signal,
+    ).catch(() => resolve());
+  });
+  await done;
+  controller.abort();
+  return [...seen.values()];
+}
+
+export async function checkCollector(plugin: unknown, scenario: ConformanceScenario): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const check = async (name: string, run: () => Promise<string | void> | string | void) => {
+    try {
+      const failure = await run();
+      results.push(failure ? { check: name, ok: false, detail: failure } : { check: name, ok: true });
+    } catch (error) {
+      results.push({ check: name, ok: false, detail: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const ms = scenario.timeoutMs ?? 5000;
+
+  await check('the export is made by defineCollector with a compatible SDK', () =>
+    isCollector(plugin) ? undefined : 'not a branded collector definition',
+  );
+  if (!isCollector(plugin)) return results;
+
+  await check('describe() gives an id, a name, a mode and a transport', () => {
+    const d = plugin.describe();
+    if (!/^[a-z][a-z0-9-]{1,63}$/.test(d.id)) return `bad id ${d.id}`;
+    if (!d.displayName?.en) return 'displayName.en is missing';
+    if (!['poll', 'push'].includes(d.mode)) return `bad mode ${d.mode}`;
+    if (!['tcp', 'serial', 'broker', 'http', 'virtual'].includes(d.transport)) return `bad transport ${d.transport}`;
+  });
+  await check('deviceSchema accepts the sample device and rejects an empty object', () => {
+    const ok = plugin.deviceSchema.safeParse(scenario.device.settings);
+    if (!ok.success)
+      return `sample device rejected: ${ok.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`;
+    if (plugin.deviceSchema.safeParse({}).success) return 'an empty object was accepted';
+  });
+  await check('pointSchema accepts every sample point', () => {
+    const bad = scenario.points.filter((p) => !plugin.pointSchema.safeParse(p.request.settings).success);
+    if (bad.length) return `rejected: ${bad.map((p) => p.request.id).join(', ')}`;
+  });
+
+  const device = { ...scenario.device, settings: plugin.deviceSchema.parse(scenario.device.settings) };
+  const points = scenario.points.map((p) => ({ ...p.request, settings: plugin.pointSchema.parse(p.request.settings) }));
+  const session = plugin.createSession(device, context);
+  let values: PointValue[] = [];
+  await check('connect() resolves for a reachable device', () => timed(ms, (signal) => session.connect(signal)));
+  await check('one value per requested point, with the same ids', async () => {
+    values = await readOnce(plugin, session, points, ms);
+    const ids = values.map((v) => v.pointId).sort();
+    const wanted = points.map((p) => p.id).sort();
+    if (JSON.stringify(ids) !== JSON.stringify(wanted)) return `got ${ids.join(',')}, wanted ${wanted.join(',')}`;
+  });
+  await check('values are decimal strings; bad values carry a reason; times are valid', () => {
+    for (const v of values) {
+      if (v.quality !== 'bad' && (typeof v.value !== 'string' || !DECIMAL.test(v.value)))
+        return `${v.pointId}: value ${String(v.value)} is not a decimal string`;
+      if (v.quality !== 'good' && !v.reason) return `${v.pointId}: ${v.quality} without a reason`;
+      if (!(v.measuredAt instanceof Date) || Number.isNaN(v.measuredAt.getTime()))
+        return `${v.pointId}: measuredAt is not a valid Date`;
+    }
+  });
+  await check('each point has the expected quality', () => {
+    const wrong = scenario.points.filter(
+      (p) => p.expect && values.find((v) => v.pointId === p.request.id)?.quality !== p.expect,
+    );
+    if (wrong.length)
+      return wrong
+        .map(
+          (p) =>
+            `${p.request.id}: expected ${p.expect}, got ${values.find((v) => v.pointId === p.request.id)?.quality}`,
+        )
+        .join('; ');
+  });
+  if (plugin.describe().mode === 'poll') {
+    await check('read() honours an aborted signal promptly', async () => {
+      const controller = new AbortController();
+      controller.abort(new Error('stop'));
+      const started = Date.now();
+      const outcome = await session.read!(points, controller.signal).then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+      if (outcome !== 'rejected') return 'read() resolved although the signal was already aborted';
+      if (Date.now() - started > 1000) return 'took longer than 1 s to give up';
+    });
+  }
+  await check('close() is safe to call twice', async () => {
+    await session.close();
+    await session.close();
+  });
+
+  if (scenario.unreachableDevice) {
+    const dead = plugin.createSession(
+      { ...scenario.unreachableDevice, settings: plugin.deviceSchema.parse(scenario.unreachableDevice.settings) },
+      context,
+    );
+    await check('an unreachable device fails within the timeout instead of hanging', async () => {
+      const started = Date.now();
+      try {
+        await timed(ms, (signal) => dead.connect(signal));
+        const got = await readOnce(plugin, dead, points, ms);
+        if (got.some((v) => v.quality === 'good')) return 'an unreachable device produced good values';
+      } catch {
+        /* a rejection is the expected answer */
+      }
+      if (Date.now() - started > ms * 2 + 500) return 'took longer than the timeout';
+    });
+    await check('close() after a failed connect does not throw', () => dead.close());
+  }
+  return results;
+}
+
+/** Throws one error listing every failed check; for runners without per-check reporting. */
+export async function assertConformance(plugin: unknown, scenario: ConformanceScenario): Promise<void> {
+  const failed = (await checkCollector(plugin, scenario)).filter((r) => !r.ok);
+  if (failed.length)
+    throw new Error(`collector conformance failed:\n${failed.map((f) => `  - ${f.check}: ${f.detail}`).join('\n')}`);
+}

@@ -1,0 +1,219 @@
+/**
+ * # Metergraph collector SDK
+ *
+ * The contract between Metergraph and a collector plugin: the code that speaks one protocol
+ * (DL/T 645, Modbus, MQTT, a vendor's own) to meters and gateways. A plugin is an npm package (or a
+ * local folder) whose default export is the value returned by {@link defineCollector}; it imports
+ * nothing from Metergraph but this SDK.
+ *
+ * What the host guarantees to a plugin (and the conformance kit checks the plugin's side):
+ * - settings are validated against the plugin's `deviceSchema` and `pointSchema` before use;
+ * - calls on one session never overlap, and two sessions that share a serial line or a gateway
+ *   never run at the same time;
+ * - `read` and `subscribe` are called only after `connect` resolved; `close` is always called;
+ * - every call receives an `AbortSignal` that fires at its timeout; a plugin must stop work and
+ *   release resources when it fires.
+ *
+ * What a plugin promises:
+ * - a point that cannot be read is a {@link PointValue} with `quality: 'bad'` and a `reason`, not a
+ *   thrown error; a throw means the whole device is unreachable;
+ * - values are decimal strings ("12345.67"), never JavaScript numbers, so nothing is lost to floats;
+ * - `measuredAt` is the meter's own timestamp when the protocol carries one (frozen readings),
+ *   otherwise the time the value was read.
+ *
+ * The SDK is versioned with semver ({@link SDK_VERSION}); a plugin declares the range it supports in
+ * its package.json (`"metergraph": { "sdk": "^1.0.0" }`) and the host refuses a plugin outside it.
+ *
+ * @packageDocumentation
+ */
+import { z } from 'zod';
+
+/** Version of this contract. Breaking changes bump the major version. */
+export const SDK_VERSION = '1.0.0';
+
+/** zod, re-exported so that plugins build their schemas with the same instance the host validates with. */
+export { z };
+
+/** Marks a value as a collector definition made by this SDK (checked by the host). */
+export const COLLECTOR_BRAND: unique symbol = Symbol.for('metergraph.collector.v1') as never;
+
+/** Text shown to people, in English and optionally Chinese. */
+export interface LocalizedText {
+  en: string;
+  zh?: string;
+}
+
+export interface CollectorDescription {
+  /** Stable id, lowercase letters, digits and dashes, unique among loaded plugins, e.g. `dlt645-2007`. */
+  id: string;
+  displayName: LocalizedText;
+  /** `poll`: the host calls `read` on schedule; `push`: the plugin delivers values through `subscribe`. */
+  mode: 'poll' | 'push';
+  /** How devices are reached; the host serialises access per `resourceKey` of each device. */
+  transport: 'tcp' | 'serial' | 'broker' | 'http' | 'virtual';
+  /** Optional capabilities beyond reading. */
+  capabilities?: { timeSync?: boolean; relayControl?: boolean };
+}
+
+/** Register codes Metergraph stores; a point maps a protocol quantity onto one of them. */
+export const REGISTER_CODES = [
+  'FORWARD_ACTIVE_TOTAL',
+  'FORWARD_ACTIVE_T1',
+  'FORWARD_ACTIVE_T2',
+  'FORWARD_ACTIVE_T3',
+  'FORWARD_ACTIVE_T4',
+  'REVERSE_ACTIVE_TOTAL',
+  'FORWARD_REACTIVE_TOTAL',
+  'REVERSE_REACTIVE_TOTAL',
+  'MAX_DEMAND_FORWARD_ACTIVE',
+] as const;
+export type RegisterCode = (typeof REGISTER_CODES)[number];
+
+/**
+ * One quantity to read from a device. `id` is chosen by the host and echoed in the value;
+ * `settings` are plugin-specific and validated with `pointSchema`.
+ */
+export interface PointRequest<PointSettings = unknown> {
+  id: string;
+  /** The register the value is stored as; instantaneous quantities (voltage, power) have none. */
+  register?: RegisterCode;
+  settings: PointSettings;
+}
+
+export type Quality = 'good' | 'suspect' | 'bad';
+
+/** A value read from a device. */
+export interface PointValue {
+  /** The `id` of the {@link PointRequest}. */
+  pointId: string;
+  /** Decimal string, e.g. "12345.67"; absent when quality is bad. */
+  value?: string;
+  /** Unit of `value` after scaling, e.g. "kWh", "V", "A", "kW". */
+  unit?: string;
+  quality: Quality;
+  /** Why the value is bad or suspect, e.g. "checksum error", "exception 0x02 illegal data address". */
+  reason?: string;
+  /** When the meter measured (or froze) the value. */
+  measuredAt: Date;
+}
+
+/** Something the device reported or the plugin noticed, e.g. a cover-open event or a clock deviation. */
+export interface DeviceEvent {
+  type: string;
+  occurredAt: Date;
+  detail?: Record<string, string | number | boolean>;
+}
+
+/** Where pushed values go (`mode: 'push'`). */
+export interface ValueSink {
+  values(values: PointValue[]): void;
+  event(event: DeviceEvent): void;
+}
+
+/** Logging from inside a plugin; goes to the host's structured log with the device attached. */
+export interface CollectorLogger {
+  debug(message: string, detail?: Record<string, unknown>): void;
+  info(message: string, detail?: Record<string, unknown>): void;
+  warn(message: string, detail?: Record<string, unknown>): void;
+  error(message: string, detail?: Record<string, unknown>): void;
+}
+
+/** What the host gives a session. */
+export interface SessionContext {
+  logger: CollectorLogger;
+  /** The host's clock; use it instead of `new Date()` so tests can control time. */
+  now(): Date;
+}
+
+/** A connection to one device (a meter, or a gateway with the meters behind it). */
+export interface CollectorSession<PointSettings = unknown> {
+  /** Open the transport. Reject when the device cannot be reached. */
+  connect(signal: AbortSignal): Promise<void>;
+  /** Poll mode: read the points. Per-point failures are bad values, not a rejection. */
+  read?(points: PointRequest<PointSettings>[], signal: AbortSignal): Promise<PointValue[]>;
+  /** Push mode: deliver values to the sink until the signal fires. */
+  subscribe?(points: PointRequest<PointSettings>[], sink: ValueSink, signal: AbortSignal): Promise<void>;
+  /** Optional cheap reachability check ("is anybody there"). */
+  probe?(signal: AbortSignal): Promise<boolean>;
+  /** Optional: set the device clock (capability `timeSync`). */
+  syncTime?(at: Date, signal: AbortSignal): Promise<void>;
+  /** Release everything. Always called, also after a failed connect. Must not throw. */
+  close(): Promise<void>;
+}
+
+/** The settings of one device as the host stores them, validated with `deviceSchema`. */
+export interface Device<DeviceSettings = unknown> {
+  /** Host id of the device (a meter or a gateway). */
+  id: string;
+  settings: DeviceSettings;
+}
+
+export interface CollectorDefinition<DS extends z.ZodType = z.ZodType, PS extends z.ZodType = z.ZodType> {
+  describe(): CollectorDescription;
+  /** Schema of a device's settings (address, host/port, serial parameters...). */
+  deviceSchema: DS;
+  /** Schema of a point's settings (data identifier, register address, scale...). */
+  pointSchema: PS;
+  /**
+   * Which devices share one physical resource (a serial line, a gateway socket): devices with the
+   * same key are never accessed at the same time. Default: one key per device.
+   */
+  resourceKey?(device: Device<z.infer<DS>>): string;
+  createSession(device: Device<z.infer<DS>>, ctx: SessionContext): CollectorSession<z.infer<PS>>;
+}
+
+/** A definition as the host receives it: branded and versioned. */
+export type BrandedCollector<DS extends z.ZodType = z.ZodType, PS extends z.ZodType = z.ZodType> = CollectorDefinition<
+  DS,
+  PS
+> & {
+  readonly [COLLECTOR_BRAND]: { sdkVersion: string };
+};
+
+const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
+
+/**
+ * Declares a collector plugin. Export the result as the package's default export.
+ * Throws at load time when the description is malformed, so mistakes show up in the plugin's own tests.
+ */
+export function defineCollector<DS extends z.ZodType, PS extends z.ZodType>(
+  definition: CollectorDefinition<DS, PS>,
+): BrandedCollector<DS, PS> {
+  const description = definition.describe();
+  if (!ID_PATTERN.test(description.id)) {
+    throw new TypeError(`collector id "${description.id}" must be lowercase letters, digits and dashes (2-64)`);
+  }
+  if (typeof definition.createSession !== 'function') throw new TypeError('createSession must be a function');
+  return Object.freeze({ ...definition, [COLLECTOR_BRAND]: { sdkVersion: SDK_VERSION } });
+}
+
+/** True when `value` was made by {@link defineCollector} of a compatible SDK major version. */
+export function isCollector(value: unknown): value is BrandedCollector {
+  if (typeof value !== 'object' || value === null) return false;
+  const brand = (value as Record<symbol, unknown>)[COLLECTOR_BRAND] as { sdkVersion?: unknown } | undefined;
+  return typeof brand?.sdkVersion === 'string' && brand.sdkVersion.split('.')[0] === SDK_VERSION.split('.')[0];
+}
+
+/** Helper for plugins: a bad value with a reason. */
+export function badValue(pointId: string, reason: string, measuredAt: Date): PointValue {
+  return { pointId, quality: 'bad', reason, measuredAt };
+}
+
+/** Helper for plugins: rejects with the signal's reason when it fires first. */
+export function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
