@@ -159,3 +159,24 @@ describe('bulk import of customers, meter boxes and meters', () => {
     );
   });
 });
+
+describe('bulk import applies the same rules as the single mutations', () => {
+  it('reports overflow, future installation, register width and duplicate barcodes per row', async () => {
+    const rows = [
+      row(30, { contractedCapacity: '99999999999' }),
+      row(31, { installedAt: '2099-01-01T00:00:00Z' }),
+      row(32, { initialReading: '123456789.12' }),
+      row(33, { meterBarcode: 'IMPBC00000001' }),
+      row(34),
+    ];
+    const res = await server.gql<ImportResult>(IMPORT, { input: { rows, allOrNothing: false } }, admin);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.importArchive.errors.map((e) => [e.row, e.code, e.paths[0]!.at(-1)])).toEqual([
+      [0, 'BAD_USER_INPUT', 'contractedCapacity'],
+      [1, 'BAD_USER_INPUT', 'installedAt'],
+      [2, 'BAD_USER_INPUT', 'initialReading'],
+      [3, 'CONFLICT', 'meterBarcode'],
+    ]);
+    expect(res.data!.importArchive.succeededRows).toBe(1);
+  });
+});

@@ -31,8 +31,10 @@ function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal
         return inSubtree;
       case 'ServicePoint':
         return { customer: { orgUnit: inSubtree } };
-      case 'Reading':
       case 'MeterAssignment':
+        // An installation belongs to the customer's side, like its service point.
+        return { servicePoint: { customer: { orgUnit: inSubtree } } };
+      case 'Reading':
         return { meter: { orgUnit: inSubtree } };
       case 'MeterBox':
       case 'Meter':
@@ -62,13 +64,17 @@ function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal
   }
 }
 
+/** A raw rule that remembers its scope, so that it can also be expressed on a related subject. */
+type ScopedRawRule = RawRuleOf<AppAbility> & { scope: PermissionScope };
+
 export function buildAbility(rules: PermissionRule[], who: Principal): AppAbility {
-  const raw: RawRuleOf<AppAbility>[] = rules.map((rule) => ({
+  const raw: ScopedRawRule[] = rules.map((rule) => ({
     action: rule.action,
     subject: rule.subject,
     fields: rule.fields?.length ? rule.fields : undefined,
     inverted: rule.inverted ?? false,
     conditions: scopeCondition(rule.subject, rule.scope, who),
+    scope: rule.scope,
   }));
   return createMongoAbility<[Action, Subject]>(raw);
 }
@@ -82,10 +88,15 @@ export function accessibleWhere<T extends object>(
   ability: AppAbility,
   action: Action,
   subject: Subject,
+  as?: { subject: Subject; who: Principal },
 ): FilterQuery<T> | null {
+  // With `as`, the rules for `subject` are expressed on another table: e.g. "may create readings"
+  // as a condition on meters, to check the meter a new reading is for.
+  const conditionOf = (rule: { origin: unknown; conditions?: unknown }) =>
+    as ? scopeCondition(as.subject, (rule.origin as ScopedRawRule).scope, as.who) : rule.conditions;
   const result = rulesToCondition(
     ability.rulesFor(action, subject),
-    (rule) => (rule.inverted ? { $not: rule.conditions } : rule.conditions) as Record<string, unknown>,
+    (rule) => (rule.inverted ? { $not: conditionOf(rule) } : conditionOf(rule)) as Record<string, unknown>,
     {
       and: (conditions) => (conditions.length === 1 ? conditions[0] : { $and: conditions }),
       or: (conditions) => (conditions.length === 1 ? conditions[0] : { $or: conditions }),

@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { User } from '../orm/entities/user.entity.js';
-import { accessibleWhere, type AppAbility } from './ability.js';
+import { accessibleWhere, type AppAbility, type Principal } from './ability.js';
 import type { Action, Subject } from './permissions.js';
 
 /**
@@ -12,6 +12,7 @@ export class Access {
   constructor(
     readonly user: User | undefined,
     readonly ability: AppAbility | undefined,
+    private readonly who?: Principal,
   ) {}
 
   static anonymous(): Access {
@@ -39,6 +40,14 @@ export class Access {
    */
   where<T extends object>(action: Action, subject: Subject): FilterQuery<T> | null {
     return accessibleWhere<T>(this.requireAbility(), action, subject);
+  }
+
+  /**
+   * The rows of `as` on which `action` on `subject` is allowed: e.g. `whereOn('create', 'Reading',
+   * 'Meter')` is the condition on meters for which the user may create readings.
+   */
+  whereOn<T extends object>(action: Action, subject: Subject, as: Subject): FilterQuery<T> | null {
+    return accessibleWhere<T>(this.requireAbility(), action, subject, { subject: as, who: this.who! });
   }
 
   /** Like `where` but throws FORBIDDEN when no row at all is permitted. */

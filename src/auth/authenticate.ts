@@ -36,7 +36,7 @@ export async function accessFor(em: EntityManager, user: User): Promise<Access> 
     );
     who.customerMeterIds = [...new Set(assignments.map((a) => a.meter.id))];
   }
-  return new Access(user, buildAbility(await loadRules(em, user.role), who));
+  return new Access(user, buildAbility(await loadRules(em, user.role), who), who);
 }
 
 /**
@@ -44,6 +44,25 @@ export async function accessFor(em: EntityManager, user: User): Promise<Access> 
  * `login` still work). A header with a bad, expired or revoked token: UNAUTHENTICATED, so that a
  * client notices instead of silently seeing less.
  */
+/**
+ * For long-lived connections (WebSocket): a check that the session behind a token is still valid
+ * (not expired, user active, not revoked). The database is asked at most every `ttlMs`.
+ */
+export function sessionCheck(em: EntityManager, config: Config, header: unknown, ttlMs = 5000): () => Promise<boolean> {
+  const claims = verifyAccessToken(config, bearerToken(header) ?? '');
+  let checkedAt = 0;
+  let valid = claims !== null;
+  return async () => {
+    if (!claims || (claims.exp !== undefined && claims.exp * 1000 <= Date.now())) return false;
+    if (Date.now() - checkedAt >= ttlMs) {
+      const user = await em.fork().findOne(User, { id: Number(claims.sub) }, { fields: ['active', 'tokenVersion'] });
+      valid = !!user && user.active && user.tokenVersion === claims.tv;
+      checkedAt = Date.now();
+    }
+    return valid;
+  };
+}
+
 export async function authenticate(em: EntityManager, config: Config, header: unknown): Promise<Access> {
   const token = bearerToken(header);
   if (!token) {

@@ -7,6 +7,8 @@ export interface AccessClaims {
   sub: string;
   /** token version: a token from before the user's last revoke is refused */
   tv: number;
+  /** expiry, seconds since the epoch (set on verified tokens) */
+  exp?: number;
 }
 
 const ALGORITHM = 'HS256' as const;
@@ -32,7 +34,7 @@ export function verifyAccessToken(config: Config, token: string): AccessClaims |
       audience: config.jwt.audience,
     }) as jwt.JwtPayload;
     if (typeof payload.sub !== 'string' || typeof payload.tv !== 'number') return null;
-    return { sub: payload.sub, tv: payload.tv };
+    return { sub: payload.sub, tv: payload.tv, exp: payload.exp };
   } catch {
     return null;
   }

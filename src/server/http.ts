@@ -8,7 +8,7 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, sessionCheck } from '../auth/authenticate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { Context } from '../schema/common/context.js';
@@ -66,26 +66,35 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const httpServer = createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { context?: Context }>(
+  const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { authorization?: unknown }>(
     {
       schema,
-      // Authenticated once, in connection_init: a bad token closes the socket with 4403.
+      // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          const context = await buildContext(
-            deps,
-            ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
-            clientIp(ctx.extra.request),
-            randomUUID(),
-          );
-          if (!context.access.user) return false;
-          ctx.extra.context = context;
+          const access = await authenticate(db.orm.em.fork() as Context['em'], config, authorization);
+          if (!access.user) return false;
+          ctx.extra.authorization = authorization;
           return true;
         } catch {
           return false;
         }
       },
-      context: (ctx) => ctx.extra.context!,
+      // A fresh context per operation, authenticated again: a session ended since connection_init
+      // cannot start new subscriptions, and running ones re-check it before every event.
+      context: async (ctx) => {
+        const endConnection = () => ctx.extra.socket.close(4403, 'Forbidden');
+        try {
+          const context = await buildContext(deps, ctx.extra.authorization, clientIp(ctx.extra.request), randomUUID());
+          context.sessionValid = sessionCheck(db.orm.em as Context['em'], config, ctx.extra.authorization);
+          context.endConnection = endConnection;
+          return context;
+        } catch (error) {
+          endConnection();
+          throw error;
+        }
+      },
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
       },

@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/**
+ * A decimal string that fits numeric(precision, scale): at most `intDigits` digits before the
+ * point and `scale` after it. Values are rejected, never silently rounded.
+ */
+export function decimal(intDigits: number, scale: number, opts: { min?: 'positive' | 'nonNegative' } = {}) {
+  const pattern = new RegExp(`^${opts.min ? '' : '-?'}\\d{1,${intDigits}}${scale ? `(\\.\\d{1,${scale}})?` : ''}$`);
+  const what = `${scale ? `a number with at most ${intDigits} digits before and ${scale} after the point` : `a whole number of at most ${intDigits} digits`}`;
+  let schema = z.string().regex(pattern, `must be ${opts.min ? 'non-negative ' : ''}${what}`);
+  if (opts.min === 'positive') schema = schema.refine((v) => /[1-9]/.test(v), 'must be greater than 0') as never;
+  return schema;
+}
+
 /** Field formats shared by every module (one definition each). */
 export const formats = {
   /** Customer account number: 10 to 16 digits. */
@@ -23,10 +35,14 @@ export const formats = {
       return false;
     }
   }, 'must be an IANA time zone such as Asia/Shanghai'),
-  latitude: z.string().refine((v) => Math.abs(Number(v)) <= 90, 'must be between -90 and 90'),
-  longitude: z.string().refine((v) => Math.abs(Number(v)) <= 180, 'must be between -180 and 180'),
-  positiveDecimal: z.string().refine((v) => Number(v) > 0, 'must be greater than 0'),
-  nonNegativeDecimal: z.string().refine((v) => !v.startsWith('-'), 'must not be negative'),
+  latitude: decimal(2, 6).refine((v) => Math.abs(Number(v)) <= 90, 'must be between -90 and 90'),
+  longitude: decimal(3, 6).refine((v) => Math.abs(Number(v)) <= 180, 'must be between -180 and 180'),
+  /** numeric(12,2): contracted capacity in kVA. */
+  capacity: decimal(10, 2, { min: 'positive' }),
+  /** numeric(12,4): CT and PT ratios. */
+  ratio: decimal(8, 4, { min: 'positive' }),
+  /** numeric(20,4): register values; the meter's own digits are checked separately. */
+  registerValue: decimal(16, 4, { min: 'nonNegative' }),
   accuracyClass: z
     .string()
     .regex(

@@ -15,3 +15,13 @@ export function fromGlobalId(globalId: string): { type: string; id: string } | n
   if (!/^[A-Za-z]+$/.test(type) || !/^\d{1,19}$/.test(id)) return null;
   return { type, id };
 }
+
+const INT_MAX = 2_147_483_647;
+const BIGINT_MAX = '9223372036854775807';
+
+/** True when `id` fits the key column: `integer` for archive rows, `bigint` for readings. */
+export function fitsKey(id: string, column: 'integer' | 'bigint' = 'integer'): boolean {
+  if (!/^\d{1,19}$/.test(id)) return false;
+  if (column === 'integer') return Number(id) >= 1 && Number(id) <= INT_MAX;
+  return id.length < 19 || id <= BIGINT_MAX;
+}

@@ -16,6 +16,7 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { mapDatabaseError } from '../common/db-errors.js';
+import { checkRegisterValue } from '../service-point/service-point.service.js';
 import type { ArchiveImportRow, ImportArchiveInput, ImportCounts, ImportRowError } from './archive-import.type.js';
 
 export const MAX_IMPORT_ROWS = 5000;
@@ -39,7 +40,7 @@ const rowSchema = z
     phone: formats.phone.optional().nullable(),
     idNumber: formats.idNumber.optional().nullable(),
     address: formats.address,
-    contractedCapacity: formats.positiveDecimal,
+    contractedCapacity: formats.capacity,
     billingDay: z.number().int().min(1).max(28).optional().nullable(),
     meterBoxBarcode: formats.barcode.optional().nullable(),
     meterBoxAreaCode: formats.code.optional().nullable(),
@@ -51,11 +52,15 @@ const rowSchema = z
     protocol: z.enum(MeterProtocol).optional().nullable(),
     manufacturer: formats.name.optional().nullable(),
     model: formats.name.optional().nullable(),
-    ctRatio: formats.positiveDecimal.optional().nullable(),
-    ptRatio: formats.positiveDecimal.optional().nullable(),
+    ctRatio: formats.ratio.optional().nullable(),
+    ptRatio: formats.ratio.optional().nullable(),
     accuracyClass: formats.accuracyClass.optional().nullable(),
-    installedAt: z.date().optional().nullable(),
-    initialReading: formats.nonNegativeDecimal.optional().nullable(),
+    installedAt: z
+      .date()
+      .refine((d) => d <= new Date(Date.now() + 5 * 60_000), 'must not be in the future')
+      .optional()
+      .nullable(),
+    initialReading: formats.registerValue.optional().nullable(),
   })
   .superRefine((row, ctx) => {
     // A meter is all or nothing: with an asset number, every identifying field is required.
@@ -84,8 +89,17 @@ class RowFailed extends Error {
   }
 }
 
+/** Which column of a batch row each unique constraint guards. */
+const ROW_FIELDS: Record<string, string> = {
+  customer_account_no_unique: 'accountNo',
+  meter_asset_no_unique: 'meterAssetNo',
+  meter_barcode_unique: 'meterBarcode',
+  meter_box_barcode_unique: 'meterBoxBarcode',
+  service_point_code_unique: 'accountNo',
+};
+
 function toRowError(row: number, error: unknown): ImportRowError | undefined {
-  const app = error instanceof AppError ? error : mapDatabaseError(error, ['input', 'rows', row]);
+  const app = error instanceof AppError ? error : mapDatabaseError(error, ['input', 'rows', row], ROW_FIELDS);
   if (!app) return undefined;
   const fields = (app.extensions.fields as { path: (string | number)[] }[] | undefined) ?? [];
   return { row, code: String(app.extensions.code), message: app.message, paths: fields.map((f) => f.path.map(String)) };
@@ -142,7 +156,7 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
       box = await em.findOne(MeterBox, { barcode: row.meterBoxBarcode }, { populate: ['orgUnit'] });
       if (box) {
         if (!(await inScope(em, MeterBox, 'MeterBox', box.id)))
-          throw badField([...root, 'meterBoxBarcode'], 'belongs to a meter box outside your scope');
+          throw badField([...root, 'meterBoxBarcode'], 'is already in use');
         box.address = row.address;
         box.orgUnit = area;
         if (row.latitude && row.longitude) Object.assign(box, { latitude: row.latitude, longitude: row.longitude });
@@ -172,7 +186,7 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
     };
     if (customer) {
       if (!(await inScope(em, Customer, 'Customer', customer.id)))
-        throw badField([...root, 'accountNo'], 'belongs to a customer outside your scope');
+        throw badField([...root, 'accountNo'], 'is already in use');
       em.assign(customer, customerFields);
       counts.updated.customers++;
     } else {
@@ -194,7 +208,7 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
       };
       if (meter) {
         if (!(await inScope(em, Meter, 'Meter', meter.id)))
-          throw badField([...root, 'meterAssetNo'], 'belongs to a meter outside your scope');
+          throw badField([...root, 'meterAssetNo'], 'is already in use');
         em.assign(meter, meterFields);
         counts.updated.meters++;
       } else {
@@ -222,6 +236,7 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
               [...root, 'meterAssetNo'],
               `the meter is ${meter.status}, only IN_STOCK meters can be installed`,
             );
+          checkRegisterValue(meter, row.initialReading!, [...root, 'initialReading']);
           Object.assign(meter, {
             status: MeterStatus.INSTALLED,
             installedAt: row.installedAt,

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { badField } from '../../shared/errors.js';
+import { fitsKey } from '../../shared/global-id.js';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -24,9 +25,16 @@ export class PageInfo {
   endCursor?: string | null;
 }
 
+/** Nested lists take a page size only; page further through the root list with a filter. */
+@ArgsType()
+export class FirstArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size; at most the server maximum (default 20).' })
+  first?: number;
+}
+
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: 'Page size; at most the server maximum (default 100).' })
+  @Field(() => Int, { nullable: true, description: 'Page size; at most the server maximum (default 20).' })
   first?: number;
 
   @Field(() => String, { nullable: true, description: 'Cursor of the last edge already seen.' })
@@ -144,6 +152,14 @@ export async function paginate<T extends { id: number | string }>(
   const conditions: FilterQuery<T>[] = [where];
   if (args.after) {
     const [value, id] = decodeCursor(args.after);
+    // A cursor is opaque to clients but arrives from them: check it before it reaches SQL.
+    const validId =
+      (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) ||
+      (typeof id === 'string' && fitsKey(id, 'bigint'));
+    const validValue = isDate
+      ? typeof value === 'string' && !Number.isNaN(Date.parse(value))
+      : order.field === 'id' || typeof value === 'string' || typeof value === 'number';
+    if (!validId || !validValue) throw badField(['after'], 'is not a cursor returned by this list');
     const op = order.direction === OrderDirection.ASC ? '$gt' : '$lt';
     const v = isDate ? new Date(String(value)) : value;
     conditions.push(

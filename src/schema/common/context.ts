@@ -15,4 +15,11 @@ export interface Context {
   events: Events;
   requestId: string;
   ip?: string;
+  /**
+   * WebSocket operations only: false once the session behind the token has ended (expired,
+   * revoked, user deactivated). Subscriptions check it before every event.
+   */
+  sessionValid?: () => Promise<boolean>;
+  /** WebSocket operations only: closes the connection (4403) when the session has ended. */
+  endConnection?: () => void;
 }

@@ -21,16 +21,28 @@ interface PgError {
   constraint?: string;
   table?: string;
   column?: string;
+  code?: string;
+  sqlState?: string;
 }
+
+// Data exceptions: numeric overflow, string too long, invalid number/date text.
+const DATA_EXCEPTIONS = new Set(['22001', '22003', '22007', '22008', '22P02']);
 
 /**
  * Turns a database constraint violation into a typed client error with a field path; anything
  * else returns undefined (it will be masked as INTERNAL). The SQL text never leaves the server.
  */
-export function mapDatabaseError(error: unknown, root: (string | number)[] = ['input']): AppError | undefined {
+export function mapDatabaseError(
+  error: unknown,
+  root: (string | number)[] = ['input'],
+  /** Maps a constraint name to the input field it guards, where the two are named differently. */
+  fieldForConstraint: Record<string, string> = {},
+): AppError | undefined {
   if (!(error instanceof DriverException)) return undefined;
   const pg = error as unknown as PgError;
-  const field = pg.column ? camel(pg.column) : fieldOf(pg.constraint, pg.table);
+  const field =
+    (pg.constraint && fieldForConstraint[pg.constraint]) ??
+    (pg.column ? camel(pg.column) : fieldOf(pg.constraint, pg.table));
   const fields: FieldIssue[] = field ? [{ path: [...root, field], message: '' }] : [];
   if (error instanceof UniqueConstraintViolationException) {
     if (pg.constraint?.startsWith('meter_assignment_open')) {
@@ -52,6 +64,9 @@ export function mapDatabaseError(error: unknown, root: (string | number)[] = ['i
   if (error instanceof CheckConstraintViolationException) {
     fields.forEach((f) => (f.message = 'is not an allowed value'));
     return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is not allowed', { fields });
+  }
+  if (DATA_EXCEPTIONS.has(pg.code ?? pg.sqlState ?? '')) {
+    return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is out of range or malformed', { fields });
   }
   return undefined;
 }

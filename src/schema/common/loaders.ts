@@ -195,3 +195,14 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** Long-lived operations (subscriptions): start over with a new EntityManager and empty loader caches. */
+export function renewRequestState(ctx: {
+  em: EntityManager;
+  access: Access;
+  loaders: Loaders;
+  config: { defaultTimeZone: string };
+}): void {
+  ctx.em = ctx.em.fork();
+  ctx.loaders = createLoaders(ctx.em, ctx.access, ctx.config.defaultTimeZone);
+}

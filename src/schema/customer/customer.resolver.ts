@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../../orm/entities/index.js';
-import { connectionOf, PageArgs, pageSize } from '../common/connection.js';
+import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
 import { loadPermitted } from '../common/refs.js';
@@ -68,7 +68,7 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
   }
 
   @FieldResolver(() => ServicePointConnection)
-  async servicePoints(@Root() customer: Customer, @Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
+  async servicePoints(@Root() customer: Customer, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
     const first = pageSize(page.first, ctx.config.maxPageSize);
     const rows = await ctx.loaders.customerServicePoints.load({ parentId: customer.id, first });
     return connectionOf(rows, first, () => ctx.loaders.customerServicePointCount.load(customer.id));

@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
-import { Customer, CustomerCategory, CustomerStatus, OrgUnit } from '../../orm/entities/index.js';
+import { Customer, CustomerCategory, CustomerStatus, MeterAssignment, OrgUnit } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
@@ -56,7 +56,7 @@ export async function customerByAccountNo(ctx: Context, accountNo: string): Prom
   return where === null ? null : ctx.em.findOne(Customer, { $and: [where, { accountNo }] });
 }
 
-const capacity = z.string().refine((v) => Number(v) > 0 && Number(v) < 1e9, 'must be greater than 0 (kVA)');
+const capacity = formats.capacity;
 const billingDay = z.number().int().min(1, 'must be between 1 and 28').max(28, 'must be between 1 and 28');
 
 export const createCustomerSchema = z.object({
@@ -119,6 +119,19 @@ export async function moveCustomer(ctx: Context, input: MoveCustomerInput): Prom
   const target = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', input.orgUnitId, ['input', 'orgUnitId']);
   if (target.id === customer.orgUnit.id)
     throw badField(['input', 'orgUnitId'], 'the customer is already served by this unit');
+  // Installed meters stay where they physically are: the new unit must contain their areas.
+  const installed = await ctx.em.find(
+    MeterAssignment,
+    { servicePoint: { customer }, removedAt: null },
+    { populate: ['meter', 'meter.orgUnit'] },
+  );
+  const outside = installed.find((a) => !a.meter.orgUnit.path.startsWith(target.path));
+  if (outside) {
+    throw badField(
+      ['input', 'orgUnitId'],
+      `meter ${outside.meter.assetNo} is installed in ${outside.meter.orgUnit.name}, outside the new unit; exchange or remove it first`,
+    );
+  }
   customer.orgUnit = target;
   await ctx.em.flush();
   return customer;

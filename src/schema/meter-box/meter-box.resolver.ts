@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MeterBox } from '../../orm/entities/index.js';
-import { connectionOf, PageArgs, pageSize } from '../common/connection.js';
+import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
 import { loadPermitted } from '../common/refs.js';
@@ -48,7 +48,7 @@ export class MeterBoxResolver extends NodeResolver<MeterBox>(MeterBoxType, 'Mete
   }
 
   @FieldResolver(() => MeterConnection)
-  async meters(@Root() box: MeterBox, @Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
+  async meters(@Root() box: MeterBox, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
     const first = pageSize(page.first, ctx.config.maxPageSize);
     const rows = await ctx.loaders.meterBoxMeters.load({ parentId: box.id, first });
     return connectionOf(rows, first, () => ctx.loaders.meterBoxMeterCount.load(box.id));

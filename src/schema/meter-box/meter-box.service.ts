@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
-import { MeterBox, OrgUnit } from '../../orm/entities/index.js';
+import { Meter, MeterBox, MeterStatus, OrgUnit } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
@@ -95,8 +95,16 @@ export async function updateMeterBox(ctx: Context, input: UpdateMeterBoxInput): 
     box.latitude = data.latitude;
     box.longitude = data.longitude;
   }
-  if (data.orgUnitId)
-    box.orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+  if (data.orgUnitId) {
+    const area = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+    await ctx.em.transactional(async (em) => {
+      box.orgUnit = area;
+      // Installed meters belong to their box's area: they move with it.
+      await em.nativeUpdate(Meter, { meterBox: box.id, status: MeterStatus.INSTALLED }, { orgUnit: area.id });
+      await em.flush();
+    });
+    return box;
+  }
   await ctx.em.flush();
   return box;
 }

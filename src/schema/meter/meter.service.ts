@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import { Meter, MeterBox, MeterProtocol, MeterStatus, OrgUnit } from '../../orm/entities/index.js';
-import { badField } from '../../shared/errors.js';
+import { badField, badInput } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
@@ -52,9 +52,7 @@ export async function meterByBarcode(ctx: Context, barcode: string): Promise<Met
   return where === null ? null : ctx.em.findOne(Meter, { $and: [where, { barcode }] });
 }
 
-const ratio = z
-  .string()
-  .refine((v) => Number(v) > 0 && Number(v) <= 100_000, 'must be greater than 0 and at most 100000');
+const ratio = formats.ratio;
 const meterFields = {
   commAddress: formats.commAddress,
   protocol: z.enum(MeterProtocol),
@@ -104,6 +102,18 @@ export async function updateMeter(ctx: Context, input: UpdateMeterInput): Promis
   const data = validate(updateSchema, input) as Partial<z.infer<typeof createMeterSchema>> & { id: string };
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'update', data.id);
   const { id: _id, orgUnitId, ...fields } = data;
+  if (meter.status === MeterStatus.INSTALLED) {
+    // These define what past readings mean (multiplier, register width): changing them in place
+    // would silently rewrite consumption. Exchange the meter, or remove, correct and reinstall.
+    const locked = (['ctRatio', 'ptRatio', 'registerDigits', 'registerDecimals'] as const).filter(
+      (k) => fields[k] !== undefined && fields[k] !== null && String(fields[k]) !== String(meter[k]),
+    );
+    if (locked.length) {
+      throw badInput(
+        locked.map((k) => ({ path: ['input', k], message: 'cannot change while the meter is installed' })),
+      );
+    }
+  }
   for (const [key, value] of Object.entries(fields)) {
     if (value !== undefined && value !== null) (meter as unknown as Record<string, unknown>)[key] = value;
   }

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrgUnit } from '../../orm/entities/index.js';
-import { connectionOf, PageArgs, pageSize } from '../common/connection.js';
+import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
 import { NodeResolver } from '../common/node.js';
@@ -52,14 +52,14 @@ export class OrgUnitResolver extends NodeResolver<OrgUnit>(OrgUnitType, 'OrgUnit
   }
 
   @FieldResolver(() => OrgUnitConnection)
-  async children(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
+  async children(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
     const first = pageSize(page.first, ctx.config.maxPageSize);
     const rows = await ctx.loaders.orgUnitChildren.load({ parentId: unit.id, first });
     return connectionOf(rows, first, () => ctx.loaders.orgUnitChildCount.load(unit.id));
   }
 
   @FieldResolver(() => MeterConnection, { description: 'Meters owned by this unit (not its subtree).' })
-  async meters(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
+  async meters(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
     const first = pageSize(page.first, ctx.config.maxPageSize);
     const rows = await ctx.loaders.orgUnitMeters.load({ parentId: unit.id, first });
     return connectionOf(rows, first, () => ctx.loaders.orgUnitMeterCount.load(unit.id));

@@ -106,13 +106,18 @@ export async function updateOrgUnit(ctx: Context, input: UpdateOrgUnitInput): Pr
     }
     unit.supplyMeter = await loadPermitted(ctx, Meter, 'Meter', 'read', data.supplyMeterId, ['input', 'supplyMeterId']);
   }
+  // Everything is read and checked before the transaction: on the embedded database the
+  // transaction holds the only connection.
+  const parent = data.parentId
+    ? await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.parentId, ['input', 'parentId'])
+    : undefined;
+  if (parent && !ALLOWED_PARENTS[unit.kind].includes(parent.kind)) {
+    throw badField(['input', 'parentId'], `a ${unit.kind} cannot be placed under a ${parent.kind}`);
+  }
+  if (parent && parent.path.startsWith(unit.path))
+    throw badField(['input', 'parentId'], 'cannot move a unit under itself');
   return ctx.em.transactional(async (em) => {
-    if (data.parentId) {
-      const parent = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.parentId, ['input', 'parentId']);
-      if (!ALLOWED_PARENTS[unit.kind].includes(parent.kind)) {
-        throw badField(['input', 'parentId'], `a ${unit.kind} cannot be placed under a ${parent.kind}`);
-      }
-      if (parent.path.startsWith(unit.path)) throw badField(['input', 'parentId'], 'cannot move a unit under itself');
+    if (parent) {
       const oldPath = unit.path;
       const newPath = `${parent.path}${unit.id}/`;
       unit.parent = parent;

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import { OrgUnit, Reading } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
+import { renewRequestState } from '../common/loaders.js';
 import type { ReadingRecordedEvent } from '../common/events.js';
 import { NodeResolver } from '../common/node.js';
 import { localId } from '../common/refs.js';
@@ -54,6 +55,10 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
       args: { orgUnitSubtree?: string };
       context: Context;
     }) => {
+      if (context.sessionValid && !(await context.sessionValid())) {
+        context.endConnection?.();
+        return false;
+      }
       if (args.orgUnitSubtree) {
         const root = await context.em
           .fork()
@@ -70,6 +75,8 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
     @Ctx() ctx: Context,
     @Arg('orgUnitSubtree', () => ID, { nullable: true }) _orgUnitSubtree?: string,
   ) {
-    return ctx.em.fork().findOneOrFail(Reading, { id: payload.readingId });
+    // Each event is resolved with fresh data: a new EntityManager and loaders without old caches.
+    renewRequestState(ctx);
+    return ctx.em.findOneOrFail(Reading, { id: payload.readingId });
   }
 }

@@ -15,7 +15,7 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { localId } from '../common/refs.js';
 import { escapeLike } from '../org-unit/org-unit.service.js';
 import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './reading.type.js';
 
@@ -65,7 +65,7 @@ export async function listReadings(
 const manualSchema = z.object({
   meterId: z.string(),
   register: z.enum(RegisterCode),
-  value: formats.nonNegativeDecimal,
+  value: formats.registerValue,
   measuredAt: z.date().refine((d) => d <= new Date(Date.now() + 5 * 60_000), 'must not be in the future'),
 });
 
@@ -73,8 +73,11 @@ const manualSchema = z.object({
 export async function recordManualReading(ctx: Context, input: RecordManualReadingInput): Promise<Reading> {
   ctx.access.assert('create', 'Reading');
   const data = validate(manualSchema, input);
-  // Creating a reading is allowed on the meters the user can see (the roles' read and create scopes coincide).
-  const meter = await loadPermitted(ctx, Meter, 'Meter', 'read', data.meterId, ['input', 'meterId']);
+  // The meter must be one on which the user may create readings (the create rule, not the read rule).
+  const meterWhere = ctx.access.whereOn<Meter>('create', 'Reading', 'Meter');
+  const meterId = localId(data.meterId, 'Meter', ['input', 'meterId']);
+  const meter = meterWhere === null ? null : await ctx.em.findOne(Meter, { $and: [meterWhere, { id: meterId }] });
+  if (!meter) throw badField(['input', 'meterId'], 'Meter not found or not accessible');
   if (meter.status !== MeterStatus.INSTALLED)
     throw badField(['input', 'meterId'], `the meter is ${meter.status}, not INSTALLED`);
   if (meter.installedAt && data.measuredAt < meter.installedAt)

@@ -33,7 +33,7 @@ export async function createServicePoint(ctx: Context, input: CreateServicePoint
 }
 
 /** A register value must fit the meter's register: non-negative, below 10^digits, at most `decimals` places. */
-function checkRegisterValue(meter: Meter, value: string, path: (string | number)[]): void {
+export function checkRegisterValue(meter: Meter, value: string, path: (string | number)[]): void {
   const v = new Dec(value);
   if (v.isNegative()) throw badField(path, 'must not be negative');
   if (v.gte(new Dec(10).pow(meter.registerDigits)))
@@ -96,7 +96,7 @@ const installSchema = z.object({
   meterId: z.string(),
   servicePointId: z.string(),
   installedAt: z.date().refine((d) => d <= new Date(Date.now() + 5 * 60_000), 'must not be in the future'),
-  initialReading: formats.nonNegativeDecimal,
+  initialReading: formats.registerValue,
   meterBoxId: z.string().optional().nullable(),
 });
 
@@ -130,7 +130,7 @@ export async function installMeter(ctx: Context, input: InstallMeterInput) {
 const removeSchema = z.object({
   meterId: z.string(),
   removedAt: z.date(),
-  finalReading: formats.nonNegativeDecimal,
+  finalReading: formats.registerValue,
   reason: z.string().max(255).optional().nullable(),
 });
 
@@ -152,8 +152,8 @@ const exchangeSchema = z.object({
   servicePointId: z.string(),
   newMeterId: z.string(),
   exchangedAt: z.date(),
-  oldFinalReading: formats.nonNegativeDecimal,
-  newInitialReading: formats.nonNegativeDecimal,
+  oldFinalReading: formats.registerValue,
+  newInitialReading: formats.registerValue,
   reason: z.string().max(255).optional().nullable(),
 });
 
@@ -165,13 +165,23 @@ export async function exchangeMeter(ctx: Context, input: ExchangeMeterInput) {
     'servicePointId',
   ]);
   const newMeter = await loadPermitted(ctx, Meter, 'Meter', 'update', data.newMeterId, ['input', 'newMeterId']);
-  const open = await ctx.em.findOne(MeterAssignment, { servicePoint: point, removedAt: null }, { populate: ['meter'] });
+  const open = await ctx.em.findOne(MeterAssignment, { servicePoint: point, removedAt: null });
   if (!open)
     throw badField(['input', 'servicePointId'], 'the service point has no meter to exchange; use installMeter');
-  const oldMeter = open.meter;
+  // The meter coming off must be one the caller may change, and so must the box it leaves.
+  const meterWhere = ctx.access.where<Meter>('update', 'Meter');
+  const oldMeter =
+    meterWhere === null ? null : await ctx.em.findOne(Meter, { $and: [meterWhere, { id: open.meter.id }] });
+  if (!oldMeter) throw badField(['input', 'servicePointId'], 'the installed meter is not one you may change');
   if (oldMeter.id === newMeter.id) throw badField(['input', 'newMeterId'], 'is the meter already installed');
+  const boxWhere = ctx.access.where<MeterBox>('read', 'MeterBox');
+  const box =
+    oldMeter.meterBox && boxWhere !== null
+      ? ((await ctx.em.findOne(MeterBox, { $and: [boxWhere, { id: oldMeter.meterBox.id }] })) ?? undefined)
+      : undefined;
+  if (oldMeter.meterBox && !box)
+    throw badField(['input', 'servicePointId'], "the installed meter's box is not one you may use");
   return ctx.em.transactional(async (em) => {
-    const box = oldMeter.meterBox ? await em.findOneOrFail(MeterBox, oldMeter.meterBox.id) : undefined;
     const closed = await remove(em, oldMeter, data.exchangedAt, data.oldFinalReading, data.reason ?? 'exchange', {
       meter: ['input', 'servicePointId'],
       reading: ['input', 'oldFinalReading'],

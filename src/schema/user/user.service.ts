@@ -11,12 +11,12 @@ import {
   RolePermission,
   User,
 } from '../../orm/entities/index.js';
-import { badField } from '../../shared/errors.js';
+import { badField, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted, localId } from '../common/refs.js';
 import { escapeLike } from '../org-unit/org-unit.service.js';
 import type { CreateUserInput, SetRolePermissionsInput, UpdateUserInput, UserFilter } from './user.type.js';
 
@@ -44,10 +44,26 @@ const createSchema = z.object({
   customerId: z.string().optional().nullable(),
 });
 
+/** The unit a user is placed in must be one where the caller may create (or update) users. */
+async function userUnit(ctx: Context, action: 'create' | 'update', globalId: string): Promise<OrgUnit> {
+  const where = ctx.access.whereOn<OrgUnit>(action, 'User', 'OrgUnit');
+  const id = localId(globalId, 'OrgUnit', ['input', 'orgUnitId']);
+  const unit = where === null ? null : await ctx.em.findOne(OrgUnit, { $and: [where, { id }] });
+  if (!unit) throw badField(['input', 'orgUnitId'], 'OrgUnit not found or not accessible');
+  return unit;
+}
+
+/** Only those who may manage everything may hand out the ADMIN role. */
+function checkGrant(ctx: Context, role: Role): void {
+  if (role === Role.ADMIN && !ctx.access.ability?.can('manage', 'all'))
+    throw forbidden('Only administrators may grant ADMIN');
+}
+
 export async function createUser(ctx: Context, input: CreateUserInput): Promise<User> {
   ctx.access.assert('create', 'User');
   const data = validate(createSchema, input);
-  const orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+  checkGrant(ctx, data.role);
+  const orgUnit = await userUnit(ctx, 'create', data.orgUnitId);
   let customer: Customer | undefined;
   if (data.role === Role.CUSTOMER) {
     if (!data.customerId) throw badField(['input', 'customerId'], 'is required for the CUSTOMER role');
@@ -79,17 +95,19 @@ const updateSchema = z.object({
 export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<User> {
   const data = validate(updateSchema, input);
   const user = await loadPermitted(ctx, User, 'User', 'update', data.id);
+  checkGrant(ctx, user.role); // an administrator's account is changed by administrators only
   let endSessions = false;
   if (data.displayName) user.displayName = data.displayName;
   if (data.role && data.role !== user.role) {
     if (data.role === Role.CUSTOMER || user.role === Role.CUSTOMER) {
       throw badField(['input', 'role'], 'customer logins are created for an account and cannot change role');
     }
+    checkGrant(ctx, data.role);
     user.role = data.role;
     endSessions = true;
   }
   if (data.orgUnitId) {
-    user.orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
+    user.orgUnit = await userUnit(ctx, 'update', data.orgUnitId);
     endSessions = true;
   }
   if (data.active !== undefined && data.active !== null && data.active !== user.active) {
