@@ -14,7 +14,26 @@ export function bearerToken(header: unknown): string | undefined {
   return match?.[1];
 }
 
+// Rules change rarely and are read on every request: kept per database for RULES_TTL_MS, and
+// dropped at once in this process when an admin changes them (other processes follow within the TTL).
+const RULES_TTL_MS = 10_000;
+const rulesCache = new WeakMap<object, Map<Role, { rules: PermissionRule[]; at: number }>>();
+
+export function invalidateRules(em: EntityManager): void {
+  rulesCache.delete(em.getDriver());
+}
+
 export async function loadRules(em: EntityManager, role: Role): Promise<PermissionRule[]> {
+  const perDb = rulesCache.get(em.getDriver()) ?? new Map();
+  rulesCache.set(em.getDriver(), perDb);
+  const hit = perDb.get(role);
+  if (hit && Date.now() - hit.at < RULES_TTL_MS) return hit.rules;
+  const rules = await readRules(em, role);
+  perDb.set(role, { rules, at: Date.now() });
+  return rules;
+}
+
+async function readRules(em: EntityManager, role: Role): Promise<PermissionRule[]> {
   const rows = await em.find(RolePermission, { role }, { orderBy: { id: 'asc' } });
   return rows.map((r) => ({
     action: r.action as PermissionRule['action'],

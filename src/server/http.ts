@@ -33,6 +33,29 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Counts operations in progress; `idle` resolves when none are left (or after `maxMs`). */
+function tracker() {
+  let count = 0;
+  const waiters: (() => void)[] = [];
+  return {
+    start: () => void count++,
+    end: () => {
+      count = Math.max(0, count - 1);
+      if (count === 0) waiters.splice(0).forEach((w) => w());
+    },
+    idle: (maxMs: number) =>
+      count === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, maxMs);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+  };
+}
+
 function clientIp(req: IncomingMessage): string | undefined {
   // X-Forwarded-For is not trusted here: that needs a configured proxy list (login hardening).
   return req.socket.remoteAddress ?? undefined;
@@ -102,6 +125,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     wsServer,
   );
 
+  const inFlight = tracker();
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: !config.isProduction,
@@ -112,6 +136,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     formatError: createErrorFormatter(logger, config.isProduction),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        // Operations keep running after their client hung up; shutdown waits for them too.
+        async requestDidStart() {
+          inFlight.start();
+          return {
+            async willSendResponse() {
+              inFlight.end();
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return {
@@ -175,6 +210,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     stop: async () => {
       await apollo.stop();
       wsServer.close();
+      await inFlight.idle(config.shutdownTimeoutMs);
     },
   };
 }

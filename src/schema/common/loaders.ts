@@ -157,33 +157,32 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     }),
 
     /**
-     * (meterId, register) -> newest reading, one statement for the whole batch: row_number() per
-     * (meter, register) rather than DISTINCT ON, because the scope condition may join other tables.
+     * (meterId, register) -> newest reading. One LATERAL ... LIMIT 1 per pair walks the unique
+     * (meter, register, time) index backwards, so the cost does not grow with a meter's history.
+     * The reading scope is applied to the meters first (the same rule, expressed on meters).
      */
     latestReading: new DataLoader<{ meterId: number; register: RegisterCode }, Reading | null, string>(
       async (keys) => {
-        const where = access.where<Reading>('read', 'Reading');
-        if (where === null) return keys.map(() => null);
+        const meterWhere = access.whereOn<Meter>('read', 'Reading', 'Meter');
+        if (meterWhere === null) return keys.map(() => null);
+        let meterIds = [...new Set(keys.map((k) => k.meterId))];
+        if (Object.keys(meterWhere).length) {
+          const allowed = await em.find(Meter, { $and: [meterWhere, { id: { $in: meterIds } }] }, { fields: ['id'] });
+          meterIds = allowed.map((m) => m.id);
+        }
         const registers = [...new Set(keys.map((k) => k.register))];
-        const inner = em
-          .createQueryBuilder(Reading, 'r')
-          .select([
-            'r.*',
-            raw('row_number() over (partition by r.meter_id, r.register order by r.measured_at desc) as latest_rn'),
-          ])
-          .where(
-            and<Reading>(where, {
-              meter: { $in: [...new Set(keys.map((k) => k.meterId))] },
-              register: { $in: registers },
-            }) as never,
-          );
-        const knex = em.getKnex();
-        const rows: Record<string, unknown>[] = await em
-          .getConnection()
-          .execute(knex.select('*').from(inner.getKnexQuery().as('l')).where('latest_rn', 1));
+        if (!meterIds.length) return keys.map(() => null);
+        const rows: Record<string, unknown>[] = await em.getConnection().execute(
+          `select r.* from unnest(array[${meterIds.map(() => '?').join(',')}]::int[]) as m(id)
+           cross join unnest(array[${registers.map(() => '?').join(',')}]::text[]) as g(register)
+           cross join lateral (
+             select * from reading x where x.meter_id = m.id and x.register = g.register
+             order by x.measured_at desc limit 1
+           ) r`,
+          [...meterIds, ...registers],
+        );
         const map = new Map<string, Reading>();
         for (const row of rows) {
-          delete row.latest_rn;
           const reading = em.map(Reading, row as never);
           map.set(`${reading.meter.id}:${reading.register}`, reading);
         }

@@ -1,5 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
+import { invalidateRules } from '../../auth/authenticate.js';
 import { hashPassword } from '../../auth/password.js';
 import { ACTIONS, PERSONAL_FIELDS, SUBJECTS } from '../../auth/permissions.js';
 import {
@@ -186,6 +187,7 @@ export async function setRolePermissions(ctx: Context, input: SetRolePermissions
     await em.flush();
     return created;
   });
+  invalidateRules(ctx.em);
   return { role: data.role, rules };
 }
 
