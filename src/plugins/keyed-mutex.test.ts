@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedMutex } from './keyed-mutex.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('KeyedMutex', () => {
+  it('runs tasks of one key one at a time, in order, and other keys alongside', async () => {
+    const mutex = new KeyedMutex();
+    const active = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const order: string[] = [];
+    const task = (key: string, name: string) =>
+      mutex.run(key, async () => {
+        active.set(key, (active.get(key) ?? 0) + 1);
+        peak.set(key, Math.max(peak.get(key) ?? 0, active.get(key)!));
+        await sleep(20);
+        order.push(name);
+        active.set(key, active.get(key)! - 1);
+      });
+    const started = Date.now();
+    await Promise.all([
+      task('line-1', 'a'),
+      task('line-1', 'b'),
+      task('line-1', 'c'),
+      task('line-2', 'x'),
+      task('line-2', 'y'),
+    ]);
+    expect(peak.get('line-1')).toBe(1);
+    expect(peak.get('line-2')).toBe(1);
+    expect(order.filter((n) => 'abc'.includes(n))).toEqual(['a', 'b', 'c']);
+    // line-2 ran next to line-1: the whole took about three slots, not five.
+    expect(Date.now() - started).toBeLessThan(95);
+  });
+
+  it('releases the key when a task fails', async () => {
+    const mutex = new KeyedMutex();
+    await expect(mutex.run('k', async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(await mutex.run('k', async () => 'next')).toBe('next');
+  });
+});
