@@ -6,6 +6,8 @@ import { migrate, openDatabase, type Database, type DatabaseOptions } from './or
 import { createEvents } from './schema/common/events.js';
 import { createSchema } from './schema/index.js';
 import { startServer, type RunningServer } from './server/http.js';
+import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
+import { PluginHost } from './plugins/plugin-host.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from './shared/logger.js';
 
@@ -32,9 +34,24 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
     const seeded = config.demo.enabled ? await seedDemo(em, root) : false;
     if (seeded) logger.info('demo data seeded');
 
+    const plugins = new PluginHost(logger, {
+      callTimeoutMs: config.collectors.callTimeoutMs,
+      installDir: process.cwd(),
+    });
+    await plugins.load([
+      ...BUILTIN_COLLECTORS.map((collector) => ({ kind: 'builtin' as const, collector })),
+      ...config.collectors.plugins.map((spec) => ({ kind: 'package' as const, spec })),
+    ]);
     const events = createEvents();
     const schema = await createSchema(events);
-    const server = await startServer({ config, logger, db, schema, events });
+    const server = await startServer({
+      config,
+      logger,
+      db,
+      schema,
+      events,
+      collection: { plugins: () => plugins.list() },
+    });
     const stopLive = config.demo.enabled
       ? startLiveDemo(db.orm, events, logger, config.demo.liveIntervalMs)
       : async () => {};
@@ -45,6 +62,7 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       stop: async () => {
         await stopLive();
         await server.stop();
+        await plugins.stop();
         await db.close();
       },
     };

@@ -12,6 +12,7 @@ export const SUBJECTS = [
   'Reading',
   'User',
   'RolePermission',
+  'CollectorPlugin',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -57,7 +58,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'create', subject: 'Reading', scope: subtree },
   ],
   [Role.INSPECTOR]: [...read(archive, subtree)],
-  [Role.AUDITOR]: [...read([...archive, 'User', 'RolePermission'], all)],
+  [Role.AUDITOR]: [...read([...archive, 'User', 'RolePermission', 'CollectorPlugin'], all)],
   [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),

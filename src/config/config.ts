@@ -49,6 +49,9 @@ const schema = z.object({
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   MAX_READING_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(92),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Third-party collector plugins: package names or folders, comma-separated. */
+  COLLECTOR_PLUGINS: z.string().default(''),
+  PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 /**
@@ -84,6 +87,7 @@ export interface Config {
   maxPageSize: number;
   maxReadingRangeDays: number;
   shutdownTimeoutMs: number;
+  collectors: { plugins: string[]; callTimeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -152,5 +156,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxPageSize: env.MAX_PAGE_SIZE,
     maxReadingRangeDays: env.MAX_READING_RANGE_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    collectors: {
+      plugins: env.COLLECTOR_PLUGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      callTimeoutMs: env.PLUGIN_CALL_TIMEOUT_MS,
+    },
   };
 }

@@ -12,6 +12,7 @@ import { ReadingResolver } from './reading/reading.resolver.js';
 import { MeterAssignmentResolver, ServicePointResolver } from './service-point/service-point.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
+import { CollectionResolver } from './collection/collection.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -25,6 +26,7 @@ export const resolvers = [
   SessionResolver,
   ArchiveImportResolver,
   NodeQueryResolver,
+  CollectionResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

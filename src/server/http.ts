@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { authenticate, sessionCheck } from '../auth/authenticate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
-import type { Context } from '../schema/common/context.js';
+import type { CollectionPort, Context } from '../schema/common/context.js';
 import type { Events } from '../schema/common/events.js';
 import { createLoaders } from '../schema/common/loaders.js';
 import { AppError } from '../shared/errors.js';
@@ -25,6 +25,7 @@ export interface ServerDeps {
   db: Database;
   schema: GraphQLSchema;
   events: Events;
+  collection: CollectionPort;
 }
 
 export interface RunningServer {
@@ -77,6 +78,7 @@ async function buildContext(
     access,
     loaders: createLoaders(em, access, deps.config.defaultTimeZone),
     events: deps.events,
+    collection: deps.collection,
     requestId,
     ip,
   };

@@ -5,6 +5,25 @@ import type { Logger } from '../../shared/logger.js';
 import type { Loaders } from './loaders.js';
 import type { Events } from './events.js';
 
+/** A collector plugin as the API shows it (filled by the plugin host, which the schema does not import). */
+export interface CollectorPluginView {
+  id?: string;
+  source: string;
+  version?: string;
+  status: 'ready' | 'failed';
+  error?: string;
+  description?: {
+    displayName: { en: string; zh?: string };
+    mode: 'poll' | 'push';
+    transport: string;
+    capabilities?: { timeSync?: boolean; relayControl?: boolean };
+  };
+}
+
+export interface CollectionPort {
+  plugins(): CollectorPluginView[];
+}
+
 /** What every resolver receives: one forked EntityManager and one set of loaders per request. */
 export interface Context {
   config: Config;
@@ -15,6 +34,8 @@ export interface Context {
   events: Events;
   requestId: string;
   ip?: string;
+  /** Port to the collection side: the state of the loaded collector plugins. */
+  collection: CollectionPort;
   /**
    * WebSocket operations only: false once the session behind the token has ended (expired,
    * revoked, user deactivated). Subscriptions check it before every event.

@@ -1,0 +1,4 @@
+import dlt645 from './dlt645/index.js';
+
+/** First-party collectors, loaded in-process by the plugin host. */
+export const BUILTIN_COLLECTORS = [dlt645];
