@@ -38,4 +38,8 @@ export class Reading {
 
   @Enum({ items: () => ReadingQuality, default: ReadingQuality.GOOD })
   quality: Opt<ReadingQuality> = ReadingQuality.GOOD;
+
+  /** Why a value is suspect: a bitmask of the first-line checks (decrease, rollover, jump). */
+  @Property({ type: 'smallint', default: 0 })
+  flags: Opt<number> = 0;
 }

@@ -1,0 +1,325 @@
+import { z } from 'zod';
+import { RegisterCode, ReadingSource } from '../../orm/entities/enums.js';
+import type { Logger } from '../../shared/logger.js';
+import { checkReading, type MeterFacts, type PreviousValue } from './checks.js';
+import { Journal } from './journal.js';
+
+/** A value on its way into the database, as collectors (and imports) hand it over. */
+export interface IncomingReading {
+  meterId: number;
+  register: `${RegisterCode}`;
+  /** Exact decimal string. */
+  value: string;
+  /** ISO-8601 instant the meter measured (or froze) the value. */
+  measuredAt: string;
+  source: `${ReadingSource}`;
+}
+
+export interface WrittenReading {
+  id: string;
+  meterId: number;
+  register: RegisterCode;
+  quality: 'GOOD' | 'SUSPECT';
+  flags: number;
+}
+
+export interface DroppedReading {
+  reading: IncomingReading;
+  reason: string;
+}
+
+/** The statements the pipeline needs; MikroORM's connection provides them on both databases. */
+export interface SqlExecutor {
+  execute<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+export class IngestionBusyError extends Error {}
+
+const readingShape = z.object({
+  meterId: z.number().int().positive().max(2_147_483_647),
+  register: z.enum(RegisterCode),
+  value: z.string().regex(/^\d{1,16}(\.\d{1,4})?$/, 'must be a non-negative decimal with at most 4 decimals'),
+  measuredAt: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 instant'),
+  source: z.enum(ReadingSource),
+});
+
+const CUMULATIVE = new Set<string>(
+  Object.values(RegisterCode).filter((r) => r !== RegisterCode.MAX_DEMAND_FORWARD_ACTIVE),
+);
+
+export interface IngestionOptions {
+  journalDir: string;
+  /** Rows per INSERT statement. */
+  batchSize?: number;
+  /** Readings accepted but not yet written beyond which submit() refuses (backpressure). */
+  maxPending?: number;
+  /** Longest wait between attempts while the database is unreachable. */
+  maxRetryDelayMs?: number;
+  onWritten?: (rows: WrittenReading[]) => void;
+  onDropped?: (rows: DroppedReading[]) => void;
+  now?: () => Date;
+}
+
+/**
+ * The way into the reading table: shape validation, a durable journal (accepted = fsynced),
+ * first-line checks, batched INSERT ... ON CONFLICT DO NOTHING (a replay adds nothing), and
+ * retries with backoff while the database is away. Bounded: when too much is waiting, submit()
+ * refuses with IngestionBusyError so that collectors slow down instead of memory growing.
+ */
+export class Ingestion {
+  private readonly journal: Journal<IncomingReading>;
+  private queue: { segment: number; batch: IncomingReading[] }[] = [];
+  private pending = 0;
+  private running?: Promise<void>;
+  private stopped = false;
+  private retryDelay = 0;
+  private wake?: () => void;
+  private meters = new Map<number, MeterFacts | null>();
+  private last = new Map<string, PreviousValue>();
+  private drained: (() => void)[] = [];
+  private readonly opts: Required<Omit<IngestionOptions, 'onWritten' | 'onDropped'>> &
+    Pick<IngestionOptions, 'onWritten' | 'onDropped'>;
+
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly logger: Logger,
+    options: IngestionOptions,
+  ) {
+    this.opts = { batchSize: 2000, maxPending: 500_000, maxRetryDelayMs: 5000, now: () => new Date(), ...options };
+    this.journal = new Journal<IncomingReading>(options.journalDir);
+  }
+
+  /** Replays what an earlier run accepted but did not write, then starts writing. */
+  start(): void {
+    const left = this.journal.replay();
+    for (const entry of left) {
+      this.queue.push(entry);
+      this.pending += entry.batch.length;
+    }
+    if (left.length)
+      this.logger.info({ batches: left.length, readings: this.pending }, 'replaying the ingestion journal');
+    this.running = this.loop();
+  }
+
+  get backlog(): number {
+    return this.pending;
+  }
+
+  /**
+   * Accepts readings: returns once they are written to the journal and fsynced, so an accepted
+   * reading survives a crash. Malformed ones are returned, not thrown, each with its reason.
+   */
+  submit(readings: IncomingReading[]): { accepted: number; rejected: DroppedReading[] } {
+    const rejected: DroppedReading[] = [];
+    const valid: IncomingReading[] = [];
+    for (const reading of readings) {
+      const parsed = readingShape.safeParse(reading);
+      if (parsed.success) valid.push({ ...parsed.data, measuredAt: new Date(parsed.data.measuredAt).toISOString() });
+      else
+        rejected.push({
+          reading,
+          reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        });
+    }
+    if (this.stopped) throw new IngestionBusyError('ingestion is stopping');
+    if (this.pending + valid.length > this.opts.maxPending) {
+      throw new IngestionBusyError(`ingestion backlog full (${this.pending} readings waiting for the database)`);
+    }
+    if (valid.length) {
+      const segment = this.journal.append(valid);
+      this.queue.push({ segment, batch: valid });
+      this.pending += valid.length;
+      this.wake?.();
+    }
+    return { accepted: valid.length, rejected };
+  }
+
+  /** Resolves when everything accepted so far is in the database (or after `timeoutMs`). */
+  drain(timeoutMs = 30_000): Promise<boolean> {
+    if (this.pending === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drained.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Stops after the statement in progress; what is left stays in the journal for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    this.journal.close();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (!this.queue.length) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      // Take whole journal entries up to the batch size (at least one).
+      const entries: typeof this.queue = [];
+      let rows = 0;
+      while (this.queue.length && (entries.length === 0 || rows + this.queue[0]!.batch.length <= this.opts.batchSize)) {
+        const entry = this.queue.shift()!;
+        entries.push(entry);
+        rows += entry.batch.length;
+      }
+      try {
+        await this.write(entries.flatMap((e) => e.batch));
+        for (const entry of entries) this.journal.written(entry.segment);
+        this.pending -= rows;
+        this.retryDelay = 0;
+        if (this.pending === 0) this.drained.splice(0).forEach((d) => d());
+      } catch (error) {
+        this.queue.unshift(...entries);
+        this.retryDelay = Math.min(this.opts.maxRetryDelayMs, Math.max(100, this.retryDelay * 2));
+        this.logger.warn(
+          { err: error, retryInMs: this.retryDelay, backlog: this.pending },
+          'writing readings failed; will retry',
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.retryDelay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async loadFacts(batch: IncomingReading[]): Promise<void> {
+    const unknownMeters = [...new Set(batch.map((r) => r.meterId))].filter((id) => !this.meters.has(id));
+    if (unknownMeters.length) {
+      if (this.meters.size > 200_000) this.meters.clear();
+      const rows = await this.db.execute<{
+        id: number;
+        installed_at: Date | string | null;
+        register_digits: number;
+        register_decimals: number;
+        multiplier: string;
+        contracted_capacity: string | null;
+      }>(
+        `select m.id, m.installed_at, m.register_digits, m.register_decimals, (m.ct_ratio * m.pt_ratio)::text as multiplier,
+                c.contracted_capacity::text as contracted_capacity
+           from meter m
+           left join meter_assignment a on a.meter_id = m.id and a.removed_at is null
+           left join service_point sp on sp.id = a.service_point_id
+           left join customer c on c.id = sp.customer_id
+          where m.id in (${unknownMeters.map(() => '?').join(',')})`,
+        unknownMeters,
+      );
+      for (const id of unknownMeters) this.meters.set(id, null);
+      for (const r of rows) {
+        this.meters.set(Number(r.id), {
+          installedAt: r.installed_at ? new Date(r.installed_at) : undefined,
+          registerDigits: r.register_digits,
+          registerDecimals: r.register_decimals,
+          multiplier: r.multiplier,
+          contractedCapacity: r.contracted_capacity ?? undefined,
+        });
+      }
+    }
+    const unknownLast = [...new Set(batch.map((r) => `${r.meterId}:${r.register}`))].filter((k) => !this.last.has(k));
+    if (unknownLast.length) {
+      if (this.last.size > 500_000) this.last.clear();
+      const pairs = unknownLast.map((k) => k.split(':'));
+      const rows = await this.db.execute<{
+        meter_id: number;
+        register: string;
+        value: string;
+        measured_at: Date | string;
+      }>(
+        `select k.meter_id, k.register, r.value::text as value, r.measured_at
+           from (values ${pairs.map(() => '(?::int, ?::text)').join(',')}) as k(meter_id, register)
+           cross join lateral (
+             select value, measured_at from reading x
+              where x.meter_id = k.meter_id and x.register = k.register
+              order by x.measured_at desc limit 1
+           ) r`,
+        pairs.flat(),
+      );
+      for (const r of rows)
+        this.last.set(`${r.meter_id}:${r.register}`, { value: r.value, measuredAt: new Date(r.measured_at) });
+    }
+  }
+
+  private async write(batch: IncomingReading[]): Promise<void> {
+    await this.loadFacts(batch);
+    const now = this.opts.now();
+    const kept: { reading: IncomingReading; quality: 'GOOD' | 'SUSPECT'; flags: number }[] = [];
+    const dropped: DroppedReading[] = [];
+    // Oldest first, so each value is checked against the one before it within the batch too.
+    const ordered = [...batch].sort((a, b) => a.measuredAt.localeCompare(b.measuredAt));
+    const seen = new Map<string, PreviousValue>();
+    for (const reading of ordered) {
+      const facts = this.meters.get(reading.meterId);
+      if (!facts) {
+        dropped.push({ reading, reason: 'unknown meter' });
+        continue;
+      }
+      const key = `${reading.meterId}:${reading.register}`;
+      const measuredAt = new Date(reading.measuredAt);
+      const verdict = checkReading(
+        { value: reading.value, measuredAt, cumulative: CUMULATIVE.has(reading.register) },
+        facts,
+        seen.get(key) ?? this.last.get(key),
+        now,
+      );
+      if (!verdict.keep) {
+        dropped.push({ reading, reason: verdict.reason });
+        continue;
+      }
+      kept.push({ reading, quality: verdict.quality, flags: verdict.flags });
+      // Later values are compared with the last good one, not with a suspect outlier.
+      if (verdict.quality === 'GOOD') seen.set(key, { value: reading.value, measuredAt });
+    }
+    const written: WrittenReading[] = [];
+    if (kept.length) {
+      const rows = await this.db.execute<{
+        id: string | number;
+        meter_id: number;
+        register: RegisterCode;
+        quality: 'GOOD' | 'SUSPECT';
+        flags: number;
+      }>(
+        `insert into reading (meter_id, register, value, measured_at, received_at, source, quality, flags)
+         values ${kept.map(() => '(?, ?, ?, ?, now(), ?, ?, ?)').join(',')}
+         on conflict (meter_id, register, measured_at) do nothing
+         returning id, meter_id, register, quality, flags`,
+        kept.flatMap(({ reading, quality, flags }) => [
+          reading.meterId,
+          reading.register,
+          reading.value,
+          reading.measuredAt,
+          reading.source,
+          quality,
+          flags,
+        ]),
+      );
+      for (const r of rows)
+        written.push({
+          id: String(r.id),
+          meterId: Number(r.meter_id),
+          register: r.register,
+          quality: r.quality,
+          flags: Number(r.flags),
+        });
+    }
+    for (const [key, value] of seen) {
+      const known = this.last.get(key);
+      if (!known || value.measuredAt > known.measuredAt) this.last.set(key, value);
+    }
+    if (dropped.length) {
+      this.logger.warn({ dropped: dropped.length, first: dropped[0]!.reason }, 'readings dropped by first-line checks');
+      this.opts.onDropped?.(dropped);
+    }
+    if (written.length) this.opts.onWritten?.(written);
+  }
+}
