@@ -1,9 +1,13 @@
 import type { Config } from './config/config.js';
 import { ensureAdmin, ensureDefaultPermissions, ensureRootOrgUnit } from './bootstrap/bootstrap.js';
-import { startLiveDemo } from './demo/live.js';
 import { seedDemo } from './demo/seed.js';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from './orm/orm.js';
-import { createEvents } from './schema/common/events.js';
+import { createEvents } from './shared/events.js';
+import { join } from 'node:path';
+import { Ingestion, type SqlExecutor } from './collectors/ingestion/ingestion.js';
+import { readingPublisher } from './collectors/ingestion/publish.js';
+import { CollectionRuntime } from './collectors/runtime/runtime.js';
+import { simulatedTargets } from './collectors/runtime/simulated-targets.js';
 import { createSchema } from './schema/index.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
@@ -52,16 +56,30 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       events,
       collection: { plugins: () => plugins.list() },
     });
-    const stopLive = config.demo.enabled
-      ? startLiveDemo(db.orm, events, logger, config.demo.liveIntervalMs)
-      : async () => {};
+    const sql: SqlExecutor = { execute: (text, params) => db.orm.em.getConnection().execute(text, params) };
+    const ingestion = new Ingestion(sql, logger, {
+      journalDir: join(config.dataDir, 'ingest-journal'),
+      onWritten: readingPublisher(sql, events, logger),
+    });
+    ingestion.start();
+    // Simulated meters are collected like real ones (plugin host -> runtime -> ingestion) in the
+    // demo; a few reads fail or return implausible values on purpose.
+    const runtime = config.demo.enabled
+      ? new CollectionRuntime(plugins, ingestion, simulatedTargets(sql, 0.003), logger, {
+          intervalMs: config.demo.liveIntervalMs,
+          jitterMs: Math.min(2000, config.demo.liveIntervalMs / 4),
+          concurrency: 4,
+        })
+      : undefined;
+    runtime?.start();
     return {
       db,
       server,
       seeded,
       stop: async () => {
-        await stopLive();
+        await runtime?.stop();
         await server.stop();
+        await ingestion.stop();
         await plugins.stop();
         await db.close();
       },

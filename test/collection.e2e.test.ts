@@ -33,6 +33,15 @@ describe('collector plugins configured for the server', () => {
         timeSync: true,
       },
       {
+        id: 'simulator',
+        source: 'builtin',
+        status: 'READY',
+        error: null,
+        mode: 'poll',
+        transport: 'virtual',
+        timeSync: false,
+      },
+      {
         id: 'fixture-good',
         source: '@fixtures/good@1.0.0',
         status: 'READY',

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -82,6 +85,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     JWT_SECRET: randomBytes(32).toString('hex'),
     DEMO: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Each server its own data directory (ingestion journal, development secrets).
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'mg-test-')),
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...opts.env,
   });

@@ -72,15 +72,20 @@ describe('npm start on a fresh data directory', () => {
     const playground = await fetch(`${url}/graphiql`);
     expect(playground.status).toBe(200);
 
-    // The live demo meters report while the server runs.
+    // The simulated meters are collected while the server runs.
     const since = new Date(Date.now() - 1000).toISOString();
-    await new Promise((r) => setTimeout(r, 1500));
-    const live = await gql(
-      url,
-      `{ readings(filter: { from: "${since}", to: "${new Date(Date.now() + 60_000).toISOString()}" }) { totalCount } }`,
-      token,
-    );
-    expect(live.data!.readings.totalCount).toBeGreaterThan(0);
+    let liveCount = 0;
+    const deadline = Date.now() + 20_000;
+    while (liveCount === 0 && Date.now() < deadline) {
+      const live = await gql(
+        url,
+        `{ readings(filter: { from: "${since}", to: "${new Date(Date.now() + 60_000).toISOString()}" }) { totalCount } }`,
+        token,
+      );
+      liveCount = live.data!.readings.totalCount;
+      if (!liveCount) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(liveCount).toBeGreaterThan(0);
 
     const second = start();
     expect(await second.exited).toBe(1);

@@ -15,6 +15,7 @@ import {
   User,
 } from '../orm/entities/index.js';
 import { Dec } from '../shared/decimal.js';
+import { registersAt, registerTexts, type Profile } from '../collectors/builtin/simulator/load-curve.js';
 
 /** Demo logins, printed at start. Never created outside the demo. */
 export const DEMO_LOGINS: { username: string; password: string; role: Role; note: string }[] = [
@@ -138,7 +139,8 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
     const installedAt = new Date(now.getTime() - 400 * 86_400_000);
     let meterSeq = 0;
     let customerSeq = 0;
-    const meters: { meter: Meter; dailyKwh: number; start: number }[] = [];
+    /** Per area: its supply meter and its customers' simulated meters. */
+    const areas: { supply: Meter; customers: { meter: Meter; profile: Profile; assignment: MeterAssignment }[] }[] = [];
 
     for (const [areaIndex, plan] of areaPlan.entries()) {
       const area = await createUnit(tx, stations[plan.station]!, OrgUnitKind.TRANSFORMER_AREA, plan.code, plan.name);
@@ -164,8 +166,8 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
       // The area's supply (total) meter: a CT-connected three-phase meter.
       const supply = newMeter(MeterProtocol.DLT645_2007, '40');
       area.supplyMeter = supply;
-      meters.push({ meter: supply, dailyKwh: 0, start: 10_000 + areaIndex * 1_000 });
-      const supplyIndex = meters.length - 1;
+      const areaMeters: (typeof areas)[number] = { supply, customers: [] };
+      areas.push(areaMeters);
 
       for (let b = 1; b <= 10; b++) {
         const lat = new Dec('23.9').plus(new Dec(areaIndex).times('0.01')).plus(new Dec(b).times('0.0007')).toFixed(6);
@@ -200,11 +202,14 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
           const meter = newMeter(MeterProtocol.SIMULATED);
           meter.meterBox = box;
           const point = tx.create(ServicePoint, { code: `SP${customer.accountNo}`, customer, meterBox: box });
-          const start = Math.floor(rand() * 20_000);
-          tx.create(MeterAssignment, { meter, servicePoint: point, installedAt, initialReading: String(start) });
-          const dailyKwh = category === CustomerCategory.COMMERCIAL ? 40 + rand() * 40 : 3 + rand() * 12;
-          meters.push({ meter, dailyKwh, start });
-          meters[supplyIndex]!.dailyKwh += dailyKwh * 1.05; // ~5 % line loss
+          // The initial reading is set once the meter has its id (the simulator's seed).
+          const assignment = tx.create(MeterAssignment, {
+            meter,
+            servicePoint: point,
+            installedAt,
+            initialReading: '0',
+          });
+          areaMeters.customers.push({ meter, profile: category.toLowerCase() as Profile, assignment });
         }
       }
       await tx.flush();
@@ -249,28 +254,33 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
         );
       values.length = 0;
     };
-    const shares = [0.1, 0.3, 0.35, 0.25];
-    for (const { meter, dailyKwh, start } of meters) {
-      const ct = Number(meter.ctRatio);
-      let total = new Dec(start);
-      const bands = shares.map((s) => total.times(s).toDecimalPlaces(2));
-      for (let d = days; d >= 0; d--) {
-        const at = new Date(midnight.getTime() - d * 86_400_000).toISOString();
-        const use = new Dec(dailyKwh / ct).times(0.7 + rand() * 0.6).toDecimalPlaces(2);
-        const split = shares.map((s) => use.times(s).toDecimalPlaces(2));
-        split[3] = use.minus(split[0]!).minus(split[1]!).minus(split[2]!);
-        split.forEach((v, i) => (bands[i] = bands[i]!.plus(v)));
-        total = bands.reduce((a, b) => a.plus(b), new Dec(0));
-        const regs: [string, Dec][] = [
-          ['FORWARD_ACTIVE_TOTAL', total],
-          ['FORWARD_ACTIVE_T1', bands[0]!],
-          ['FORWARD_ACTIVE_T2', bands[1]!],
-          ['FORWARD_ACTIVE_T3', bands[2]!],
-          ['FORWARD_ACTIVE_T4', bands[3]!],
-        ];
-        for (const [register, value] of regs) {
-          values.push(`(${meter.id}, '${register}', ${value.toFixed(2)}, '${at}', '${at}', 'AUTOMATIC', 'GOOD')`);
+    // The same load curves the live simulated meters follow, so live reads continue the history.
+    // Supply meters see their customers' energy plus about 5 % line loss, through a CT of 40.
+    for (const area of areas) {
+      for (const c of area.customers) {
+        c.assignment.initialReading = registerTexts(registersAt(c.meter.id, c.profile, installedAt)).total;
+      }
+    }
+    await tx.flush();
+    const REGISTERS = ['FORWARD_ACTIVE_T1', 'FORWARD_ACTIVE_T2', 'FORWARD_ACTIVE_T3', 'FORWARD_ACTIVE_T4'];
+    const push = (meterId: number, at: string, texts: ReturnType<typeof registerTexts>) => {
+      values.push(`(${meterId}, 'FORWARD_ACTIVE_TOTAL', ${texts.total}, '${at}', '${at}', 'AUTOMATIC', 'GOOD')`);
+      texts.bands.forEach((v, i) =>
+        values.push(`(${meterId}, '${REGISTERS[i]}', ${v}, '${at}', '${at}', 'AUTOMATIC', 'GOOD')`),
+      );
+    };
+    for (let d = days; d >= 0; d--) {
+      const instant = new Date(midnight.getTime() - d * 86_400_000);
+      const at = instant.toISOString();
+      for (const area of areas) {
+        const supplied: [number, number, number, number] = [0, 0, 0, 0];
+        for (const c of area.customers) {
+          const r = registersAt(c.meter.id, c.profile, instant);
+          push(c.meter.id, at, registerTexts(r));
+          r.bands.forEach((v, i) => (supplied[i] += v));
         }
+        const bands = supplied.map((v) => (v * 1.05) / 40) as [number, number, number, number];
+        push(area.supply.id, at, registerTexts({ bands, total: bands.reduce((a, b) => a + b, 0) }));
         if (values.length >= 2000) await flush();
       }
     }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { createEvents } from './common/events.js';
+import { createEvents } from '../shared/events.js';
 import { createSchema } from './index.js';
 
 /** Writes schema.graphql (sorted, so that a diff shows only real API changes). */

@@ -1,7 +1,7 @@
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { ArchiveImportResolver } from './archive-import/archive-import.resolver.js';
-import type { Events } from './common/events.js';
+import type { Events } from '../shared/events.js';
 import { DateTimeScalar } from './common/scalars.js';
 import { CustomerResolver } from './customer/customer.resolver.js';
 import { MeterBoxResolver } from './meter-box/meter-box.resolver.js';

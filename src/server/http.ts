@@ -12,7 +12,7 @@ import { authenticate, sessionCheck } from '../auth/authenticate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { CollectionPort, Context } from '../schema/common/context.js';
-import type { Events } from '../schema/common/events.js';
+import type { Events } from '../shared/events.js';
 import { createLoaders } from '../schema/common/loaders.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';

@@ -1,4 +1,5 @@
 import dlt645 from './dlt645/index.js';
+import simulator from './simulator/index.js';
 
 /** First-party collectors, loaded in-process by the plugin host. */
-export const BUILTIN_COLLECTORS = [dlt645];
+export const BUILTIN_COLLECTORS = [dlt645, simulator];

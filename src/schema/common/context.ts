@@ -3,7 +3,7 @@ import type { Access } from '../../auth/access.js';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Loaders } from './loaders.js';
-import type { Events } from './events.js';
+import type { Events } from '../../shared/events.js';
 
 /** A collector plugin as the API shows it (filled by the plugin host, which the schema does not import). */
 export interface CollectorPluginView {

@@ -3,7 +3,7 @@ import { OrgUnit, Reading } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { renewRequestState } from '../common/loaders.js';
-import type { ReadingRecordedEvent } from '../common/events.js';
+import type { ReadingRecordedEvent } from '../../shared/events.js';
 import { NodeResolver } from '../common/node.js';
 import { localId } from '../common/refs.js';
 import { MeterType } from '../meter/meter.type.js';

@@ -1,0 +1,44 @@
+import type { SqlExecutor } from '../ingestion/ingestion.js';
+import type { CollectionTarget } from './runtime.js';
+
+const REGISTERS = [
+  'FORWARD_ACTIVE_TOTAL',
+  'FORWARD_ACTIVE_T1',
+  'FORWARD_ACTIVE_T2',
+  'FORWARD_ACTIVE_T3',
+  'FORWARD_ACTIVE_T4',
+] as const;
+
+/**
+ * Collection targets for meters whose protocol is SIMULATED: each becomes a device of the built-in
+ * simulator plugin, seeded with its id, shaped by its customer's category. (Meters on real
+ * protocols get their devices from channels.)
+ */
+export function simulatedTargets(db: SqlExecutor, faultRate: number): () => Promise<CollectionTarget[]> {
+  return async () => {
+    const rows = await db.execute<{ id: number; category: string | null; multiplier: string }>(
+      `select m.id, c.category, (m.ct_ratio * m.pt_ratio)::text as multiplier
+         from meter m
+         left join meter_assignment a on a.meter_id = m.id and a.removed_at is null
+         left join service_point sp on sp.id = a.service_point_id
+         left join customer c on c.id = sp.customer_id
+        where m.protocol = 'SIMULATED' and m.status = 'INSTALLED'
+        order by m.id`,
+      [],
+    );
+    return rows.map((r) => ({
+      meterId: Number(r.id),
+      pluginId: 'simulator',
+      device: {
+        id: `meter-${r.id}`,
+        settings: {
+          seed: Number(r.id),
+          profile: (r.category ?? 'RESIDENTIAL').toLowerCase(),
+          multiplier: Number(r.multiplier),
+          faultRate,
+        },
+      },
+      points: REGISTERS.map((register) => ({ id: register, register, settings: { register } })),
+    }));
+  };
+}
