@@ -2,12 +2,15 @@ import type { Config } from './config/config.js';
 import { ensureAdmin, ensureDefaultPermissions, ensureRootOrgUnit } from './bootstrap/bootstrap.js';
 import { seedDemo } from './demo/seed.js';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from './orm/orm.js';
-import { createEvents } from './shared/events.js';
+import { createEvents, type Events } from './shared/events.js';
 import { join } from 'node:path';
 import { Ingestion, type SqlExecutor } from './collectors/ingestion/ingestion.js';
 import { readingPublisher } from './collectors/ingestion/publish.js';
 import { CollectionRuntime } from './collectors/runtime/runtime.js';
 import { simulatedTargets } from './collectors/runtime/simulated-targets.js';
+import { AlarmRaiser } from './collectors/alarms/alarm-raiser.js';
+import { raiseForDroppedReadings, raiseForSuspectReadings } from './collectors/alarms/reading-alarms.js';
+import { AlarmType } from './orm/entities/enums.js';
 import { createSchema } from './schema/index.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
@@ -18,6 +21,8 @@ import type { Logger } from './shared/logger.js';
 export interface App {
   db: Database;
   server: RunningServer;
+  /** The in-process event bus (readings, alarms), for embedders and tests. */
+  events: Events;
   seeded: boolean;
   stop(): Promise<void>;
 }
@@ -57,24 +62,40 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       collection: { plugins: () => plugins.list() },
     });
     const sql: SqlExecutor = { execute: (text, params) => db.orm.em.getConnection().execute(text, params) };
+    const alarms = new AlarmRaiser(sql, events, logger);
+    const publishReadings = readingPublisher(sql, events, logger);
     const ingestion = new Ingestion(sql, logger, {
       journalDir: join(config.dataDir, 'ingest-journal'),
-      onWritten: readingPublisher(sql, events, logger),
+      onWritten: (rows) => {
+        publishReadings(rows);
+        raiseForSuspectReadings(alarms, rows);
+      },
+      onDropped: (rows) => raiseForDroppedReadings(alarms, rows),
     });
     ingestion.start();
     // Simulated meters are collected like real ones (plugin host -> runtime -> ingestion) in the
     // demo; a few reads fail or return implausible values on purpose.
     const runtime = config.demo.enabled
-      ? new CollectionRuntime(plugins, ingestion, simulatedTargets(sql, 0.003), logger, {
+      ? new CollectionRuntime(plugins, ingestion, simulatedTargets(sql, config.demo.faultRate), logger, {
           intervalMs: config.demo.liveIntervalMs,
           jitterMs: Math.min(2000, config.demo.liveIntervalMs / 4),
           concurrency: 4,
+          onBadValue: (meterId, value) =>
+            alarms.raiseLater({
+              meterId,
+              type: AlarmType.READING_FAILURE,
+              message: value.reason ?? 'no value',
+              at: value.measuredAt,
+            }),
+          onFailure: (meterId, reason) =>
+            alarms.raiseLater({ meterId, type: AlarmType.COMMUNICATION_FAILURE, message: reason, at: new Date() }),
         })
       : undefined;
     runtime?.start();
     return {
       db,
       server,
+      events,
       seeded,
       stop: async () => {
         await runtime?.stop();

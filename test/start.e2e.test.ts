@@ -14,7 +14,13 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mg-start-'));
 const children: ChildProcess[] = [];
 
 function start(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_LIVE_INTERVAL_MS: '500' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    DEMO_LIVE_INTERVAL_MS: '500',
+    DEMO_FAULT_RATE: '1',
+  };
   delete env.DATABASE_URL;
   delete env.NODE_ENV;
   delete env.VITEST;
@@ -86,6 +92,9 @@ describe('npm start on a fresh data directory', () => {
       if (!liveCount) await new Promise((r) => setTimeout(r, 250));
     }
     expect(liveCount).toBeGreaterThan(0);
+    // Every simulated read is faulty here (DEMO_FAULT_RATE=1): alarms must have been raised.
+    const alarms = await gql(url, `{ alarms(filter: { statuses: [OPEN] }) { totalCount nodes { type } } }`, token);
+    expect(alarms.data!.alarms.totalCount).toBeGreaterThan(0);
 
     const second = start();
     expect(await second.exited).toBe(1);

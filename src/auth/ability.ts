@@ -36,6 +36,7 @@ function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal
         return { servicePoint: { customer: { orgUnit: inSubtree } } };
       case 'Reading':
         return { meter: { orgUnit: inSubtree } };
+      case 'Alarm':
       case 'MeterBox':
       case 'Meter':
       case 'Customer':
@@ -58,6 +59,7 @@ function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal
     case 'Meter':
       return { id: { $in: meters } };
     case 'Reading':
+    case 'Alarm':
       return { meter: { $in: meters } };
     default:
       return { id: { $in: NOTHING } };

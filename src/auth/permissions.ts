@@ -13,6 +13,7 @@ export const SUBJECTS = [
   'User',
   'RolePermission',
   'CollectorPlugin',
+  'Alarm',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -33,7 +34,16 @@ export interface PermissionRule {
 const subtree = PermissionScope.ORG_SUBTREE;
 const own = PermissionScope.OWN_ACCOUNT;
 const all = PermissionScope.ALL;
-const archive: Subject[] = ['OrgUnit', 'MeterBox', 'Meter', 'Customer', 'ServicePoint', 'MeterAssignment', 'Reading'];
+const archive: Subject[] = [
+  'OrgUnit',
+  'MeterBox',
+  'Meter',
+  'Customer',
+  'ServicePoint',
+  'MeterAssignment',
+  'Reading',
+  'Alarm',
+];
 const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
   subjects.map((subject) => ({ action: 'read', subject, scope }));
 
@@ -50,6 +60,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       { action: 'update' as const, subject, scope: subtree },
     ]),
     { action: 'import', subject: 'Customer', scope: subtree },
+    { action: 'update', subject: 'Alarm', scope: subtree },
     { action: 'create', subject: 'Reading', scope: subtree },
   ],
   [Role.METER_READER]: [

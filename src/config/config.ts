@@ -40,6 +40,8 @@ const schema = z.object({
   JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
   DEMO: bool.optional(),
   DEMO_LIVE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Share of simulated meter-minutes with a fault: ~6 faulty meters a minute among the demo's 300. */
+  DEMO_FAULT_RATE: z.coerce.number().min(0).max(1).default(0.02),
   ADMIN_USERNAME: z
     .string()
     .regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore')
@@ -81,7 +83,7 @@ export interface Config {
   dataDir: string;
   defaultTimeZone: string;
   jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
-  demo: { enabled: boolean; liveIntervalMs: number };
+  demo: { enabled: boolean; liveIntervalMs: number; faultRate: number };
   admin?: { username: string; password: string };
   logLevel: Env['LOG_LEVEL'];
   maxPageSize: number;
@@ -147,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demo: {
       enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'),
       liveIntervalMs: env.DEMO_LIVE_INTERVAL_MS,
+      faultRate: env.DEMO_FAULT_RATE,
     },
     admin:
       env.ADMIN_USERNAME && env.ADMIN_PASSWORD

@@ -13,6 +13,7 @@ import { MeterAssignmentResolver, ServicePointResolver } from './service-point/s
 import { SessionResolver } from './session/session.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 import { CollectionResolver } from './collection/collection.resolver.js';
+import { AlarmResolver } from './alarm/alarm.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -27,6 +28,7 @@ export const resolvers = [
   ArchiveImportResolver,
   NodeQueryResolver,
   CollectionResolver,
+  AlarmResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

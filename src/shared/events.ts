@@ -9,8 +9,16 @@ export interface ReadingRecordedEvent {
 }
 
 /** Typed topics. In-process for now; a Redis-backed PubSub plugs in here for several processes. */
+/** Payload of an alarm that was just raised (repeats merged into an active alarm are not published). */
+export interface AlarmRaisedEvent {
+  alarmId: string;
+  /** Materialised path of the alarm's org unit: subscribers are filtered on it. */
+  orgPath: string;
+}
+
 export type Topics = {
   READING_RECORDED: [ReadingRecordedEvent];
+  ALARM_RAISED: [AlarmRaisedEvent];
 };
 
 export type Events = ReturnType<typeof createEvents>;

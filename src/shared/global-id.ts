@@ -19,7 +19,11 @@ export function fromGlobalId(globalId: string): { type: string; id: string } | n
 const INT_MAX = 2_147_483_647;
 const BIGINT_MAX = '9223372036854775807';
 
-/** True when `id` fits the key column: `integer` for archive rows, `bigint` for readings. */
+/** Types whose rows have bigint keys (high-volume tables). */
+const BIGINT_TYPES = new Set(['Reading', 'Alarm']);
+export const keyColumnOf = (type: string): 'integer' | 'bigint' => (BIGINT_TYPES.has(type) ? 'bigint' : 'integer');
+
+/** True when `id` fits the key column: `integer` for archive rows, `bigint` for readings and alarms. */
 export function fitsKey(id: string, column: 'integer' | 'bigint' = 'integer'): boolean {
   if (!/^\d{1,19}$/.test(id)) return false;
   if (column === 'integer') return Number(id) >= 1 && Number(id) <= INT_MAX;

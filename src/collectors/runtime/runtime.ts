@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   jitterMs?: number;
   onCycle?: (report: CycleReport) => void;
   onBadValue?: (meterId: number, value: PointValue) => void;
+  /** The device could not be reached at all (connect or read failed, or timed out). */
+  onFailure?: (meterId: number, reason: string) => void;
 }
 
 /**
@@ -134,7 +136,9 @@ export class CollectionRuntime {
           report.badValues += values.filter((v) => v.quality === 'bad').length;
         } catch (error) {
           report.failed++;
-          firstError ??= { meterId: target.meterId, error: error instanceof Error ? error.message : String(error) };
+          const reason = error instanceof Error ? error.message : String(error);
+          firstError ??= { meterId: target.meterId, error: reason };
+          this.options.onFailure?.(target.meterId, reason);
         }
       }
     };

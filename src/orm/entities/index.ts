@@ -9,7 +9,9 @@ export { Reading } from './reading.entity.js';
 export { User } from './user.entity.js';
 export { RolePermission } from './role-permission.entity.js';
 export { RefreshToken } from './refresh-token.entity.js';
+export { Alarm } from './alarm.entity.js';
 
+import { Alarm } from './alarm.entity.js';
 import { Customer } from './customer.entity.js';
 import { MeterAssignment } from './meter-assignment.entity.js';
 import { MeterBox } from './meter-box.entity.js';
@@ -32,4 +34,5 @@ export const entities = [
   User,
   RolePermission,
   RefreshToken,
+  Alarm,
 ];

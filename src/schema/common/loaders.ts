@@ -12,6 +12,7 @@ import {
   Reading,
   RegisterCode,
   ServicePoint,
+  User,
 } from '../../orm/entities/index.js';
 
 const and = <T>(...conditions: (FilterQuery<T> | undefined)[]): FilterQuery<T> =>
@@ -125,6 +126,7 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     meter: byId(em, access, Meter, 'Meter'),
     customer: byId(em, access, Customer, 'Customer'),
     servicePoint: byId(em, access, ServicePoint, 'ServicePoint'),
+    user: byId(em, access, User, 'User'),
     orgUnitChildren: childPages(em, access, OrgUnit, 'OrgUnit', 'parent', 'parent_id'),
     orgUnitChildCount: childCounts(em, access, OrgUnit, 'OrgUnit', 'parent', 'parent_id'),
     orgUnitMeters: childPages(em, access, Meter, 'Meter', 'orgUnit', 'org_unit_id'),

@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { EntityName } from '@mikro-orm/core';
 import type { Subject } from '../../auth/permissions.js';
-import { Customer, Meter, MeterBox, OrgUnit, Reading, ServicePoint, User } from '../../orm/entities/index.js';
-import { fitsKey, fromGlobalId } from '../../shared/global-id.js';
+import { Alarm, Customer, Meter, MeterBox, OrgUnit, Reading, ServicePoint, User } from '../../orm/entities/index.js';
+import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
 import { NodeInterface } from '../common/node.js';
 
@@ -14,6 +14,7 @@ const NODE_TYPES: Record<string, { entity: EntityName<object>; subject: Subject 
   ServicePoint: { entity: ServicePoint, subject: 'ServicePoint' },
   Reading: { entity: Reading, subject: 'Reading' },
   User: { entity: User, subject: 'User' },
+  Alarm: { entity: Alarm, subject: 'Alarm' },
 };
 
 @Resolver()
@@ -25,7 +26,7 @@ export class NodeQueryResolver {
   async node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     const decoded = fromGlobalId(id);
     const type = decoded && NODE_TYPES[decoded.type];
-    if (!decoded || !type || !fitsKey(decoded.id, decoded.type === 'Reading' ? 'bigint' : 'integer')) return null;
+    if (!decoded || !type || !fitsKey(decoded.id, keyColumnOf(decoded.type))) return null;
     const where = ctx.access.where<object>('read', type.subject);
     if (where === null) return null;
     return ctx.em.findOne(type.entity, { $and: [where, { id: decoded.id }] } as never);

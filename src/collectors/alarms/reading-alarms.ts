@@ -1,0 +1,42 @@
+import { AlarmType } from '../../orm/entities/enums.js';
+import { ReadingFlag } from '../ingestion/checks.js';
+import type { DroppedReading, WrittenReading } from '../ingestion/ingestion.js';
+import type { AlarmRaiser } from './alarm-raiser.js';
+
+/** Server-side detection from the first-line checks: suspect readings become alarms. */
+export function raiseForSuspectReadings(alarms: AlarmRaiser, rows: WrittenReading[]): void {
+  for (const row of rows) {
+    if (row.flags & ReadingFlag.DECREASE) {
+      alarms.raiseLater({
+        meterId: row.meterId,
+        type: AlarmType.REGISTER_DECREASE,
+        message: `${row.register} went down`,
+        at: new Date(),
+      });
+    }
+    if (row.flags & ReadingFlag.IMPLAUSIBLE_JUMP) {
+      alarms.raiseLater({
+        meterId: row.meterId,
+        type: AlarmType.FLYING_METER,
+        message: `${row.register} rose faster than the contracted capacity allows`,
+        at: new Date(),
+      });
+    }
+  }
+}
+
+/** Values the meter stamped in the future point at its clock. */
+export function raiseForDroppedReadings(alarms: AlarmRaiser, rows: DroppedReading[]): void {
+  const clocks = new Set<number>();
+  for (const { reading, reason } of rows) {
+    if (reason === 'measured in the future' && !clocks.has(reading.meterId)) {
+      clocks.add(reading.meterId);
+      alarms.raiseLater({
+        meterId: reading.meterId,
+        type: AlarmType.CLOCK_DEVIATION,
+        message: `meter time ${reading.measuredAt} is ahead`,
+        at: new Date(),
+      });
+    }
+  }
+}

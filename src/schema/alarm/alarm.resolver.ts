@@ -1,0 +1,108 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Alarm, OrgUnit } from '../../orm/entities/index.js';
+import type { AlarmRaisedEvent } from '../../shared/events.js';
+import { PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import { renewRequestState } from '../common/loaders.js';
+import { NodeResolver } from '../common/node.js';
+import { loadPermitted, localId } from '../common/refs.js';
+import { MeterType } from '../meter/meter.type.js';
+import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { UserType } from '../user/user.type.js';
+import {
+  AlarmActionInput,
+  AlarmConnection,
+  AlarmFilter,
+  AlarmObject,
+  AlarmPayload,
+  CollectionAlarmFilter,
+} from './alarm.type.js';
+import { acknowledgeAlarm, closeAlarm, listAlarms } from './alarm.service.js';
+
+@Resolver(() => AlarmObject)
+export class AlarmResolver extends NodeResolver<Alarm>(AlarmObject, 'Alarm') {
+  @Query(() => AlarmConnection, { description: 'Alarms the caller may see, newest first.' })
+  alarms(
+    @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => AlarmFilter, { nullable: true }) filter?: AlarmFilter,
+  ) {
+    return listAlarms(ctx, filter, page);
+  }
+
+  @Query(() => AlarmObject)
+  alarm(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return loadPermitted(ctx, Alarm, 'Alarm', 'read', id);
+  }
+
+  @FieldResolver(() => MeterType, { nullable: true })
+  meter(@Root() alarm: Alarm, @Ctx() ctx: Context) {
+    return alarm.meter ? ctx.loaders.meter.load(alarm.meter.id) : null;
+  }
+
+  @FieldResolver(() => OrgUnitType, { nullable: true })
+  orgUnit(@Root() alarm: Alarm, @Ctx() ctx: Context) {
+    return ctx.loaders.orgUnit.load(alarm.orgUnit.id);
+  }
+
+  @FieldResolver(() => UserType, { nullable: true })
+  acknowledgedBy(@Root() alarm: Alarm, @Ctx() ctx: Context) {
+    return alarm.acknowledgedBy ? ctx.loaders.user.load(alarm.acknowledgedBy.id) : null;
+  }
+
+  @FieldResolver(() => UserType, { nullable: true })
+  closedBy(@Root() alarm: Alarm, @Ctx() ctx: Context) {
+    return alarm.closedBy ? ctx.loaders.user.load(alarm.closedBy.id) : null;
+  }
+
+  @Mutation(() => AlarmPayload, { description: 'OPEN -> ACKNOWLEDGED, recording who and when.' })
+  async acknowledgeAlarm(@Ctx() ctx: Context, @Arg('input', () => AlarmActionInput) input: AlarmActionInput) {
+    return { alarm: await acknowledgeAlarm(ctx, input) };
+  }
+
+  @Mutation(() => AlarmPayload, { description: 'OPEN or ACKNOWLEDGED -> CLOSED, recording who and when.' })
+  async closeAlarm(@Ctx() ctx: Context, @Arg('input', () => AlarmActionInput) input: AlarmActionInput) {
+    return { alarm: await closeAlarm(ctx, input) };
+  }
+
+  @Subscription(() => AlarmObject, {
+    topics: 'ALARM_RAISED',
+    description: 'Collection alarms as they are raised, limited to what the subscriber may see.',
+    filter: async ({
+      payload,
+      args,
+      context,
+    }: {
+      payload: AlarmRaisedEvent;
+      args: { filter?: CollectionAlarmFilter };
+      context: Context;
+    }) => {
+      if (context.sessionValid && !(await context.sessionValid())) {
+        context.endConnection?.();
+        return false;
+      }
+      const em = context.em.fork();
+      if (args.filter?.orgUnitSubtree) {
+        const root = await em.findOne(OrgUnit, {
+          id: localId(args.filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
+        });
+        if (!root || !payload.orgPath.startsWith(root.path)) return false;
+      }
+      const where = context.access.where<Alarm>('read', 'Alarm');
+      if (where === null) return false;
+      const alarm = await em.findOne(Alarm, { $and: [where, { id: payload.alarmId }] });
+      if (!alarm) return false;
+      if (args.filter?.types?.length && !args.filter.types.includes(alarm.type)) return false;
+      if (args.filter?.severities?.length && !args.filter.severities.includes(alarm.severity)) return false;
+      return true;
+    },
+  })
+  collectionAlarms(
+    @Root() payload: AlarmRaisedEvent,
+    @Ctx() ctx: Context,
+    @Arg('filter', () => CollectionAlarmFilter, { nullable: true }) _filter?: CollectionAlarmFilter,
+  ) {
+    renewRequestState(ctx);
+    return ctx.em.findOneOrFail(Alarm, { id: payload.alarmId });
+  }
+}

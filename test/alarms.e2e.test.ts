@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import { AlarmType } from '../src/orm/entities/enums.js';
+import { createLogger } from '../src/shared/logger.js';
+import { onlyError, startTestServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+let raiser: AlarmRaiser;
+let yjMeter: number;
+let tyMeter: number;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const sql: SqlExecutor = { execute: (text, params) => server.em().getConnection().execute(text, params) };
+  // The server's own event bus, so that subscribers over WebSocket receive what this raiser raises.
+  raiser = new AlarmRaiser(sql, server.app.events, createLogger('silent'));
+  const meterIn = async (prefix: string) =>
+    Number(
+      (
+        await sql.execute<{ id: number }>(
+          `select m.id from meter m join org_unit o on o.id = m.org_unit_id where o.code like ? and m.protocol = 'SIMULATED' order by m.id limit 1`,
+          [`${prefix}%`],
+        )
+      )[0]!.id,
+    );
+  yjMeter = await meterIn('TA-YJ');
+  tyMeter = await meterIn('TA-TY');
+});
+afterAll(async () => server?.stop());
+
+const LIST = `query($f: AlarmFilter) { alarms(filter: $f) { totalCount nodes { id type severity status count message acknowledgedBy { username } meter { assetNo } orgUnit { code } } } }`;
+
+describe('alarms', () => {
+  it('merges repeats into one active alarm and scopes it to the station', async () => {
+    const first = await raiser.raise({
+      meterId: yjMeter,
+      type: AlarmType.READING_FAILURE,
+      message: 'no answer',
+      at: new Date(),
+    });
+    const again = await raiser.raise({
+      meterId: yjMeter,
+      type: AlarmType.READING_FAILURE,
+      message: 'no answer again',
+      at: new Date(),
+    });
+    expect(first!.created).toBe(true);
+    expect(again).toEqual({ id: first!.id, created: false });
+    const manager1 = await server.login('manager1');
+    const seen = await server.gql<any>(LIST, { f: { types: ['READING_FAILURE'] } }, manager1);
+    expect(seen.data.alarms.totalCount).toBe(1);
+    expect(seen.data.alarms.nodes[0]).toMatchObject({
+      type: 'READING_FAILURE',
+      severity: 'MINOR',
+      status: 'OPEN',
+      count: 2,
+      message: 'no answer again',
+    });
+    const manager2 = await server.login('manager2');
+    expect((await server.gql<any>(LIST, { f: { types: ['READING_FAILURE'] } }, manager2)).data.alarms.totalCount).toBe(
+      0,
+    );
+    expect(
+      (await server.gql(`query($id: ID!) { alarm(id: $id) { id } }`, { id: seen.data.alarms.nodes[0].id }, manager2))
+        .errors?.[0]?.extensions?.code,
+    ).toBe('NOT_FOUND');
+  });
+
+  it('goes OPEN -> ACKNOWLEDGED -> CLOSED with who and when; a new occurrence opens a new alarm', async () => {
+    const manager1 = await server.login('manager1');
+    const id = (await server.gql<any>(LIST, { f: { types: ['READING_FAILURE'], statuses: ['OPEN'] } }, manager1)).data
+      .alarms.nodes[0].id;
+    const reader = await server.login('reader1');
+    expect(
+      onlyError(
+        await server.gql(
+          `mutation($id: ID!) { acknowledgeAlarm(input: { id: $id }) { alarm { status } } }`,
+          { id },
+          reader,
+        ),
+      ).extensions?.code,
+    ).toBe('FORBIDDEN');
+    const ack = await server.gql<any>(
+      `mutation($id: ID!) { acknowledgeAlarm(input: { id: $id, note: "on my way" }) { alarm { status note acknowledgedAt acknowledgedBy { username } } } }`,
+      { id },
+      manager1,
+    );
+    expect(ack.data.acknowledgeAlarm.alarm).toMatchObject({
+      status: 'ACKNOWLEDGED',
+      note: 'on my way',
+      acknowledgedBy: { username: 'manager1' },
+    });
+    expect(
+      onlyError(
+        await server.gql(
+          `mutation($id: ID!) { acknowledgeAlarm(input: { id: $id }) { alarm { status } } }`,
+          { id },
+          manager1,
+        ),
+      ).extensions?.code,
+    ).toBe('BAD_USER_INPUT');
+    // Still active while acknowledged: a repeat is merged.
+    expect(
+      (await raiser.raise({ meterId: yjMeter, type: AlarmType.READING_FAILURE, message: 'x', at: new Date() }))!
+        .created,
+    ).toBe(false);
+    const closed = await server.gql<any>(
+      `mutation($id: ID!) { closeAlarm(input: { id: $id, note: "replaced the RS-485 cable" }) { alarm { status closedAt } } }`,
+      { id },
+      manager1,
+    );
+    expect(closed.data.closeAlarm.alarm.status).toBe('CLOSED');
+    expect(
+      (await raiser.raise({ meterId: yjMeter, type: AlarmType.READING_FAILURE, message: 'again', at: new Date() }))!
+        .created,
+    ).toBe(true);
+    expect((await server.gql<any>(LIST, { f: { types: ['READING_FAILURE'] } }, manager1)).data.alarms.totalCount).toBe(
+      2,
+    );
+  });
+
+  it('pushes a new alarm to subscribers in scope within moments, and nothing to another station', async () => {
+    const collect = (token: string) => {
+      const received: any[] = [];
+      const client = server.ws(token);
+      client.subscribe(
+        { query: `subscription { collectionAlarms { type severity meter { assetNo } orgUnit { code } } }` },
+        { next: (v) => received.push(v), error: () => {}, complete: () => {} },
+      );
+      return { client, received };
+    };
+    const yj = collect(await server.login('manager1'));
+    const ty = collect(await server.login('manager2'));
+    const auditor = collect(await server.login('auditor'));
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await raiser.raise({ meterId: yjMeter, type: AlarmType.METER_COVER_OPEN, message: 'cover opened', at: new Date() });
+    await raiser.raise({ meterId: yjMeter, type: AlarmType.METER_COVER_OPEN, message: 'cover opened', at: new Date() }); // merged: no second event
+    while (yj.received.length === 0 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(yj.received).toEqual([
+      {
+        data: {
+          collectionAlarms: {
+            type: 'METER_COVER_OPEN',
+            severity: 'CRITICAL',
+            meter: { assetNo: expect.any(String) },
+            orgUnit: { code: 'TA-YJ-01' },
+          },
+        },
+      },
+    ]);
+    expect(auditor.received).toHaveLength(1);
+    expect(ty.received).toEqual([]);
+    await raiser.raise({ meterId: tyMeter, type: AlarmType.POWER_OFF, message: 'power off', at: new Date() });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(ty.received).toHaveLength(1);
+    expect(yj.received).toHaveLength(1);
+    await Promise.all([yj.client.dispose(), ty.client.dispose(), auditor.client.dispose()]);
+  });
+});
