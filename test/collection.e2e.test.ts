@@ -33,6 +33,15 @@ describe('collector plugins configured for the server', () => {
         timeSync: true,
       },
       {
+        id: 'mqtt-json',
+        source: 'builtin',
+        status: 'READY',
+        error: null,
+        mode: 'push',
+        transport: 'broker',
+        timeSync: false,
+      },
+      {
         id: 'simulator',
         source: 'builtin',
         status: 'READY',

@@ -1,5 +1,6 @@
 import dlt645 from './dlt645/index.js';
+import mqttJson from './mqtt/index.js';
 import simulator from './simulator/index.js';
 
 /** First-party collectors, loaded in-process by the plugin host. */
-export const BUILTIN_COLLECTORS = [dlt645, simulator];
+export const BUILTIN_COLLECTORS = [dlt645, mqttJson, simulator];
