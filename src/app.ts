@@ -2,7 +2,7 @@ import type { Config } from './config/config.js';
 import { ensureAdmin, ensureDefaultPermissions, ensureRootOrgUnit } from './bootstrap/bootstrap.js';
 import { seedDemo } from './demo/seed.js';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from './orm/orm.js';
-import { createEvents, type Events } from './shared/events.js';
+import { createEvents, createRedisEvents, type Events } from './shared/events.js';
 import { join } from 'node:path';
 import { Ingestion, type SqlExecutor } from './collectors/ingestion/ingestion.js';
 import { readingPublisher } from './collectors/ingestion/publish.js';
@@ -51,7 +51,10 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       ...BUILTIN_COLLECTORS.map((collector) => ({ kind: 'builtin' as const, collector })),
       ...config.collectors.plugins.map((spec) => ({ kind: 'package' as const, spec })),
     ]);
-    const events = createEvents();
+    const bus = config.redisUrl
+      ? createRedisEvents(config.redisUrl)
+      : { events: createEvents(), close: async () => {} };
+    const { events } = bus;
     const schema = await createSchema(events);
     const server = await startServer({
       config,
@@ -102,6 +105,7 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
         await server.stop();
         await ingestion.stop();
         await plugins.stop();
+        await bus.close();
         await db.close();
       },
     };

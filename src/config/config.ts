@@ -53,6 +53,11 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Third-party collector plugins: package names or folders, comma-separated. */
   COLLECTOR_PLUGINS: z.string().default(''),
+  /** Redis for events across several server processes; unset: in-process events. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
@@ -90,6 +95,7 @@ export interface Config {
   maxReadingRangeDays: number;
   shutdownTimeoutMs: number;
   collectors: { plugins: string[]; callTimeoutMs: number };
+  redisUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -159,6 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxPageSize: env.MAX_PAGE_SIZE,
     maxReadingRangeDays: env.MAX_READING_RANGE_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    redisUrl: env.REDIS_URL,
     collectors: {
       plugins: env.COLLECTOR_PLUGINS.split(',')
         .map((s) => s.trim())

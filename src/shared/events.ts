@@ -1,4 +1,6 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from '@graphql-yoga/subscription';
+import { Redis } from 'ioredis';
 
 /** Payload of a reading that was just stored; published by ingestion and the demo meters. */
 export interface ReadingRecordedEvent {
@@ -22,4 +24,22 @@ export type Topics = {
 };
 
 export type Events = ReturnType<typeof createEvents>;
+
+/** In-process events: one server process. */
 export const createEvents = () => createPubSub<Topics>();
+
+/**
+ * Events through Redis pub/sub, so that a subscriber connected to any of several server processes
+ * receives what another process published. Returns the bus and a function that closes the clients.
+ */
+export function createRedisEvents(url: string): { events: Events; close: () => Promise<void> } {
+  const publishClient = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const subscribeClient = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const events = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  return {
+    events,
+    close: async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}
