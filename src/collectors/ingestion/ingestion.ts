@@ -282,6 +282,11 @@ export class Ingestion {
     }
     const written: WrittenReading[] = [];
     if (kept.length) {
+      // One statement per batch whatever its size: seven array parameters unnested into rows
+      // (a VALUES list would need seven placeholders per row). Every element is produced here
+      // from validated data (integers, enum names, decimals, ISO instants), so the array
+      // literals need no escaping.
+      const column = (pick: (k: (typeof kept)[number]) => string | number) => `{${kept.map(pick).join(',')}}`;
       const rows = await this.db.execute<{
         id: string | number;
         meter_id: number;
@@ -290,18 +295,20 @@ export class Ingestion {
         flags: number;
       }>(
         `insert into reading (meter_id, register, value, measured_at, received_at, source, quality, flags)
-         values ${kept.map(() => '(?, ?, ?, ?, now(), ?, ?, ?)').join(',')}
+         select m, r, v, t, now(), s, q, f
+           from unnest(?::int[], ?::text[], ?::numeric[], ?::timestamptz[], ?::text[], ?::text[], ?::smallint[])
+             as x(m, r, v, t, s, q, f)
          on conflict (meter_id, register, measured_at) do nothing
          returning id, meter_id, register, quality, flags`,
-        kept.flatMap(({ reading, quality, flags }) => [
-          reading.meterId,
-          reading.register,
-          reading.value,
-          reading.measuredAt,
-          reading.source,
-          quality,
-          flags,
-        ]),
+        [
+          column((k) => k.reading.meterId),
+          column((k) => k.reading.register),
+          column((k) => k.reading.value),
+          column((k) => `"${k.reading.measuredAt}"`),
+          column((k) => k.reading.source),
+          column((k) => k.quality),
+          column((k) => k.flags),
+        ],
       );
       for (const r of rows)
         written.push({
