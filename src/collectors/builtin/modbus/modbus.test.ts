@@ -1,0 +1,361 @@
+import ModbusSerial from 'modbus-serial';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  freePort,
+  pymodbusVersion,
+  SERVED,
+  startPymodbusSerialServer,
+  startPymodbusServer,
+  type PymodbusSerialServer,
+  type PymodbusServer,
+} from '../../../../test/support/pymodbus-server.js';
+import { checkCollector } from '../../sdk/conformance.js';
+import type { CollectorSession, PointRequest } from '../../sdk/index.js';
+import {
+  modbusRtu,
+  modbusTcp,
+  planRequests,
+  pointSchema,
+  REGISTER_MAPS,
+  registerMapPoints,
+  rtuDeviceSchema,
+  tcpDeviceSchema,
+  type ModbusPoint,
+  type ModbusPointInput,
+} from './index.js';
+
+const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
+const signal = () => AbortSignal.timeout(5000);
+const TIMEOUT_MS = 300;
+const point = (id: string, settings: ModbusPointInput): PointRequest<ModbusPoint> => ({
+  id,
+  settings: pointSchema.parse(settings),
+});
+const threePhase = registerMapPoints(REGISTER_MAPS['three-phase-scaled']);
+const singlePhase = registerMapPoints(REGISTER_MAPS['single-phase-float32']);
+const summary = (values: { pointId: string; value?: string; quality: string; reason?: string }[]) =>
+  Object.fromEntries(values.map((v) => [v.pointId, v.quality === 'good' ? v.value : `${v.quality}: ${v.reason}`]));
+
+// The pymodbus tests run wherever Debian's python3-pymodbus is installed, and always in CI (which installs it).
+const version = pymodbusVersion();
+const withPymodbus = version !== undefined || Boolean(process.env.CI);
+
+describe('Modbus collector settings', () => {
+  it('fills in the usual defaults and refuses what Modbus cannot address', () => {
+    expect(tcpDeviceSchema.parse({ host: 'gw', unitId: 1 })).toEqual({
+      transport: 'tcp',
+      host: 'gw',
+      port: 502,
+      unitId: 1,
+      responseTimeoutMs: 2000,
+    });
+    expect(rtuDeviceSchema.parse({ path: '/dev/ttyUSB0', unitId: 17 })).toEqual({
+      transport: 'rtu',
+      path: '/dev/ttyUSB0',
+      baudRate: 9600,
+      parity: 'even',
+      dataBits: 8,
+      stopBits: 1,
+      unitId: 17,
+      responseTimeoutMs: 2000,
+    });
+    expect(tcpDeviceSchema.safeParse({ host: 'gw', unitId: 0 }).success).toBe(false);
+    expect(tcpDeviceSchema.safeParse({ host: 'gw', unitId: 248 }).success).toBe(false);
+    expect(rtuDeviceSchema.safeParse({ path: '/dev/ttyS0', unitId: 1, dataBits: 7 }).success).toBe(false);
+
+    expect(pointSchema.parse({ address: 10, type: 'uint16' })).toEqual({
+      table: 'holding',
+      address: 10,
+      type: 'uint16',
+      wordOrder: 'big',
+      scale: '1',
+      decimals: 2,
+    });
+    expect(pointSchema.safeParse({ address: 65535, type: 'uint32' }).success).toBe(false);
+    expect(pointSchema.safeParse({ address: 65535, type: 'int16' }).success).toBe(true);
+    expect(pointSchema.safeParse({ address: 0, type: 'uint16', scale: '1e-2' }).success).toBe(false);
+    expect(pointSchema.safeParse({ address: 0, type: 'uint16', scale: '0.00' }).success).toBe(false);
+    expect(pointSchema.safeParse({ address: 0, type: 'uint16', decimals: 7 }).success).toBe(false);
+    expect(pointSchema.safeParse({ address: 0, type: 'double' }).success).toBe(false);
+  });
+
+  it('describes two collectors, and meters behind one gateway or on one line share a resource key', () => {
+    expect(modbusTcp.describe()).toMatchObject({ id: 'modbus-tcp', transport: 'tcp', mode: 'poll' });
+    expect(modbusRtu.describe()).toMatchObject({ id: 'modbus-rtu', transport: 'serial', mode: 'poll' });
+    const tcp = (unitId: number, port = 502) => ({
+      id: `u${unitId}`,
+      settings: tcpDeviceSchema.parse({ host: '10.1.2.3', port, unitId }),
+    });
+    expect(modbusTcp.resourceKey!(tcp(1))).toBe('tcp:10.1.2.3:502');
+    expect(modbusTcp.resourceKey!(tcp(2))).toBe(modbusTcp.resourceKey!(tcp(1)));
+    expect(modbusTcp.resourceKey!(tcp(1, 503))).not.toBe(modbusTcp.resourceKey!(tcp(1)));
+    const rtu = (unitId: number) => ({
+      id: `r${unitId}`,
+      settings: rtuDeviceSchema.parse({ path: '/dev/ttyUSB0', unitId }),
+    });
+    expect(modbusRtu.resourceKey!(rtu(1))).toBe('serial:/dev/ttyUSB0');
+    expect(modbusRtu.resourceKey!(rtu(7))).toBe('serial:/dev/ttyUSB0');
+  });
+
+  it('reads touching registers of one table with one request', () => {
+    const blocks = planRequests([...threePhase, ...singlePhase]).map(({ table, start, count, members }) => ({
+      table,
+      start,
+      count,
+      size: members.length,
+    }));
+    expect(blocks).toEqual([
+      { table: 'holding', start: 0x0100, count: 4, size: 2 },
+      { table: 'holding', start: 0x2000, count: 6, size: 3 },
+      { table: 'holding', start: 0x4000, count: 2, size: 1 },
+      { table: 'input', start: 0x0000, count: 8, size: 7 },
+    ]);
+    // Overlapping and duplicate points share the request; a gap starts a new one.
+    const odd = [
+      point('a', { address: 10, type: 'uint32' }),
+      point('b', { address: 11, type: 'uint16' }),
+      point('a2', { address: 10, type: 'uint32' }),
+      point('c', { address: 13, type: 'uint16' }),
+      point('far', { address: 200, type: 'float32' }),
+    ];
+    expect(planRequests(odd).map((b) => [b.start, b.count, b.members])).toEqual([
+      [10, 2, [0, 2, 1]],
+      [13, 1, [3]],
+      [200, 2, [4]],
+    ]);
+    // A request carries 125 registers at most.
+    const run = Array.from({ length: 126 }, (_, i) => point(`r${i}`, { address: 1000 + i, type: 'uint16' }));
+    expect(planRequests(run).map((b) => [b.start, b.count, b.members.length])).toEqual([
+      [1000, 125, 125],
+      [1125, 1, 1],
+    ]);
+  });
+});
+
+describe.skipIf(!withPymodbus)(`Modbus TCP against pymodbus ${version ?? '(not installed)'}`, () => {
+  let server: PymodbusServer;
+  const sessions: CollectorSession<ModbusPoint>[] = [];
+  const device = (unitId: number, extra: Record<string, unknown> = {}) => ({
+    id: `unit-${unitId}`,
+    settings: modbusTcp.deviceSchema.parse({
+      host: '127.0.0.1',
+      port: server.port,
+      unitId,
+      responseTimeoutMs: TIMEOUT_MS,
+      ...extra,
+    }),
+  });
+  async function session(unitId: number, extra: Record<string, unknown> = {}) {
+    const s = modbusTcp.createSession(device(unitId, extra), ctx);
+    sessions.push(s);
+    await s.connect(signal());
+    return s;
+  }
+
+  beforeAll(async () => {
+    server = await startPymodbusServer();
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await Promise.all(sessions.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => server?.stop());
+
+  it('passes the conformance kit', async () => {
+    const results = await checkCollector(modbusTcp, {
+      device: {
+        id: 'meter',
+        settings: {
+          host: '127.0.0.1',
+          port: server.port,
+          unitId: SERVED.threePhaseUnit,
+          responseTimeoutMs: TIMEOUT_MS,
+        },
+      },
+      points: [
+        ...threePhase.map((request) => ({ request, expect: 'good' as const })),
+        { request: point('outside', { address: SERVED.threePhaseHoldingEnd, type: 'uint16' }), expect: 'bad' },
+      ],
+      unreachableDevice: { id: 'dead', settings: { host: '127.0.0.1', port: await freePort(), unitId: 1 } },
+      timeoutMs: 2000,
+    });
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('decodes a three-phase meter exactly as served, with one request per block', async () => {
+    const s = await session(SERVED.threePhaseUnit);
+    const holding = vi.spyOn(ModbusSerial.default.prototype, 'readHoldingRegisters');
+    const input = vi.spyOn(ModbusSerial.default.prototype, 'readInputRegisters');
+    const values = await s.read!(threePhase, signal());
+    expect(summary(values)).toEqual(SERVED.threePhase);
+    expect(values.map((v) => v.pointId)).toEqual(threePhase.map((p) => p.id));
+    expect(values.find((v) => v.pointId === 'forwardActiveTotal')).toMatchObject({ unit: 'kWh', quality: 'good' });
+    expect(values.every((v) => v.measuredAt instanceof Date)).toBe(true);
+    expect(holding.mock.calls).toEqual([[0x0100, 4]]);
+    expect(input.mock.calls).toEqual([[0x0000, 8]]);
+  });
+
+  it('decodes a single-phase float32 meter behind the same gateway', async () => {
+    const s = await session(SERVED.singlePhaseUnit);
+    expect(summary(await s.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+  });
+
+  it('decodes word-swapped and signed values, and reports NaN as bad', async () => {
+    const s = await session(SERVED.threePhaseUnit);
+    const { float32WordSwapped, uint32WordSwapped, int16Negative, float32NaN } = SERVED.extras;
+    const values = await s.read!(
+      [
+        point('f', { address: float32WordSwapped.address, type: 'float32', wordOrder: 'little', decimals: 1 }),
+        point('u', {
+          address: uint32WordSwapped.address,
+          type: 'uint32',
+          wordOrder: 'little',
+          scale: '0.001',
+          decimals: 3,
+        }),
+        point('u-big', { address: uint32WordSwapped.address, type: 'uint32', decimals: 0 }),
+        point('i', { address: int16Negative.address, type: 'int16', scale: '0.1', decimals: 1 }),
+        point('nan', { address: float32NaN.address, type: 'float32' }),
+      ],
+      signal(),
+    );
+    expect(summary(values)).toEqual({
+      f: '200.0',
+      u: '123456.789',
+      // The same words taken high word first: 0xCD15075B.
+      'u-big': String(0xcd15075b),
+      i: '-123.4',
+      nan: 'bad: value is not a number (float32 NaN)',
+    });
+  });
+
+  it('gives a bad value with the exception for an address outside the block, without spoiling its neighbours', async () => {
+    const s = await session(SERVED.threePhaseUnit);
+    const end = SERVED.threePhaseHoldingEnd;
+    const values = await s.read!(
+      [
+        point('last', { address: end - 2, type: 'float32' }), // the NaN pair: bad, but for its own reason
+        point('past', { address: end, type: 'uint16' }),
+        point('straddling', { address: end - 1, type: 'uint32' }),
+        point('int16', { address: SERVED.extras.int16Negative.address, type: 'int16', decimals: 0 }),
+        point('wrong-table', { table: 'input', address: 0x0100, type: 'uint16' }),
+      ],
+      signal(),
+    );
+    expect(summary(values)).toEqual({
+      last: 'bad: value is not a number (float32 NaN)',
+      past: 'bad: exception 2: illegal data address',
+      straddling: 'bad: exception 2: illegal data address',
+      int16: '-1234',
+      'wrong-table': 'bad: exception 2: illegal data address',
+    });
+    expect(values.every((v) => v.quality === 'good' || v.value === undefined)).toBe(true);
+  });
+
+  it('reports a gateway whose meter does not answer, and a unit id nobody answers to, within the timeout', async () => {
+    const missing = await session(SERVED.gatewayTargetMissingUnit);
+    expect(summary(await missing.read!(singlePhase.slice(0, 1), signal()))).toEqual({
+      voltage: 'bad: exception 11: gateway target device failed to respond',
+    });
+
+    const silent = await session(SERVED.silentUnit);
+    const started = Date.now();
+    const values = await silent.read!(singlePhase, signal());
+    const elapsed = Date.now() - started;
+    expect(new Set(Object.values(summary(values)))).toEqual(new Set([`bad: no reply within ${TIMEOUT_MS} ms`]));
+    // Two requests (the map's two blocks), each waiting for its own timeout, no more.
+    expect(elapsed).toBeGreaterThanOrEqual(2 * TIMEOUT_MS - 50);
+    expect(elapsed).toBeLessThan(2 * TIMEOUT_MS + 1000);
+    expect(await silent.probe!(signal())).toBe(false);
+
+    // The connection survives timeouts: the next unit on the same gateway answers.
+    const live = await session(SERVED.singlePhaseUnit);
+    expect(await live.probe!(signal())).toBe(true);
+    expect(summary(await live.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+  });
+
+  it('rejects promptly when the signal fires during a read', async () => {
+    const silent = await session(SERVED.silentUnit, { responseTimeoutMs: 5000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('poll cancelled')), 100);
+    const started = Date.now();
+    await expect(silent.read!(singlePhase, controller.signal)).rejects.toThrow('poll cancelled');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('rejects the read when the server goes away, and fails to connect while it is down', async () => {
+    const live = await session(SERVED.threePhaseUnit);
+    const waiting = await session(SERVED.silentUnit, { responseTimeoutMs: 5000 });
+    const started = Date.now();
+    const reading = expect(waiting.read!(singlePhase, signal())).rejects.toThrow(/closed|lost/);
+    await new Promise((r) => setTimeout(r, 100));
+    await server.stop();
+    await reading;
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(live.read!(threePhase, signal())).rejects.toThrow(/closed|lost|not connected/);
+
+    const dead = modbusTcp.createSession(device(SERVED.threePhaseUnit), ctx);
+    sessions.push(dead);
+    const connectStarted = Date.now();
+    await expect(dead.connect(signal())).rejects.toThrow(/cannot reach 127\.0\.0\.1/);
+    expect(Date.now() - connectStarted).toBeLessThan(TIMEOUT_MS + 1000);
+    await dead.close();
+    await dead.close();
+
+    server = await startPymodbusServer({ port: server.port });
+    const again = await session(SERVED.threePhaseUnit);
+    expect(summary(await again.read!(threePhase, signal()))).toEqual(SERVED.threePhase);
+  });
+});
+
+describe.skipIf(!withPymodbus)('Modbus RTU over a serial line against pymodbus', () => {
+  let server: PymodbusSerialServer;
+  const device = (unitId: number) => ({
+    id: `rtu-${unitId}`,
+    settings: modbusRtu.deviceSchema.parse({ path: server.path, unitId, responseTimeoutMs: TIMEOUT_MS }),
+  });
+
+  beforeAll(async () => {
+    server = await startPymodbusSerialServer();
+  });
+  afterAll(async () => server?.stop());
+
+  it('passes the conformance kit', async () => {
+    const results = await checkCollector(modbusRtu, {
+      device: {
+        id: 'meter',
+        settings: { path: server.path, unitId: SERVED.singlePhaseUnit, responseTimeoutMs: TIMEOUT_MS },
+      },
+      points: [
+        ...singlePhase.map((request) => ({ request, expect: 'good' as const })),
+        { request: point('outside', { address: 0x3000, type: 'float32' }), expect: 'bad' },
+      ],
+      unreachableDevice: { id: 'dead', settings: { path: '/dev/metergraph-no-such-port', unitId: 1 } },
+      timeoutMs: 2000,
+    });
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('reads meters on one line by unit id, with exceptions and silence as bad values', async () => {
+    // The host never runs two sessions of one line at once; neither does this test.
+    for (const [unitId, points, expected] of [
+      [SERVED.threePhaseUnit, threePhase, SERVED.threePhase],
+      [SERVED.singlePhaseUnit, singlePhase, SERVED.singlePhase],
+      [
+        SERVED.gatewayTargetMissingUnit,
+        singlePhase.slice(3),
+        { forwardActiveTotal: 'bad: exception 11: gateway target device failed to respond' },
+      ],
+      [SERVED.silentUnit, singlePhase.slice(3), { forwardActiveTotal: `bad: no reply within ${TIMEOUT_MS} ms` }],
+    ] as const) {
+      const s = modbusRtu.createSession(device(unitId), ctx);
+      try {
+        await s.connect(signal());
+        expect(summary(await s.read!([...points], signal()))).toEqual(expected);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+});
