@@ -1,5 +1,3 @@
-import { Dec } from '../../shared/decimal.js';
-
 /** Flags stored with a reading (a bitmask in `reading.flags`). */
 export const ReadingFlag = {
   /** Lower than the previous value of the same register, without a plausible rollover. */
@@ -27,16 +25,26 @@ export interface PreviousValue {
 
 export type Verdict = { keep: true; quality: 'GOOD' | 'SUSPECT'; flags: number } | { keep: false; reason: string };
 
-/** Rollover is assumed when the old value was in the top tenth of the register and the new one in the bottom tenth. */
-const ROLLOVER_BAND = new Dec('0.1');
-/** Headroom over contracted capacity before a jump counts as implausible (power factor, short peaks). */
-const JUMP_FACTOR = new Dec('1.5');
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
+const SCALE = 10_000n;
+
+/**
+ * A non-negative decimal string with at most 4 decimals as an exact integer of ten-thousandths.
+ * BigInt keeps the checks exact (no floats) and is much cheaper than a decimal library per value.
+ */
+export function toTenThousandths(value: string): bigint {
+  const dot = value.indexOf('.');
+  if (dot < 0) return BigInt(value) * SCALE;
+  const fraction = value.slice(dot + 1, dot + 5).padEnd(4, '0');
+  return BigInt(value.slice(0, dot) || '0') * SCALE + BigInt(fraction);
+}
 
 /**
  * First-line checks of one cumulative register value against the meter and the previous value.
  * Values that cannot be right (future, before installation, wider than the register) are not kept;
  * values that may be wrong are kept as SUSPECT with flags, for validation to look at.
+ * Rollover: the old value in the top tenth of the register and the new one in the bottom tenth.
+ * Jump: more energy than 1.5 x the contracted capacity (kVA, as kW) over the elapsed time.
  */
 export function checkReading(
   reading: { value: string; measuredAt: Date; cumulative: boolean },
@@ -48,27 +56,28 @@ export function checkReading(
     return { keep: false, reason: 'measured in the future' };
   if (meter.installedAt && reading.measuredAt < meter.installedAt)
     return { keep: false, reason: 'measured before the meter was installed' };
-  const value = new Dec(reading.value);
-  const span = new Dec(10).pow(meter.registerDigits);
-  if (value.isNegative() || value.gte(span))
-    return { keep: false, reason: `does not fit the ${meter.registerDigits}-digit register` };
+  const value = toTenThousandths(reading.value);
+  const span = 10n ** BigInt(meter.registerDigits) * SCALE;
+  if (value >= span) return { keep: false, reason: `does not fit the ${meter.registerDigits}-digit register` };
   if (!reading.cumulative || !previous || reading.measuredAt <= previous.measuredAt)
     return { keep: true, quality: 'GOOD', flags: 0 };
 
-  let delta = value.minus(previous.value);
+  const before = toTenThousandths(previous.value);
+  let delta = value - before;
   let flags = 0;
-  if (delta.isNegative()) {
-    const rolledOver =
-      new Dec(previous.value).gte(span.times(new Dec(1).minus(ROLLOVER_BAND))) && value.lt(span.times(ROLLOVER_BAND));
+  if (delta < 0n) {
+    const rolledOver = before * 10n >= span * 9n && value * 10n < span;
     if (!rolledOver) return { keep: true, quality: 'SUSPECT', flags: ReadingFlag.DECREASE };
     flags |= ReadingFlag.ROLLOVER;
-    delta = delta.plus(span);
+    delta += span;
   }
   if (meter.contractedCapacity) {
-    const hours = new Dec(reading.measuredAt.getTime() - previous.measuredAt.getTime()).div(3_600_000);
-    // Register units are primary kWh / multiplier: compare in register units.
-    const possible = new Dec(meter.contractedCapacity).times(JUMP_FACTOR).times(hours).div(meter.multiplier);
-    if (delta.gt(possible)) return { keep: true, quality: 'SUSPECT', flags: flags | ReadingFlag.IMPLAUSIBLE_JUMP };
+    // delta x multiplier (primary kWh) > capacity x 1.5 x elapsed hours, all in exact integers:
+    // delta[1e-4] * mult[1e-4] * 10 * 3_600_000 > cap[1e-4] * 15 * elapsedMs * 1e4
+    const elapsedMs = BigInt(reading.measuredAt.getTime() - previous.measuredAt.getTime());
+    const primary = delta * toTenThousandths(meter.multiplier) * 36_000_000n;
+    const possible = toTenThousandths(meter.contractedCapacity) * 15n * elapsedMs * SCALE;
+    if (primary > possible) return { keep: true, quality: 'SUSPECT', flags: flags | ReadingFlag.IMPLAUSIBLE_JUMP };
   }
   return { keep: true, quality: 'GOOD', flags };
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { RegisterCode, ReadingSource } from '../../orm/entities/enums.js';
 import type { Logger } from '../../shared/logger.js';
 import { checkReading, type MeterFacts, type PreviousValue } from './checks.js';
@@ -35,13 +34,31 @@ export interface SqlExecutor {
 
 export class IngestionBusyError extends Error {}
 
-const readingShape = z.object({
-  meterId: z.number().int().positive().max(2_147_483_647),
-  register: z.enum(RegisterCode),
-  value: z.string().regex(/^\d{1,16}(\.\d{1,4})?$/, 'must be a non-negative decimal with at most 4 decimals'),
-  measuredAt: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 instant'),
-  source: z.enum(ReadingSource),
-});
+interface Prepared {
+  kept: { reading: IncomingReading; quality: 'GOOD' | 'SUSPECT'; flags: number }[];
+  dropped: DroppedReading[];
+}
+
+const REGISTERS = new Set<string>(Object.values(RegisterCode));
+const SOURCES = new Set<string>(Object.values(ReadingSource));
+const VALUE = /^\d{1,16}(\.\d{1,4})?$/;
+
+/**
+ * What is wrong with a reading's shape, or undefined. Written out by hand rather than with a schema
+ * library: it runs for every reading on the hot path.
+ */
+function shapeProblem(r: IncomingReading): string | undefined {
+  if (typeof r !== 'object' || r === null) return 'not an object';
+  if (!Number.isInteger(r.meterId) || r.meterId < 1 || r.meterId > 2_147_483_647)
+    return 'meterId: must be a positive integer';
+  if (!REGISTERS.has(r.register)) return 'register: unknown register code';
+  if (typeof r.value !== 'string' || !VALUE.test(r.value))
+    return 'value: must be a non-negative decimal with at most 4 decimals';
+  if (typeof r.measuredAt !== 'string' || Number.isNaN(Date.parse(r.measuredAt)))
+    return 'measuredAt: must be an ISO-8601 instant';
+  if (!SOURCES.has(r.source)) return 'source: unknown source';
+  return undefined;
+}
 
 const CUMULATIVE = new Set<string>(
   Object.values(RegisterCode).filter((r) => r !== RegisterCode.MAX_DEMAND_FORWARD_ACTIVE),
@@ -55,6 +72,8 @@ export interface IngestionOptions {
   maxPending?: number;
   /** Longest wait between attempts while the database is unreachable. */
   maxRetryDelayMs?: number;
+  /** INSERT statements in flight at once (each on its own pooled connection). */
+  parallelWrites?: number;
   onWritten?: (rows: WrittenReading[]) => void;
   onDropped?: (rows: DroppedReading[]) => void;
   now?: () => Date;
@@ -85,7 +104,14 @@ export class Ingestion {
     private readonly logger: Logger,
     options: IngestionOptions,
   ) {
-    this.opts = { batchSize: 2000, maxPending: 500_000, maxRetryDelayMs: 5000, now: () => new Date(), ...options };
+    this.opts = {
+      batchSize: 5000,
+      maxPending: 500_000,
+      maxRetryDelayMs: 5000,
+      parallelWrites: 2,
+      now: () => new Date(),
+      ...options,
+    };
     this.journal = new Journal<IncomingReading>(options.journalDir);
   }
 
@@ -113,13 +139,9 @@ export class Ingestion {
     const rejected: DroppedReading[] = [];
     const valid: IncomingReading[] = [];
     for (const reading of readings) {
-      const parsed = readingShape.safeParse(reading);
-      if (parsed.success) valid.push({ ...parsed.data, measuredAt: new Date(parsed.data.measuredAt).toISOString() });
-      else
-        rejected.push({
-          reading,
-          reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        });
+      const problem = shapeProblem(reading);
+      if (problem) rejected.push({ reading, reason: problem });
+      else valid.push({ ...reading, measuredAt: new Date(reading.measuredAt).toISOString() });
     }
     if (this.stopped) throw new IngestionBusyError('ingestion is stopping');
     if (this.pending + valid.length > this.opts.maxPending) {
@@ -154,11 +176,24 @@ export class Ingestion {
     this.journal.close();
   }
 
+  /**
+   * Takes journal entries in batches and writes them. Up to `parallelWrites` INSERTs are in flight
+   * while the next batch is checked, so that the database and the checks work at the same time.
+   * A failed INSERT puts its entries back at the front and pauses with backoff.
+   */
   private async loop(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    let failed = false;
     while (!this.stopped) {
-      if (!this.queue.length) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+      if (failed) {
+        failed = false;
+        await Promise.allSettled(inFlight);
+        await this.pause();
+        continue;
+      }
+      if (!this.queue.length || inFlight.size >= this.opts.parallelWrites) {
+        if (inFlight.size) await Promise.race(inFlight);
+        else await this.pause(Infinity);
         continue;
       }
       // Take whole journal entries up to the batch size (at least one).
@@ -169,29 +204,46 @@ export class Ingestion {
         entries.push(entry);
         rows += entry.batch.length;
       }
-      try {
-        await this.write(entries.flatMap((e) => e.batch));
-        for (const entry of entries) this.journal.written(entry.segment);
-        this.pending -= rows;
-        this.retryDelay = 0;
-        if (this.pending === 0) this.drained.splice(0).forEach((d) => d());
-      } catch (error) {
+      const retry = (error: unknown) => {
         this.queue.unshift(...entries);
         this.retryDelay = Math.min(this.opts.maxRetryDelayMs, Math.max(100, this.retryDelay * 2));
         this.logger.warn(
           { err: error, retryInMs: this.retryDelay, backlog: this.pending },
           'writing readings failed; will retry',
         );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.retryDelay);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        failed = true;
+      };
+      let prepared: Prepared;
+      try {
+        prepared = await this.prepare(entries.flatMap((e) => e.batch));
+      } catch (error) {
+        retry(error);
+        continue;
       }
+      const task: Promise<void> = this.insert(prepared).then(() => {
+        for (const entry of entries) this.journal.written(entry.segment);
+        this.pending -= rows;
+        this.retryDelay = 0;
+        if (this.pending === 0) this.drained.splice(0).forEach((d) => d());
+      }, retry);
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
     }
+    await Promise.allSettled(inFlight);
+  }
+
+  /** Waits for new work (or stop) at most `ms` (default: the current retry delay). */
+  private pause(ms = this.retryDelay): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      if (ms !== Infinity) timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   private async loadFacts(batch: IncomingReading[]): Promise<void> {
@@ -250,13 +302,19 @@ export class Ingestion {
     }
   }
 
-  private async write(batch: IncomingReading[]): Promise<void> {
+  /**
+   * Runs the first-line checks of a batch. The last-value cache moves on here, before the INSERT,
+   * so that the next batch can be checked while this one is written (a retried batch is then
+   * compared with itself and keeps its values, at worst without a flag).
+   */
+  private async prepare(batch: IncomingReading[]): Promise<Prepared> {
     await this.loadFacts(batch);
     const now = this.opts.now();
     const kept: { reading: IncomingReading; quality: 'GOOD' | 'SUSPECT'; flags: number }[] = [];
     const dropped: DroppedReading[] = [];
     // Oldest first, so each value is checked against the one before it within the batch too.
-    const ordered = [...batch].sort((a, b) => a.measuredAt.localeCompare(b.measuredAt));
+    // ISO instants in UTC compare correctly as strings.
+    const ordered = [...batch].sort((a, b) => (a.measuredAt < b.measuredAt ? -1 : a.measuredAt > b.measuredAt ? 1 : 0));
     const seen = new Map<string, PreviousValue>();
     for (const reading of ordered) {
       const facts = this.meters.get(reading.meterId);
@@ -280,6 +338,14 @@ export class Ingestion {
       // Later values are compared with the last good one, not with a suspect outlier.
       if (verdict.quality === 'GOOD') seen.set(key, { value: reading.value, measuredAt });
     }
+    for (const [key, value] of seen) {
+      const known = this.last.get(key);
+      if (!known || value.measuredAt > known.measuredAt) this.last.set(key, value);
+    }
+    return { kept, dropped };
+  }
+
+  private async insert({ kept, dropped }: Prepared): Promise<void> {
     const written: WrittenReading[] = [];
     if (kept.length) {
       // One statement per batch whatever its size: seven array parameters unnested into rows
@@ -318,10 +384,6 @@ export class Ingestion {
           quality: r.quality,
           flags: Number(r.flags),
         });
-    }
-    for (const [key, value] of seen) {
-      const known = this.last.get(key);
-      if (!known || value.measuredAt > known.measuredAt) this.last.set(key, value);
     }
     if (dropped.length) {
       this.logger.warn({ dropped: dropped.length, first: dropped[0]!.reason }, 'readings dropped by first-line checks');
