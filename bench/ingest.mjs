@@ -50,10 +50,19 @@ async function sqlOn(url, text, params = []) {
 log(`creating ${settings.db} with ${settings.meters} meters`);
 await sqlOn(adminUrl, `drop database if exists ${settings.db} with (force)`);
 await sqlOn(adminUrl, `create database ${settings.db}`);
-const config = loadConfig({ DATABASE_URL: dbUrl, JWT_SECRET: 'bench-only-secret-0123456789-0123456789', NODE_ENV: 'production', DATABASE_POOL_MAX: '4', LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  DATABASE_URL: dbUrl,
+  JWT_SECRET: 'bench-only-secret-0123456789-0123456789',
+  NODE_ENV: 'production',
+  DATABASE_POOL_MAX: '4',
+  LOG_LEVEL: 'silent',
+});
 const db = await openDatabase(config, createLogger('silent'));
 await migrate(db);
-await sqlOn(dbUrl, `insert into org_unit (id, kind, code, name, path) values (1, 'TRANSFORMER_AREA', 'BENCH', 'Bench area', '/1/')`);
+await sqlOn(
+  dbUrl,
+  `insert into org_unit (id, kind, code, name, path) values (1, 'TRANSFORMER_AREA', 'BENCH', 'Bench area', '/1/')`,
+);
 await sqlOn(
   dbUrl,
   `insert into meter (id, asset_no, barcode, comm_address, protocol, manufacturer, model, accuracy_class, status, installed_at, org_unit_id)
@@ -68,7 +77,14 @@ const start = end - settings.intervals * 900_000;
 function* rows() {
   for (let i = 0; i < settings.intervals; i++) {
     const at = new Date(start + i * 900_000).toISOString();
-    for (let m = 1; m <= settings.meters; m++) yield { meterId: m, register: 'FORWARD_ACTIVE_TOTAL', value: (1000 + m + i * 0.25).toFixed(2), measuredAt: at, source: 'AUTOMATIC' };
+    for (let m = 1; m <= settings.meters; m++)
+      yield {
+        meterId: m,
+        register: 'FORWARD_ACTIVE_TOTAL',
+        value: (1000 + m + i * 0.25).toFixed(2),
+        measuredAt: at,
+        source: 'AUTOMATIC',
+      };
   }
 }
 const total = settings.meters * settings.intervals;
@@ -93,7 +109,11 @@ await pipeline(
       if (chunk) yield chunk;
     })(),
   ),
-  copyClient.query(copyStreams.from('copy reading (meter_id, register, value, measured_at, received_at, source, quality, flags) from stdin')),
+  copyClient.query(
+    copyStreams.from(
+      'copy reading (meter_id, register, value, measured_at, received_at, source, quality, flags) from stdin',
+    ),
+  ),
 );
 const copySeconds = Number(process.hrtime.bigint() - t) / 1e9;
 await copyClient.end();
@@ -105,7 +125,11 @@ log(`pipeline with batches of ${settings.batch}`);
 const sql = { execute: (text, params) => db.orm.em.getConnection().execute(text, params) };
 const journalDir = mkdtempSync(join(os.tmpdir(), 'mg-bench-journal-'));
 let written = 0;
-const ingestion = new Ingestion(sql, createLogger('silent'), { journalDir, batchSize: 5000, onWritten: (r) => (written += r.length) });
+const ingestion = new Ingestion(sql, createLogger('silent'), {
+  journalDir,
+  batchSize: 5000,
+  onWritten: (r) => (written += r.length),
+});
 ingestion.start();
 t = process.hrtime.bigint();
 let batch = [];
@@ -156,11 +180,28 @@ const rate = (n, s) => Math.round(n / s);
 const result = {
   when: new Date().toISOString(),
   settings,
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: (await sqlOn(adminUrl, 'show server_version')).rows[0].server_version },
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: (await sqlOn(adminUrl, 'show server_version')).rows[0].server_version,
+  },
   rows: total,
   copy: { seconds: copySeconds, rowsPerSecond: rate(copied, copySeconds), stored: copied },
-  pipeline: { seconds: pipelineSeconds, acceptSeconds, rowsPerSecond: rate(stored, pipelineSeconds), stored, backpressureWaits: refused },
-  replay: { seconds: replaySeconds, rowsPerSecond: rate(total, replaySeconds), newRows: afterReplay - stored, eventsPublished: written },
+  pipeline: {
+    seconds: pipelineSeconds,
+    acceptSeconds,
+    rowsPerSecond: rate(stored, pipelineSeconds),
+    stored,
+    backpressureWaits: refused,
+  },
+  replay: {
+    seconds: replaySeconds,
+    rowsPerSecond: rate(total, replaySeconds),
+    newRows: afterReplay - stored,
+    eventsPublished: written,
+  },
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const file = join(root, `bench/results/ingest-${result.when.replace(/[:.]/g, '-')}.json`);
