@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126095146_archive } from './Migration20261126095146_archive.js';
 import { Migration20261126110000_reading_flags } from './Migration20261126110000_reading_flags.js';
 import { Migration20261126120000_alarms } from './Migration20261126120000_alarms.js';
+import { Migration20261126130000_collection } from './Migration20261126130000_collection.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126095146_archive', class: Migration20261126095146_archive },
   { name: 'Migration20261126110000_reading_flags', class: Migration20261126110000_reading_flags },
   { name: 'Migration20261126120000_alarms', class: Migration20261126120000_alarms },
+  { name: 'Migration20261126130000_collection', class: Migration20261126130000_collection },
 ];

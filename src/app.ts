@@ -4,13 +4,8 @@ import { seedDemo } from './demo/seed.js';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from './orm/orm.js';
 import { createEvents, createRedisEvents, type Events } from './shared/events.js';
 import { join } from 'node:path';
-import { Ingestion, type SqlExecutor } from './collectors/ingestion/ingestion.js';
-import { readingPublisher } from './collectors/ingestion/publish.js';
-import { CollectionRuntime } from './collectors/runtime/runtime.js';
-import { simulatedTargets } from './collectors/runtime/simulated-targets.js';
-import { AlarmRaiser } from './collectors/alarms/alarm-raiser.js';
-import { raiseForDroppedReadings, raiseForSuspectReadings } from './collectors/alarms/reading-alarms.js';
-import { AlarmType } from './orm/entities/enums.js';
+import type { SqlExecutor } from './collectors/ingestion/ingestion.js';
+import { createCollection } from './collectors/collection.js';
 import { createSchema } from './schema/index.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
@@ -56,54 +51,24 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       : { events: createEvents(), close: async () => {} };
     const { events } = bus;
     const schema = await createSchema(events);
-    const server = await startServer({
-      config,
-      logger,
-      db,
-      schema,
-      events,
-      collection: { plugins: () => plugins.list() },
-    });
     const sql: SqlExecutor = { execute: (text, params) => db.orm.em.getConnection().execute(text, params) };
-    const alarms = new AlarmRaiser(sql, events, logger);
-    const publishReadings = readingPublisher(sql, events, logger);
-    const ingestion = new Ingestion(sql, logger, {
-      journalDir: join(config.dataDir, 'ingest-journal'),
-      onWritten: (rows) => {
-        publishReadings(rows);
-        raiseForSuspectReadings(alarms, rows);
-      },
-      onDropped: (rows) => raiseForDroppedReadings(alarms, rows),
-    });
-    ingestion.start();
     // Simulated meters are collected like real ones (plugin host -> runtime -> ingestion) in the
     // demo; a few reads fail or return implausible values on purpose.
-    const runtime = config.demo.enabled
-      ? new CollectionRuntime(plugins, ingestion, simulatedTargets(sql, config.demo.faultRate), logger, {
-          intervalMs: config.demo.liveIntervalMs,
-          jitterMs: Math.min(2000, config.demo.liveIntervalMs / 4),
-          concurrency: 4,
-          onBadValue: (meterId, value) =>
-            alarms.raiseLater({
-              meterId,
-              type: AlarmType.READING_FAILURE,
-              message: value.reason ?? 'no value',
-              at: value.measuredAt,
-            }),
-          onFailure: (meterId, reason) =>
-            alarms.raiseLater({ meterId, type: AlarmType.COMMUNICATION_FAILURE, message: reason, at: new Date() }),
-        })
-      : undefined;
-    runtime?.start();
+    const collection = createCollection(sql, events, logger, plugins, {
+      journalDir: join(config.dataDir, 'ingest-journal'),
+      cycleMs: config.demo.enabled ? config.demo.liveIntervalMs : config.collectors.cycleMs,
+      simulate: config.demo.enabled ? { faultRate: config.demo.faultRate } : undefined,
+    });
+    const server = await startServer({ config, logger, db, schema, events, collection: collection.port });
+    collection.start();
     return {
       db,
       server,
       events,
       seeded,
       stop: async () => {
-        await runtime?.stop();
         await server.stop();
-        await ingestion.stop();
+        await collection.stop();
         await plugins.stop();
         await bus.close();
         await db.close();

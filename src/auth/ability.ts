@@ -37,6 +37,7 @@ function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal
       case 'Reading':
         return { meter: { orgUnit: inSubtree } };
       case 'Alarm':
+      case 'Channel':
       case 'MeterBox':
       case 'Meter':
       case 'Customer':

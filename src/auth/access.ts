@@ -57,6 +57,11 @@ export class Access {
     return where;
   }
 
+  /** Type-level check without throwing. */
+  can(action: Action, subject: Subject): boolean {
+    return this.ability?.can(action, subject) ?? false;
+  }
+
   /** Field-level read check, e.g. personal data on Customer. */
   canReadField(subject: Subject, field: string): boolean {
     return this.ability?.can('read', subject, field) ?? false;

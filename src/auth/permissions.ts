@@ -14,6 +14,7 @@ export const SUBJECTS = [
   'RolePermission',
   'CollectorPlugin',
   'Alarm',
+  'Channel',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -43,6 +44,7 @@ const archive: Subject[] = [
   'MeterAssignment',
   'Reading',
   'Alarm',
+  'Channel',
 ];
 const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
   subjects.map((subject) => ({ action: 'read', subject, scope }));
@@ -55,7 +57,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
   [Role.ADMIN]: [{ action: 'manage', subject: 'all', scope: all }],
   [Role.STATION_MANAGER]: [
     ...read([...archive, 'User'], subtree),
-    ...(['MeterBox', 'Meter', 'Customer', 'ServicePoint'] as Subject[]).flatMap((subject) => [
+    ...(['MeterBox', 'Meter', 'Customer', 'ServicePoint', 'Channel'] as Subject[]).flatMap((subject) => [
       { action: 'create' as const, subject, scope: subtree },
       { action: 'update' as const, subject, scope: subtree },
     ]),

@@ -59,6 +59,8 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** How often collection looks for meters that are due (each channel has its own interval). */
+  COLLECTION_CYCLE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
 });
 
 /**
@@ -94,7 +96,7 @@ export interface Config {
   maxPageSize: number;
   maxReadingRangeDays: number;
   shutdownTimeoutMs: number;
-  collectors: { plugins: string[]; callTimeoutMs: number };
+  collectors: { plugins: string[]; callTimeoutMs: number; cycleMs: number };
   redisUrl?: string;
 }
 
@@ -171,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
       callTimeoutMs: env.PLUGIN_CALL_TIMEOUT_MS,
+      cycleMs: env.COLLECTION_CYCLE_MS,
     },
   };
 }

@@ -38,3 +38,19 @@ describe('KeyedMutex', () => {
     expect(await mutex.run('k', async () => 'next')).toBe('next');
   });
 });
+
+describe('KeyedMutex priority', () => {
+  it('lets an urgent task go before those already waiting, after the one running', async () => {
+    const mutex = new KeyedMutex();
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      await sleep(10);
+      order.push(name);
+    };
+    const running = mutex.run('line', task('running'));
+    const queued = [mutex.run('line', task('a')), mutex.run('line', task('b'))];
+    const urgent = mutex.run('line', task('urgent'), { urgent: true });
+    await Promise.all([running, ...queued, urgent]);
+    expect(order).toEqual(['running', 'urgent', 'a', 'b']);
+  });
+});

@@ -1,22 +1,33 @@
 /**
  * One holder at a time per key: devices that share a serial line or a gateway socket are accessed
- * strictly one after another, in arrival order.
+ * strictly one after another, in arrival order, except that urgent tasks (an on-demand read)
+ * go to the front of the waiting line.
  */
 export class KeyedMutex {
-  private tails = new Map<string, Promise<void>>();
+  private lines = new Map<string, { busy: boolean; waiting: (() => void)[] }>();
 
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const current = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => current);
-    this.tails.set(key, tail);
-    await previous;
+  async run<T>(key: string, task: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
+    let line = this.lines.get(key);
+    if (!line) {
+      line = { busy: false, waiting: [] };
+      this.lines.set(key, line);
+    }
+    if (line.busy) {
+      const current = line;
+      await new Promise<void>((resolve) =>
+        options.urgent ? current.waiting.unshift(resolve) : current.waiting.push(resolve),
+      );
+    }
+    line.busy = true;
     try {
       return await task();
     } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      const next = line.waiting.shift();
+      if (next) next();
+      else {
+        line.busy = false;
+        this.lines.delete(key);
+      }
     }
   }
 }

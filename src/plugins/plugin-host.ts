@@ -210,14 +210,19 @@ export class PluginHost {
     return this.runner(pluginId).validatePoint(settings);
   }
 
-  async openSession(pluginId: string, device: HostedDevice): Promise<HostedSession> {
+  /** With `urgent`, the session's calls go ahead of others waiting for the same line (on-demand reads). */
+  async openSession(
+    pluginId: string,
+    device: HostedDevice,
+    options: { urgent?: boolean } = {},
+  ): Promise<HostedSession> {
     const runner = this.runner(pluginId);
     const key = `${pluginId}|${await runner.resourceKey(device)}`;
     const call = await runner.open(device);
     let connected = false;
     let closed = false;
     const guarded = <T>(method: 'connect' | 'read' | 'probe' | 'syncTime' | 'close', args: unknown[]) =>
-      this.mutex.run(key, () => call(method, args) as Promise<T>);
+      this.mutex.run(key, () => call(method, args) as Promise<T>, options);
     return {
       connect: async () => {
         await guarded('connect', []);

@@ -14,6 +14,12 @@ import { SessionResolver } from './session/session.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 import { CollectionResolver } from './collection/collection.resolver.js';
 import { AlarmResolver } from './alarm/alarm.resolver.js';
+import {
+  AreaCompletenessResolver,
+  ChannelResolver,
+  MeterCollectionFieldResolver,
+  MeterCollectionResolver,
+} from './collection/channel.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -29,6 +35,10 @@ export const resolvers = [
   NodeQueryResolver,
   CollectionResolver,
   AlarmResolver,
+  ChannelResolver,
+  MeterCollectionResolver,
+  MeterCollectionFieldResolver,
+  AreaCompletenessResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

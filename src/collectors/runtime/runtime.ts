@@ -8,6 +8,8 @@ export interface CollectionTarget {
   pluginId: string;
   device: { id: string; settings: unknown };
   points: (PointRequest & { register: NonNullable<PointRequest['register']> })[];
+  /** Read at most this often (default: every cycle). */
+  everyMs?: number;
 }
 
 /** What the runtime needs from the plugin host (a port: the host satisfies it). */
@@ -15,6 +17,7 @@ export interface SessionOpener {
   openSession(
     pluginId: string,
     device: { id: string; settings: unknown },
+    options?: { urgent?: boolean },
   ): Promise<{
     connect(): Promise<void>;
     read(points: PointRequest[]): Promise<PointValue[]>;
@@ -45,6 +48,8 @@ export interface RuntimeOptions {
   onBadValue?: (meterId: number, value: PointValue) => void;
   /** The device could not be reached at all (connect or read failed, or timed out). */
   onFailure?: (meterId: number, reason: string) => void;
+  /** The device answered (whatever the quality of its values). */
+  onSuccess?: (meterId: number) => void;
 }
 
 /**
@@ -56,6 +61,8 @@ export class CollectionRuntime {
   private timer?: NodeJS.Timeout;
   private cycle?: Promise<CycleReport>;
   private stopped = false;
+  /** When each meter was last read, for targets that are not due every cycle. */
+  private lastRead = new Map<number, number>();
 
   constructor(
     private readonly host: SessionOpener,
@@ -81,12 +88,13 @@ export class CollectionRuntime {
     await this.cycle?.catch(() => undefined);
   }
 
-  /** Reads one target now and hands its values to ingestion. */
-  async collect(target: CollectionTarget): Promise<PointValue[]> {
-    const session = await this.host.openSession(target.pluginId, target.device);
+  /** Reads one target now and hands its values to ingestion; `urgent` goes ahead of scheduled reads on its line. */
+  async collect(target: CollectionTarget, options: { urgent?: boolean } = {}): Promise<PointValue[]> {
+    const session = await this.host.openSession(target.pluginId, target.device, options);
     try {
       await session.connect();
       const values = await session.read(target.points);
+      this.options.onSuccess?.(target.meterId);
       const byId = new Map(target.points.map((p) => [p.id, p]));
       const readings: IncomingReading[] = [];
       for (const v of values) {
@@ -120,6 +128,10 @@ export class CollectionRuntime {
       this.logger.warn({ err: error }, 'could not load collection targets');
       return report;
     }
+    const now = Date.now();
+    targets = targets.filter(
+      (t) => !t.everyMs || now - (this.lastRead.get(t.meterId) ?? 0) >= t.everyMs - this.options.intervalMs / 2,
+    );
     report.meters = targets.length;
     const queue = [...targets];
     const concurrency = Math.max(1, this.options.concurrency ?? 8);
@@ -130,6 +142,7 @@ export class CollectionRuntime {
       for (let target = queue.shift(); target && !this.stopped; target = queue.shift()) {
         if (pause) await new Promise((r) => setTimeout(r, Math.random() * pause));
         try {
+          this.lastRead.set(target.meterId, Date.now());
           const values = await this.collect(target);
           report.succeeded++;
           report.values += values.filter((v) => v.quality !== 'bad').length;

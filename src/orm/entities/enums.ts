@@ -115,3 +115,10 @@ export enum AlarmStatus {
   CLEARED = 'CLEARED',
   CLOSED = 'CLOSED',
 }
+
+/** Whether a channel or a meter's collection settings can be used (checked against the plugin). */
+export enum CollectionStatus {
+  OK = 'OK',
+  INVALID_SETTINGS = 'INVALID_SETTINGS',
+  PLUGIN_MISSING = 'PLUGIN_MISSING',
+}

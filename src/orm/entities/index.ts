@@ -10,8 +10,12 @@ export { User } from './user.entity.js';
 export { RolePermission } from './role-permission.entity.js';
 export { RefreshToken } from './refresh-token.entity.js';
 export { Alarm } from './alarm.entity.js';
+export { Channel } from './channel.entity.js';
+export { MeterCollection } from './meter-collection.entity.js';
 
 import { Alarm } from './alarm.entity.js';
+import { Channel } from './channel.entity.js';
+import { MeterCollection } from './meter-collection.entity.js';
 import { Customer } from './customer.entity.js';
 import { MeterAssignment } from './meter-assignment.entity.js';
 import { MeterBox } from './meter-box.entity.js';
@@ -35,4 +39,6 @@ export const entities = [
   RolePermission,
   RefreshToken,
   Alarm,
+  Channel,
+  MeterCollection,
 ];

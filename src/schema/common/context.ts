@@ -20,8 +20,25 @@ export interface CollectorPluginView {
   };
 }
 
+export interface SettingsCheck {
+  status: 'OK' | 'INVALID_SETTINGS' | 'PLUGIN_MISSING';
+  detail?: string;
+}
+
+export interface ReadNowValue {
+  register: string;
+  value?: string;
+  quality: 'good' | 'suspect' | 'bad';
+  reason?: string;
+  measuredAt: Date;
+}
+
 export interface CollectionPort {
   plugins(): CollectorPluginView[];
+  /** Checks device and point settings against the plugin's schemas; never throws for bad settings. */
+  check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]): Promise<SettingsCheck>;
+  /** Reads a meter now, ahead of scheduled reads on its line; null when it is not under collection. */
+  readNow(meterId: number): Promise<ReadNowValue[] | null>;
 }
 
 /** What every resolver receives: one forked EntityManager and one set of loaders per request. */

@@ -1,7 +1,17 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { EntityName } from '@mikro-orm/core';
 import type { Subject } from '../../auth/permissions.js';
-import { Alarm, Customer, Meter, MeterBox, OrgUnit, Reading, ServicePoint, User } from '../../orm/entities/index.js';
+import {
+  Alarm,
+  Channel,
+  Customer,
+  Meter,
+  MeterBox,
+  OrgUnit,
+  Reading,
+  ServicePoint,
+  User,
+} from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
 import { NodeInterface } from '../common/node.js';
@@ -15,6 +25,7 @@ const NODE_TYPES: Record<string, { entity: EntityName<object>; subject: Subject 
   Reading: { entity: Reading, subject: 'Reading' },
   User: { entity: User, subject: 'User' },
   Alarm: { entity: Alarm, subject: 'Alarm' },
+  Channel: { entity: Channel, subject: 'Channel' },
 };
 
 @Resolver()

@@ -1,0 +1,123 @@
+import { AlarmType } from '../orm/entities/enums.js';
+import type { Events } from '../shared/events.js';
+import type { Logger } from '../shared/logger.js';
+import { AlarmRaiser } from './alarms/alarm-raiser.js';
+import { raiseForDroppedReadings, raiseForSuspectReadings } from './alarms/reading-alarms.js';
+import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
+import { readingPublisher } from './ingestion/publish.js';
+import { channelTargets } from './runtime/channel-targets.js';
+import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
+import { simulatedTargets } from './runtime/simulated-targets.js';
+
+/** What collection needs from the plugin host beyond sessions (a port: the host satisfies it). */
+export interface PluginCatalogue<P extends { id?: string; status: 'ready' | 'failed' }> extends SessionOpener {
+  list(): P[];
+  validateDevice(pluginId: string, settings: unknown): Promise<{ path: string[]; message: string }[]>;
+  validatePoint(pluginId: string, settings: unknown): Promise<{ path: string[]; message: string }[]>;
+}
+
+export interface CollectionOptions {
+  journalDir: string;
+  /** How often the runtime looks for meters that are due. */
+  cycleMs: number;
+  /** Collect the SIMULATED meters (the demo), with this share of faulty meter-minutes. */
+  simulate?: { faultRate: number };
+}
+
+/**
+ * Automatic collection, assembled: runtime (schedules, on-demand reads) -> ingestion (journal,
+ * checks, batched writes) -> alarms and live events. Returns the port the API uses.
+ */
+export function createCollection<P extends { id?: string; status: 'ready' | 'failed' }>(
+  sql: SqlExecutor,
+  events: Events,
+  logger: Logger,
+  host: PluginCatalogue<P>,
+  options: CollectionOptions,
+) {
+  const alarms = new AlarmRaiser(sql, events, logger);
+  const publishReadings = readingPublisher(sql, events, logger);
+  const ingestion = new Ingestion(sql, logger, {
+    journalDir: options.journalDir,
+    onWritten: (rows) => {
+      publishReadings(rows);
+      raiseForSuspectReadings(alarms, rows);
+    },
+    onDropped: (rows) => raiseForDroppedReadings(alarms, rows),
+  });
+  const fromChannels = channelTargets(sql);
+  const simulated = options.simulate ? simulatedTargets(sql, options.simulate.faultRate) : undefined;
+  const targets = async (): Promise<CollectionTarget[]> => [
+    ...(simulated ? await simulated() : []),
+    ...(await fromChannels()),
+  ];
+  const note = (sqlText: string, params: unknown[]) =>
+    sql
+      .execute(sqlText, params)
+      .catch((error: unknown) => logger.warn({ err: error }, 'recording a collection result failed'));
+  const runtime = new CollectionRuntime(host, ingestion, targets, logger, {
+    intervalMs: options.cycleMs,
+    jitterMs: Math.min(2000, options.cycleMs / 4),
+    concurrency: 4,
+    onBadValue: (meterId, value) =>
+      alarms.raiseLater({
+        meterId,
+        type: AlarmType.READING_FAILURE,
+        message: value.reason ?? 'no value',
+        at: value.measuredAt,
+      }),
+    onFailure: (meterId, reason) => {
+      alarms.raiseLater({ meterId, type: AlarmType.COMMUNICATION_FAILURE, message: reason, at: new Date() });
+      void note(`update meter_collection set last_failure_at = now(), last_error = ? where meter_id = ?`, [
+        reason.slice(0, 255),
+        meterId,
+      ]);
+    },
+    onSuccess: (meterId) =>
+      void note(`update meter_collection set last_success_at = now() where meter_id = ?`, [meterId]),
+  });
+
+  const port = {
+    plugins: () => host.list(),
+    async check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]) {
+      if (!host.list().some((p) => p.id === pluginId && p.status === 'ready')) {
+        return { status: 'PLUGIN_MISSING' as const, detail: `no collector plugin "${pluginId}" is loaded` };
+      }
+      const issues = [
+        ...(await host.validateDevice(pluginId, device)).map((i) => `${i.path.join('.') || '(device)'}: ${i.message}`),
+        ...(await Promise.all(points.map((p) => host.validatePoint(pluginId, p)))).flatMap((list, n) =>
+          list.map((i) => `points.${n}.${i.path.join('.')}: ${i.message}`),
+        ),
+      ];
+      return issues.length
+        ? { status: 'INVALID_SETTINGS' as const, detail: issues.join('; ').slice(0, 512) }
+        : { status: 'OK' as const };
+    },
+    async readNow(meterId: number) {
+      const target = (await fromChannels(meterId))[0] ?? (await simulated?.())?.find((t) => t.meterId === meterId);
+      if (!target) return null;
+      const values = await runtime.collect(target, { urgent: true });
+      const registerOf = new Map(target.points.map((p) => [p.id, p.register]));
+      return values.map((v) => ({
+        register: registerOf.get(v.pointId) ?? v.pointId,
+        value: v.value,
+        quality: v.quality,
+        reason: v.reason,
+        measuredAt: v.measuredAt,
+      }));
+    },
+  };
+
+  return {
+    port,
+    ingestion,
+    start() {
+      ingestion.start();
+      runtime.start();
+    },
+    async stop() {
+      await runtime.stop();
+      await ingestion.stop();
+    },
+  };
+}
