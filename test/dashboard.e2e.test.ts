@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
 import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { createLogger } from '../src/shared/logger.js';
+import { launchBrowser, skipBrowserTests } from './support/browser.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -17,8 +18,6 @@ import { startTestServer, type TestServer } from './harness.js';
  *
  * Skipped on a machine without Chromium; in CI (which installs it) a missing browser is a failure.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const hasBrowser = existsSync(CHROMIUM);
 const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 const SERVE = fileURLToPath(new URL('../examples/dashboard/serve.mjs', import.meta.url));
 
@@ -64,7 +63,7 @@ async function stopDashboard(dashboard: Dashboard | undefined): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
-describe.skipIf(!hasBrowser && !process.env.CI)('alarm dashboard in a headless browser', () => {
+describe.skipIf(skipBrowserTests)('alarm dashboard in a headless browser', () => {
   let server: TestServer | undefined;
   let dashboard: Dashboard | undefined;
   let browser: Browser | undefined;
@@ -91,7 +90,6 @@ describe.skipIf(!hasBrowser && !process.env.CI)('alarm dashboard in a headless b
   }
 
   beforeAll(async () => {
-    if (!hasBrowser) throw new Error(`CI is set but there is no browser at ${CHROMIUM}: install the chromium package`);
     server = await startTestServer();
     const sql: SqlExecutor = { execute: (text, params) => server!.em().getConnection().execute(text, params) };
     // The server's own event bus, so that subscribers over WebSocket receive what this raiser raises.
@@ -115,19 +113,7 @@ describe.skipIf(!hasBrowser && !process.env.CI)('alarm dashboard in a headless b
     await raise(tyMeter, AlarmType.VOLTAGE_LOSS, 'Tianyang: phase B voltage lost');
 
     dashboard = await startDashboard(server.url);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const local = new Set([new URL(server.url).origin, new URL(dashboard.url).origin]);
     // Record everything; let nothing leave the two local origins, so a stray CDN link fails here

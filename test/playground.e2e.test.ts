@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, skipBrowserTests } from './support/browser.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -11,8 +12,6 @@ import { startTestServer, type TestServer } from './harness.js';
  *
  * Skipped on a machine without Chromium; in CI (which installs it) a missing browser is a failure.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const hasBrowser = existsSync(CHROMIUM);
 const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 
 const QUERY_EDITOR = '.graphiql-query-editor .CodeMirror';
@@ -23,7 +22,7 @@ interface CodeMirrorElement extends Element {
   CodeMirror: { getValue(): string; setValue(value: string): void };
 }
 
-describe.skipIf(!hasBrowser && !process.env.CI)('GraphQL playground in a headless browser', () => {
+describe.skipIf(skipBrowserTests)('GraphQL playground in a headless browser', () => {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
@@ -36,22 +35,9 @@ describe.skipIf(!hasBrowser && !process.env.CI)('GraphQL playground in a headles
   let subscribeMessages = 0;
 
   beforeAll(async () => {
-    if (!hasBrowser) throw new Error(`CI is set but there is no browser at ${CHROMIUM}: install the chromium package`);
     server = await startTestServer();
     token = await server.login('admin');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const origin = new URL(server.url).origin;
     // Record everything; let nothing leave the server's origin, so a stray CDN link fails here
