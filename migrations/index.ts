@@ -3,6 +3,7 @@ import { Migration20261126095146_archive } from './Migration20261126095146_archi
 import { Migration20261126110000_reading_flags } from './Migration20261126110000_reading_flags.js';
 import { Migration20261126120000_alarms } from './Migration20261126120000_alarms.js';
 import { Migration20261126130000_collection } from './Migration20261126130000_collection.js';
+import { Migration20261126140000_alarm_cleared } from './Migration20261126140000_alarm_cleared.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126110000_reading_flags', class: Migration20261126110000_reading_flags },
   { name: 'Migration20261126120000_alarms', class: Migration20261126120000_alarms },
   { name: 'Migration20261126130000_collection', class: Migration20261126130000_collection },
+  { name: 'Migration20261126140000_alarm_cleared', class: Migration20261126140000_alarm_cleared },
 ];

@@ -161,3 +161,32 @@ describe('alarms', () => {
     await Promise.all([yj.client.dispose(), ty.client.dispose(), auditor.client.dispose()]);
   });
 });
+
+describe('alarms that clear by themselves', () => {
+  it('become CLEARED when the meter answers again, and a new failure opens a new alarm', async () => {
+    const first = await raiser.raise({
+      meterId: tyMeter,
+      type: AlarmType.COMMUNICATION_FAILURE,
+      message: 'no answer',
+      at: new Date(),
+    });
+    expect(await raiser.clear(tyMeter, [AlarmType.COMMUNICATION_FAILURE, AlarmType.READING_FAILURE])).toBe(1);
+    expect(await raiser.clear(tyMeter, [AlarmType.COMMUNICATION_FAILURE])).toBe(0);
+    const admin = await server.login('admin');
+    const alarm = await server.gql<any>(
+      `query($id: ID!) { alarm(id: $id) { status clearedAt } }`,
+      { id: Buffer.from(`Alarm:${first!.id}`).toString('base64url') },
+      admin,
+    );
+    expect(alarm.data.alarm.status).toBe('CLEARED');
+    expect(Date.parse(alarm.data.alarm.clearedAt)).toBeGreaterThan(Date.now() - 60_000);
+    const again = await raiser.raise({
+      meterId: tyMeter,
+      type: AlarmType.COMMUNICATION_FAILURE,
+      message: 'no answer',
+      at: new Date(),
+    });
+    expect(again).toMatchObject({ created: true });
+    expect(again!.id).not.toBe(first!.id);
+  });
+});

@@ -73,8 +73,14 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
         meterId,
       ]);
     },
-    onSuccess: (meterId) =>
-      void note(`update meter_collection set last_success_at = now() where meter_id = ?`, [meterId]),
+    onSuccess: (meterId, values) => {
+      // Answering clears a communication failure; answering every point clears a reading failure.
+      const cleared = values.some((v) => v.quality === 'bad')
+        ? [AlarmType.COMMUNICATION_FAILURE, AlarmType.METER_OFFLINE]
+        : [AlarmType.COMMUNICATION_FAILURE, AlarmType.METER_OFFLINE, AlarmType.READING_FAILURE];
+      alarms.clearLater(meterId, cleared);
+      void note(`update meter_collection set last_success_at = now() where meter_id = ?`, [meterId]);
+    },
   });
 
   const port = {

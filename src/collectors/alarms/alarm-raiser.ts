@@ -25,6 +25,13 @@ export const SEVERITY: Record<AlarmType, AlarmSeverity> = {
   WRONG_TRANSFORMER_AREA: AlarmSeverity.MINOR,
 };
 
+/** Kinds that clear by themselves when the meter answers normally again. */
+export const CLEARABLE: AlarmType[] = [
+  AlarmType.COMMUNICATION_FAILURE,
+  AlarmType.READING_FAILURE,
+  AlarmType.METER_OFFLINE,
+];
+
 export interface AlarmInput {
   meterId: number;
   type: AlarmType;
@@ -56,8 +63,43 @@ export class AlarmRaiser {
     const row = rows[0];
     if (!row) return undefined; // the meter no longer exists
     const id = String(row.id);
+    if (CLEARABLE.includes(input.type)) (await this.activeSet()).add(`${input.meterId}:${input.type}`);
     if (row.created) this.events.publish('ALARM_RAISED', { alarmId: id, orgPath: row.path });
     return { id, created: Boolean(row.created) };
+  }
+
+  /** Active (meter, type) pairs of clearable kinds, loaded once and kept in step, so that clearing costs no query per read. */
+  private active?: Promise<Set<string>>;
+
+  private activeSet(): Promise<Set<string>> {
+    this.active ??= this.db
+      .execute<{ meter_id: number; type: string }>(
+        `select meter_id, type from alarm where status in ('OPEN', 'ACKNOWLEDGED') and type in (${CLEARABLE.map(() => '?').join(',')})`,
+        [...CLEARABLE],
+      )
+      .then((rows) => new Set(rows.map((r) => `${r.meter_id}:${r.type}`)));
+    return this.active;
+  }
+
+  /**
+   * The cause went away (the meter answered, every value was read): active alarms of these kinds
+   * become CLEARED. Costs a query only when such an alarm is active.
+   */
+  async clear(meterId: number, types: AlarmType[]): Promise<number> {
+    const active = await this.activeSet();
+    const due = types.filter((t) => active.has(`${meterId}:${t}`));
+    if (!due.length) return 0;
+    const rows = await this.db.execute<{ id: string }>(
+      `update alarm set status = 'CLEARED', cleared_at = now()
+        where meter_id = ? and type in (${due.map(() => '?').join(',')}) and status in ('OPEN', 'ACKNOWLEDGED') returning id`,
+      [meterId, ...due],
+    );
+    for (const t of due) active.delete(`${meterId}:${t}`);
+    return rows.length;
+  }
+
+  clearLater(meterId: number, types: AlarmType[]): void {
+    this.clear(meterId, types).catch((error: unknown) => this.logger.warn({ err: error }, 'clearing alarms failed'));
   }
 
   /** Fire-and-forget for hot paths: failures are logged, never thrown into collection. */

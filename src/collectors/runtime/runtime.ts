@@ -48,8 +48,8 @@ export interface RuntimeOptions {
   onBadValue?: (meterId: number, value: PointValue) => void;
   /** The device could not be reached at all (connect or read failed, or timed out). */
   onFailure?: (meterId: number, reason: string) => void;
-  /** The device answered (whatever the quality of its values). */
-  onSuccess?: (meterId: number) => void;
+  /** The device answered; `values` says with what quality. */
+  onSuccess?: (meterId: number, values: PointValue[]) => void;
 }
 
 /**
@@ -94,7 +94,7 @@ export class CollectionRuntime {
     try {
       await session.connect();
       const values = await session.read(target.points);
-      this.options.onSuccess?.(target.meterId);
+      this.options.onSuccess?.(target.meterId, values);
       const byId = new Map(target.points.map((p) => [p.id, p]));
       const readings: IncomingReading[] = [];
       for (const v of values) {

@@ -59,6 +59,10 @@ export class Alarm {
   @ManyToOne({ entity: () => User, nullable: true, deleteRule: 'set null' })
   closedBy?: User;
 
+  /** When the cause went away by itself (the meter answered again). */
+  @Property({ type: 'datetime', nullable: true })
+  clearedAt?: Date;
+
   @Property({ type: 'datetime', nullable: true })
   closedAt?: Date;
 

@@ -36,6 +36,9 @@ export class AlarmObject extends NodeInterface {
   @Field(() => Date, { nullable: true })
   closedAt?: Date;
 
+  @Field(() => Date, { nullable: true, description: 'When the cause went away by itself (CLEARED).' })
+  clearedAt?: Date;
+
   @Field({ nullable: true })
   note?: string;
 }
