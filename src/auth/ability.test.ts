@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermissionScope, Role } from '../orm/entities/enums.js';
-import { accessibleWhere, buildAbility } from './ability.js';
+import { accessibleWhere, allowsEvent, buildAbility } from './ability.js';
 import { DEFAULT_PERMISSIONS } from './permissions.js';
 
 const who = { orgPath: '/1/4/' };
@@ -43,5 +43,33 @@ describe('rules to SQL conditions', () => {
     expect(reader.can('read', 'Customer')).toBe(true);
     expect(reader.can('read', 'Customer', 'phone')).toBe(false);
     expect(manager.can('read', 'Customer', 'idNumber')).toBe(true);
+  });
+});
+
+describe('rules applied to an event in memory', () => {
+  it('agrees with the SQL scopes: subtree, own account, everything, nothing', () => {
+    const manager = buildAbility(DEFAULT_PERMISSIONS[Role.STATION_MANAGER], who);
+    expect(allowsEvent(manager, 'read', 'Alarm', who, { orgPath: '/1/4/9/' })).toBe(true);
+    expect(allowsEvent(manager, 'read', 'Alarm', who, { orgPath: '/1/5/9/' })).toBe(false);
+    const customerWho = { orgPath: '/1/4/', customerId: 7, customerMeterIds: [42] };
+    const customer = buildAbility(DEFAULT_PERMISSIONS[Role.CUSTOMER], customerWho);
+    expect(allowsEvent(customer, 'read', 'Reading', customerWho, { orgPath: '/1/4/9/', meterId: 42 })).toBe(true);
+    expect(allowsEvent(customer, 'read', 'Reading', customerWho, { orgPath: '/1/4/9/', meterId: 43 })).toBe(false);
+    expect(allowsEvent(customer, 'read', 'Alarm', customerWho, { orgPath: '/1/4/9/', meterId: 42 })).toBe(false);
+    const auditor = buildAbility(DEFAULT_PERMISSIONS[Role.AUDITOR], who);
+    expect(allowsEvent(auditor, 'read', 'Alarm', who, { orgPath: '/9/' })).toBe(true);
+  });
+
+  it('lets a later inverted rule deny, as CASL does', () => {
+    const ability = buildAbility(
+      [
+        { action: 'read', subject: 'Alarm', scope: PermissionScope.ALL },
+        { action: 'read', subject: 'Alarm', scope: PermissionScope.ORG_SUBTREE, inverted: true },
+      ],
+      who,
+    );
+    expect(allowsEvent(ability, 'read', 'Alarm', who, { orgPath: '/1/4/2/' })).toBe(false);
+    expect(allowsEvent(ability, 'read', 'Alarm', who, { orgPath: '/1/7/' })).toBe(true);
+    expect(accessibleWhere(ability, 'read', 'Alarm')).toEqual({ $not: { orgUnit: { path: { $like: '/1/4/%' } } } });
   });
 });

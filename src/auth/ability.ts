@@ -82,6 +82,38 @@ export function buildAbility(rules: PermissionRule[], who: Principal): AppAbilit
   return createMongoAbility<[Action, Subject]>(raw);
 }
 
+/** What an event tells about the row it is about: enough to apply row rules without a query. */
+export interface EventFacts {
+  /** Materialised path of the row's org unit (the meter's unit for readings). */
+  orgPath: string;
+  meterId?: number;
+}
+
+/**
+ * Whether `action` on `subject` is allowed for the row an event is about, decided in memory with
+ * the same rules and scopes as the SQL conditions (CASL order: the first matching rule decides,
+ * an inverted rule denies). For subjects scoped by org path or meter (readings, alarms).
+ */
+export function allowsEvent(
+  ability: AppAbility,
+  action: Action,
+  subject: Subject,
+  who: Principal,
+  facts: EventFacts,
+): boolean {
+  for (const rule of ability.rulesFor(action, subject)) {
+    const scope = (rule.origin as ScopedRawRule).scope;
+    const matches =
+      scope === PermissionScope.ALL ||
+      (scope === PermissionScope.ORG_SUBTREE && facts.orgPath.startsWith(who.orgPath)) ||
+      (scope === PermissionScope.OWN_ACCOUNT &&
+        facts.meterId !== undefined &&
+        (who.customerMeterIds ?? []).includes(facts.meterId));
+    if (matches) return !rule.inverted;
+  }
+  return false;
+}
+
 /**
  * The SQL condition under which `action` on `subject` is allowed, for MikroORM's `where`.
  * Returns `null` when nothing is allowed (callers answer empty without querying) and `{}` when

@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { User } from '../orm/entities/user.entity.js';
-import { accessibleWhere, type AppAbility, type Principal } from './ability.js';
+import { accessibleWhere, allowsEvent, type AppAbility, type EventFacts, type Principal } from './ability.js';
 import type { Action, Subject } from './permissions.js';
 
 /**
@@ -55,6 +55,12 @@ export class Access {
     const where = this.where<T>(action, subject);
     if (where === null) throw forbidden(`Not allowed to ${action} ${subject}`);
     return where;
+  }
+
+  /** Row rule for the row an event is about, decided in memory (no query per subscriber and event). */
+  allowsEvent(action: Action, subject: Subject, facts: EventFacts): boolean {
+    if (!this.ability || !this.who) return false;
+    return allowsEvent(this.ability, action, subject, this.who, facts);
   }
 
   /** Type-level check without throwing. */

@@ -79,6 +79,7 @@ async function buildContext(
     loaders: createLoaders(em, access, deps.config.defaultTimeZone),
     events: deps.events,
     collection: deps.collection,
+    memo: new Map(),
     requestId,
     ip,
   };

@@ -14,6 +14,9 @@ export interface ReadingRecordedEvent {
 /** Payload of an alarm that was just raised (repeats merged into an active alarm are not published). */
 export interface AlarmRaisedEvent {
   alarmId: string;
+  meterId: number;
+  type: string;
+  severity: string;
   /** Materialised path of the alarm's org unit: subscribers are filtered on it. */
   orgPath: string;
 }

@@ -64,7 +64,15 @@ export class AlarmRaiser {
     if (!row) return undefined; // the meter no longer exists
     const id = String(row.id);
     if (CLEARABLE.includes(input.type)) (await this.activeSet()).add(`${input.meterId}:${input.type}`);
-    if (row.created) this.events.publish('ALARM_RAISED', { alarmId: id, orgPath: row.path });
+    if (row.created) {
+      this.events.publish('ALARM_RAISED', {
+        alarmId: id,
+        meterId: input.meterId,
+        type: input.type,
+        severity: SEVERITY[input.type],
+        orgPath: row.path,
+      });
+    }
     return { id, created: Boolean(row.created) };
   }
 

@@ -1,11 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Alarm, OrgUnit } from '../../orm/entities/index.js';
+import { Alarm, AlarmSeverity, AlarmType } from '../../orm/entities/index.js';
 import type { AlarmRaisedEvent } from '../../shared/events.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { renewRequestState } from '../common/loaders.js';
+import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { loadPermitted } from '../common/refs.js';
 import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { UserType } from '../user/user.type.js';
@@ -81,20 +81,15 @@ export class AlarmResolver extends NodeResolver<Alarm>(AlarmObject, 'Alarm') {
         context.endConnection?.();
         return false;
       }
-      const em = context.em.fork();
+      // Everything below is decided from the event itself: no query per subscriber and event.
+      if (args.filter?.types?.length && !args.filter.types.includes(payload.type as AlarmType)) return false;
+      if (args.filter?.severities?.length && !args.filter.severities.includes(payload.severity as AlarmSeverity))
+        return false;
       if (args.filter?.orgUnitSubtree) {
-        const root = await em.findOne(OrgUnit, {
-          id: localId(args.filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
-        });
-        if (!root || !payload.orgPath.startsWith(root.path)) return false;
+        const rootPath = await subtreePath(context, args.filter.orgUnitSubtree, ['filter', 'orgUnitSubtree']);
+        if (!rootPath || !payload.orgPath.startsWith(rootPath)) return false;
       }
-      const where = context.access.where<Alarm>('read', 'Alarm');
-      if (where === null) return false;
-      const alarm = await em.findOne(Alarm, { $and: [where, { id: payload.alarmId }] });
-      if (!alarm) return false;
-      if (args.filter?.types?.length && !args.filter.types.includes(alarm.type)) return false;
-      if (args.filter?.severities?.length && !args.filter.severities.includes(alarm.severity)) return false;
-      return true;
+      return context.access.allowsEvent('read', 'Alarm', { orgPath: payload.orgPath, meterId: payload.meterId });
     },
   })
   collectionAlarms(
@@ -103,6 +98,7 @@ export class AlarmResolver extends NodeResolver<Alarm>(AlarmObject, 'Alarm') {
     @Arg('filter', () => CollectionAlarmFilter, { nullable: true }) _filter?: CollectionAlarmFilter,
   ) {
     renewRequestState(ctx);
-    return ctx.em.findOneOrFail(Alarm, { id: payload.alarmId });
+    // One load per event for all subscribers.
+    return sharedEventRow(`Alarm:${payload.alarmId}`, (em) => em.findOneOrFail(Alarm, { id: payload.alarmId }), ctx.em);
   }
 }

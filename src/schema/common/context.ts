@@ -51,6 +51,8 @@ export interface Context {
   events: Events;
   requestId: string;
   ip?: string;
+  /** Per-operation memo (e.g. a subscription's filter arguments resolved once). */
+  memo: Map<string, Promise<unknown>>;
   /** Port to the collection side: the state of the loaded collector plugins. */
   collection: CollectionPort;
   /**

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Access } from '../../auth/access.js';
+import { localId as localIdOf } from './refs.js';
 import type { Subject } from '../../auth/permissions.js';
 import {
   Customer,
@@ -206,4 +207,42 @@ export function renewRequestState(ctx: {
 }): void {
   ctx.em = ctx.em.fork();
   ctx.loaders = createLoaders(ctx.em, ctx.access, ctx.config.defaultTimeZone);
+}
+
+const eventRows = new Map<string, { at: number; row: Promise<unknown> }>();
+const EVENT_ROW_TTL_MS = 2000;
+
+/**
+ * The row an event is about, loaded once for all subscribers of that event (they all resolve the
+ * same new row within moments). Each subscriber still loads relations through its own loaders.
+ */
+export function sharedEventRow<T>(key: string, load: (em: EntityManager) => Promise<T>, em: EntityManager): Promise<T> {
+  const now = Date.now();
+  for (const [k, v] of eventRows) if (now - v.at > EVENT_ROW_TTL_MS) eventRows.delete(k);
+  let entry = eventRows.get(key);
+  if (!entry) {
+    entry = { at: now, row: load(em.fork()) };
+    eventRows.set(key, entry);
+  }
+  return entry.row as Promise<T>;
+}
+
+/** The path of a subtree filter's root, looked up once per subscription operation. */
+export async function subtreePath(
+  ctx: { em: EntityManager; memo: Map<string, Promise<unknown>> },
+  globalId: string,
+  path: (string | number)[],
+): Promise<string | undefined> {
+  const key = `subtree:${globalId}`;
+  if (!ctx.memo.has(key)) {
+    const id = localIdOf(globalId, 'OrgUnit', path);
+    ctx.memo.set(
+      key,
+      ctx.em
+        .fork()
+        .findOne(OrgUnit, { id })
+        .then((u) => u?.path),
+    );
+  }
+  return ctx.memo.get(key) as Promise<string | undefined>;
 }

@@ -1,11 +1,10 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { OrgUnit, Reading } from '../../orm/entities/index.js';
+import { Reading } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { renewRequestState } from '../common/loaders.js';
+import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
 import type { ReadingRecordedEvent } from '../../shared/events.js';
 import { NodeResolver } from '../common/node.js';
-import { localId } from '../common/refs.js';
 import { MeterType } from '../meter/meter.type.js';
 import {
   ReadingConnection,
@@ -60,14 +59,11 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
         return false;
       }
       if (args.orgUnitSubtree) {
-        const root = await context.em
-          .fork()
-          .findOne(OrgUnit, { id: localId(args.orgUnitSubtree, 'OrgUnit', ['orgUnitSubtree']) });
-        if (!root || !payload.orgPath.startsWith(root.path)) return false;
+        const rootPath = await subtreePath(context, args.orgUnitSubtree, ['orgUnitSubtree']);
+        if (!rootPath || !payload.orgPath.startsWith(rootPath)) return false;
       }
-      const where = context.access.where<Reading>('read', 'Reading');
-      if (where === null) return false;
-      return (await context.em.fork().count(Reading, { $and: [where, { id: payload.readingId }] })) > 0;
+      // Decided from the event itself: no query per subscriber and event.
+      return context.access.allowsEvent('read', 'Reading', { orgPath: payload.orgPath, meterId: payload.meterId });
     },
   })
   readingRecorded(
@@ -77,6 +73,10 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
   ) {
     // Each event is resolved with fresh data: a new EntityManager and loaders without old caches.
     renewRequestState(ctx);
-    return ctx.em.findOneOrFail(Reading, { id: payload.readingId });
+    return sharedEventRow(
+      `Reading:${payload.readingId}`,
+      (em) => em.findOneOrFail(Reading, { id: payload.readingId }),
+      ctx.em,
+    );
   }
 }
