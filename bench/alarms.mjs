@@ -64,7 +64,9 @@ const login = async (username) => {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `mutation { login(input: { username: "${username}", password: "metergraph-demo" }) { accessToken } }` }),
+    body: JSON.stringify({
+      query: `mutation { login(input: { username: "${username}", password: "metergraph-demo" }) { accessToken } }`,
+    }),
   });
   return (await res.json()).data.login.accessToken;
 };
@@ -79,7 +81,12 @@ const clients = [];
 let ready = 0;
 for (let i = 0; i < settings.subscribers; i++) {
   const user = i % 2 === 0 ? 'manager1' : 'manager2';
-  const client = createClient({ url: url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens[user]}` }, retryAttempts: 0 });
+  const client = createClient({
+    url: url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${tokens[user]}` },
+    retryAttempts: 0,
+  });
   clients.push(client);
   client.subscribe(
     { query: 'subscription { collectionAlarms { message orgUnit { code } } }' },
@@ -89,7 +96,8 @@ for (let i = 0; i < settings.subscribers; i++) {
         if (t0 === undefined) return; // not one of ours
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
         received[user]++;
-        if (!data.collectionAlarms.orgUnit.code.startsWith(user === 'manager1' ? 'TA-YJ' : 'TA-TY')) wrongStation.count++;
+        if (!data.collectionAlarms.orgUnit.code.startsWith(user === 'manager1' ? 'TA-YJ' : 'TA-TY'))
+          wrongStation.count++;
       },
       error: (e) => log('subscription error', e?.message ?? e),
       complete: () => {},
@@ -123,13 +131,17 @@ for (let i = 0; i < settings.alarms; i++) {
   await new Promise((r) => setTimeout(r, settings.gapMs));
 }
 const waitUntil = Date.now() + 30_000;
-while (received.manager1 + received.manager2 < expected.manager1 + expected.manager2 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 100));
+while (received.manager1 + received.manager2 < expected.manager1 + expected.manager2 && Date.now() < waitUntil)
+  await new Promise((r) => setTimeout(r, 100));
 
 await Promise.all(clients.map((c) => c.dispose()));
 await app.stop();
 
 latencies.sort((a, b) => a - b);
-const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1) : 'n/a');
+const pct = (p) =>
+  latencies.length
+    ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1)
+    : 'n/a';
 const deliveries = received.manager1 + received.manager2;
 const wanted = expected.manager1 + expected.manager2;
 const result = {
@@ -144,7 +156,10 @@ const result = {
   latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: latencies.at(-1)?.toFixed(1) },
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, `bench/results/alarms-${result.when.replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
+writeFileSync(
+  join(root, `bench/results/alarms-${result.when.replace(/[:.]/g, '-')}.json`),
+  JSON.stringify(result, null, 2),
+);
 console.log(`
 Alarm fan-out: ${settings.alarms} alarms, ${ready} subscribers (half per station), one server process; ${os.cpus().length} CPUs, Node ${process.version}
 
