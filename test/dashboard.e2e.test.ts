@@ -7,7 +7,7 @@ import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
 import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { createLogger } from '../src/shared/logger.js';
-import { launchBrowser, skipBrowserTests } from './support/browser.js';
+import { confineToOrigins, launchBrowser, skipBrowserTests } from './support/browser.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -115,14 +115,7 @@ describe.skipIf(skipBrowserTests)('alarm dashboard in a headless browser', () =>
     dashboard = await startDashboard(server.url);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const local = new Set([new URL(server.url).origin, new URL(dashboard.url).origin]);
-    // Record everything; let nothing leave the two local origins, so a stray CDN link fails here
-    // (through the assertion below) instead of silently working on a machine that is online.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      return local.has(new URL(url).origin) ? route.continue() : route.abort('blockedbyclient');
-    });
-    context.on('request', (request) => requested.push(request.url()));
+    await confineToOrigins(context, [server.url, dashboard.url], requested);
     page = await context.newPage();
     page.on('websocket', (ws) => {
       requested.push(ws.url());

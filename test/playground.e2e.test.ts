@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, skipBrowserTests } from './support/browser.js';
+import { confineToOrigins, launchBrowser, skipBrowserTests } from './support/browser.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -39,14 +39,7 @@ describe.skipIf(skipBrowserTests)('GraphQL playground in a headless browser', ()
     token = await server.login('admin');
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const origin = new URL(server.url).origin;
-    // Record everything; let nothing leave the server's origin, so a stray CDN link fails here
-    // (through the assertion below) instead of silently working on a machine that is online.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      return new URL(url).origin === origin ? route.continue() : route.abort('blockedbyclient');
-    });
-    context.on('request', (request) => requested.push(request.url()));
+    await confineToOrigins(context, [server.url], requested);
     page = await context.newPage();
     page.on('websocket', (ws) => {
       requested.push(ws.url());

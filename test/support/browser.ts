@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 /** Debian's Chromium (apt-get install chromium); CI installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -23,4 +23,17 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Records every URL the pages of `context` ask for and lets nothing leave `origins`, so a stray
+ * link to an outside host fails the test (through its assertion on `requested`) instead of silently
+ * working on a machine that happens to be online.
+ */
+export async function confineToOrigins(context: BrowserContext, origins: string[], requested: string[]): Promise<void> {
+  const allowed = new Set(origins.map((o) => new URL(o).origin));
+  await context.route('**/*', (route) =>
+    allowed.has(new URL(route.request().url()).origin) ? route.continue() : route.abort('blockedbyclient'),
+  );
+  context.on('request', (request) => requested.push(request.url()));
 }

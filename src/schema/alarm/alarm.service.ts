@@ -1,12 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
-import { Alarm, AlarmStatus, OrgUnit } from '../../orm/entities/index.js';
+import { Alarm, AlarmStatus } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { subtreeCondition } from '../common/subtree.js';
 import type { AlarmActionInput, AlarmFilter } from './alarm.type.js';
 
 /** Newest first; keyset on lastAt + id so that paging stays fast at millions of rows. */
@@ -20,10 +20,7 @@ export async function listAlarms(ctx: Context, filter: AlarmFilter | undefined, 
   if (filter?.from) conditions.push({ lastAt: { $gte: filter.from } });
   if (filter?.to) conditions.push({ lastAt: { $lt: filter.to } });
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, {
-      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
-    });
-    conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: '0' });
+    conditions.push(await subtreeCondition(ctx, filter.orgUnitSubtree, ['filter', 'orgUnitSubtree'], ['orgUnit']));
   }
   return paginate(
     ctx.em,

@@ -8,7 +8,7 @@ import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { escapeLike } from '../common/subtree.js';
 import type { CreateChannelInput, SetMeterCollectionInput, UpdateChannelInput } from './channel.type.js';
 
 export function listChannels(ctx: Context, page: PageArgs) {

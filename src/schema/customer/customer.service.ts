@@ -6,8 +6,8 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { loadPermitted } from '../common/refs.js';
+import { escapeLike, subtreeCondition } from '../common/subtree.js';
 import type {
   CreateCustomerInput,
   CustomerFilter,
@@ -27,10 +27,7 @@ export async function listCustomers(
   if (filter?.categories?.length) conditions.push({ category: { $in: filter.categories } });
   if (filter?.statuses?.length) conditions.push({ status: { $in: filter.statuses } });
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, {
-      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
-    });
-    conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
+    conditions.push(await subtreeCondition(ctx, filter.orgUnitSubtree, ['filter', 'orgUnitSubtree'], ['orgUnit']));
   }
   if (filter?.search) {
     conditions.push({

@@ -6,8 +6,8 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { loadPermitted } from '../common/refs.js';
+import { escapeLike, subtreeCondition } from '../common/subtree.js';
 import type { CreateMeterBoxInput, MeterBoxFilter, MeterBoxOrder, UpdateMeterBoxInput } from './meter-box.type.js';
 
 export async function listMeterBoxes(
@@ -19,10 +19,7 @@ export async function listMeterBoxes(
   const where = ctx.access.where<MeterBox>('read', 'MeterBox');
   const conditions: FilterQuery<MeterBox>[] = [];
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, {
-      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
-    });
-    conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
+    conditions.push(await subtreeCondition(ctx, filter.orgUnitSubtree, ['filter', 'orgUnitSubtree'], ['orgUnit']));
   }
   if (filter?.search) {
     conditions.push({

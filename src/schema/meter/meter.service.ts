@@ -7,7 +7,7 @@ import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { escapeLike, subtreeCondition } from '../common/subtree.js';
 import type { CreateMeterInput, MeterFilter, MeterOrder, ScrapMeterInput, UpdateMeterInput } from './meter.type.js';
 
 export async function listMeters(
@@ -23,10 +23,7 @@ export async function listMeters(
   if (filter?.meterBoxId)
     conditions.push({ meterBox: localId(filter.meterBoxId, 'MeterBox', ['filter', 'meterBoxId']) });
   if (filter?.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, {
-      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
-    });
-    conditions.push(root ? { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } : { id: 0 });
+    conditions.push(await subtreeCondition(ctx, filter.orgUnitSubtree, ['filter', 'orgUnitSubtree'], ['orgUnit']));
   }
   if (filter?.search) {
     const prefix = `${escapeLike(filter.search)}%`;

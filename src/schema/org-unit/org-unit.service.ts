@@ -7,6 +7,7 @@ import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
+import { escapeLike, subtreeCondition } from '../common/subtree.js';
 import type { CreateOrgUnitInput, OrgUnitFilter, OrgUnitOrder, UpdateOrgUnitInput } from './org-unit.type.js';
 
 /** Which kinds may hang under which (a bureau may have county bureaus below it). */
@@ -16,10 +17,6 @@ const ALLOWED_PARENTS: Record<OrgUnitKind, OrgUnitKind[]> = {
   [OrgUnitKind.SUPPLY_STATION]: [OrgUnitKind.BUREAU],
   [OrgUnitKind.TRANSFORMER_AREA]: [OrgUnitKind.SUPPLY_STATION],
 };
-
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 export async function listOrgUnits(
   ctx: Context,
@@ -32,8 +29,7 @@ export async function listOrgUnits(
   if (filter?.kinds?.length) conditions.push({ kind: { $in: filter.kinds } });
   if (filter?.parentId) conditions.push({ parent: localId(filter.parentId, 'OrgUnit', ['filter', 'parentId']) });
   if (filter?.subtreeOf) {
-    const root = await ctx.em.findOne(OrgUnit, { id: localId(filter.subtreeOf, 'OrgUnit', ['filter', 'subtreeOf']) });
-    conditions.push(root ? { path: { $like: `${escapeLike(root.path)}%` } } : { id: 0 });
+    conditions.push(await subtreeCondition(ctx, filter.subtreeOf, ['filter', 'subtreeOf'], []));
   }
   if (filter?.search) {
     const like = `%${escapeLike(filter.search)}%`;

@@ -16,7 +16,7 @@ import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { localId } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { subtreeCondition } from '../common/subtree.js';
 import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './reading.type.js';
 
 const DAY_MS = 86_400_000;
@@ -43,10 +43,9 @@ export async function listReadings(
     });
   }
   if (filter.orgUnitSubtree) {
-    const root = await ctx.em.findOne(OrgUnit, {
-      id: localId(filter.orgUnitSubtree, 'OrgUnit', ['filter', 'orgUnitSubtree']),
-    });
-    conditions.push(root ? { meter: { orgUnit: { path: { $like: `${escapeLike(root.path)}%` } } } } : { id: '0' });
+    conditions.push(
+      await subtreeCondition(ctx, filter.orgUnitSubtree, ['filter', 'orgUnitSubtree'], ['meter', 'orgUnit']),
+    );
   }
   if (filter.registers?.length) conditions.push({ register: { $in: filter.registers } });
   if (filter.sources?.length) conditions.push({ source: { $in: filter.sources } });

@@ -18,7 +18,7 @@ import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike } from '../org-unit/org-unit.service.js';
+import { escapeLike } from '../common/subtree.js';
 import type { CreateUserInput, SetRolePermissionsInput, UpdateUserInput, UserFilter } from './user.type.js';
 
 export function listUsers(ctx: Context, filter: UserFilter | undefined, page: PageArgs) {
