@@ -13,7 +13,8 @@ let meter: { id: string; commAddress: string; latestReading: { value: string } }
 let areaId: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Cycles every second, so that the channel's meter is collected while the tests run.
+  server = await startTestServer({ env: { COLLECTION_CYCLE_MS: '1000' } });
   manager = await server.login('manager1');
   const res = await server.gql<any>(
     `{ orgUnits(filter: { search: "TA-YJ-02" }) { nodes { id meters(first: 1) { nodes { id commAddress latestReading { value } } } } } }`,
@@ -193,5 +194,31 @@ describe('collection channels, meters under collection and on-demand reads', () 
         ),
       ).extensions?.code,
     ).toBe('FORBIDDEN');
+  });
+
+  it('reports collection progress live to administrators and auditors only', async () => {
+    const watch = (token: string) => {
+      const received: any[] = [];
+      const client = server.ws(token);
+      client.subscribe(
+        { query: `subscription { collectionProgress { meters succeeded failed values badValues finishedAt } }` },
+        { next: (v) => received.push(v), error: () => {}, complete: () => {} },
+      );
+      return { client, received };
+    };
+    const admin = watch(await server.login('admin'));
+    const reader = watch(await server.login('reader1'));
+    const end = Date.now() + 10_000;
+    while (admin.received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(admin.received[0].data.collectionProgress).toMatchObject({
+      meters: 1,
+      succeeded: 1,
+      failed: 0,
+      values: 2,
+      badValues: 0,
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(reader.received).toEqual([]);
+    await Promise.all([admin.client.dispose(), reader.client.dispose()]);
   });
 });

@@ -73,6 +73,10 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
         meterId,
       ]);
     },
+    // Progress for live views; a cycle with nothing due is not news.
+    onCycle: (report) => {
+      if (report.meters) events.publish('COLLECTION_CYCLE', { finishedAt: new Date().toISOString(), ...report });
+    },
     onSuccess: (meterId, values) => {
       // Answering clears a communication failure; answering every point clears a reading failure.
       const cleared = values.some((v) => v.quality === 'bad')

@@ -21,9 +21,20 @@ export interface AlarmRaisedEvent {
   orgPath: string;
 }
 
+/** One finished collection cycle: how many meters were due and how they answered. */
+export interface CollectionCycleEvent {
+  finishedAt: string;
+  meters: number;
+  succeeded: number;
+  failed: number;
+  values: number;
+  badValues: number;
+}
+
 export type Topics = {
   READING_RECORDED: [ReadingRecordedEvent];
   ALARM_RAISED: [AlarmRaisedEvent];
+  COLLECTION_CYCLE: [CollectionCycleEvent];
 };
 
 export type Events = ReturnType<typeof createEvents>;

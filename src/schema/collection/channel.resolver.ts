@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { CollectionCycleEvent } from '../../shared/events.js';
 import { LocalDateScalar } from '../common/scalars.js';
 import { Channel, MeterCollection, OrgUnit } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
@@ -12,6 +13,7 @@ import {
   ChannelConnection,
   ChannelPayload,
   ChannelType,
+  CollectionCycleType,
   CreateChannelInput,
   MeterCollectionPayload,
   MeterCollectionType,
@@ -79,6 +81,22 @@ export class ChannelResolver extends NodeResolver<Channel>(ChannelType, 'Channel
   @Mutation(() => Boolean, { description: 'Take a meter out of automatic collection.' })
   removeMeterCollection(@Ctx() ctx: Context, @Arg('meterId', () => ID) meterId: string) {
     return removeMeterCollection(ctx, meterId);
+  }
+
+  @Subscription(() => CollectionCycleType, {
+    topics: 'COLLECTION_CYCLE',
+    description:
+      'Collection progress: one event per finished cycle (administrators and auditors: totals span every unit).',
+    filter: async ({ context }: { context: Context }) => {
+      if (context.sessionValid && !(await context.sessionValid())) {
+        context.endConnection?.();
+        return false;
+      }
+      return context.access.can('read', 'CollectorPlugin');
+    },
+  })
+  collectionProgress(@Root() cycle: CollectionCycleEvent): CollectionCycleType {
+    return { ...cycle, finishedAt: new Date(cycle.finishedAt) };
   }
 
   @Mutation(() => ReadMeterNowPayload, { description: 'On-demand read (召测): ahead of scheduled reads on its line.' })

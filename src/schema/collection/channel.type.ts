@@ -191,3 +191,24 @@ export class AreaCompletenessType {
   @Field(() => DecimalScalar, { description: 'collectedMeters / installedMeters, 4 decimals.' })
   coverage!: string;
 }
+
+@ObjectType('CollectionCycle', { description: 'One finished collection cycle.' })
+export class CollectionCycleType {
+  @Field(() => Date)
+  finishedAt!: Date;
+
+  @Field(() => Int, { description: 'Meters that were due.' })
+  meters!: number;
+
+  @Field(() => Int, { description: 'Meters that answered.' })
+  succeeded!: number;
+
+  @Field(() => Int, { description: 'Meters that could not be reached.' })
+  failed!: number;
+
+  @Field(() => Int)
+  values!: number;
+
+  @Field(() => Int)
+  badValues!: number;
+}
