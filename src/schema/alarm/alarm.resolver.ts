@@ -3,7 +3,8 @@ import { Alarm, AlarmSeverity, AlarmType } from '../../orm/entities/index.js';
 import type { AlarmRaisedEvent } from '../../shared/events.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
+import { renewRequestState, sharedEventRow } from '../common/loaders.js';
+import { subscriberMayReceive } from '../common/subscriptions.js';
 import { NodeResolver } from '../common/node.js';
 import { loadPermitted } from '../common/refs.js';
 import { MeterType } from '../meter/meter.type.js';
@@ -77,19 +78,16 @@ export class AlarmResolver extends NodeResolver<Alarm>(AlarmObject, 'Alarm') {
       args: { filter?: CollectionAlarmFilter };
       context: Context;
     }) => {
-      if (context.sessionValid && !(await context.sessionValid())) {
-        context.endConnection?.();
-        return false;
-      }
-      // Everything below is decided from the event itself: no query per subscriber and event.
-      if (args.filter?.types?.length && !args.filter.types.includes(payload.type as AlarmType)) return false;
-      if (args.filter?.severities?.length && !args.filter.severities.includes(payload.severity as AlarmSeverity))
-        return false;
-      if (args.filter?.orgUnitSubtree) {
-        const rootPath = await subtreePath(context, args.filter.orgUnitSubtree, ['filter', 'orgUnitSubtree']);
-        if (!rootPath || !payload.orgPath.startsWith(rootPath)) return false;
-      }
-      return context.access.allowsEvent('read', 'Alarm', { orgPath: payload.orgPath, meterId: payload.meterId });
+      const { types, severities, orgUnitSubtree } = args.filter ?? {};
+      return subscriberMayReceive(
+        context,
+        'Alarm',
+        { orgPath: payload.orgPath, meterId: payload.meterId },
+        orgUnitSubtree ? { id: orgUnitSubtree, path: ['filter', 'orgUnitSubtree'] } : undefined,
+        () =>
+          (!types?.length || types.includes(payload.type as AlarmType)) &&
+          (!severities?.length || severities.includes(payload.severity as AlarmSeverity)),
+      );
     },
   })
   collectionAlarms(

@@ -6,6 +6,7 @@ import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
 import { loadPermitted } from '../common/refs.js';
+import { sessionOpen } from '../common/subscriptions.js';
 import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import {
@@ -87,13 +88,8 @@ export class ChannelResolver extends NodeResolver<Channel>(ChannelType, 'Channel
     topics: 'COLLECTION_CYCLE',
     description:
       'Collection progress: one event per finished cycle (administrators and auditors: totals span every unit).',
-    filter: async ({ context }: { context: Context }) => {
-      if (context.sessionValid && !(await context.sessionValid())) {
-        context.endConnection?.();
-        return false;
-      }
-      return context.access.can('read', 'CollectorPlugin');
-    },
+    filter: async ({ context }: { context: Context }) =>
+      (await sessionOpen(context)) && context.access.can('read', 'CollectorPlugin'),
   })
   collectionProgress(@Root() cycle: CollectionCycleEvent): CollectionCycleType {
     return { ...cycle, finishedAt: new Date(cycle.finishedAt) };

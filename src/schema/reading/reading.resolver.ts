@@ -2,7 +2,8 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import { Reading } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
+import { renewRequestState, sharedEventRow } from '../common/loaders.js';
+import { subscriberMayReceive } from '../common/subscriptions.js';
 import type { ReadingRecordedEvent } from '../../shared/events.js';
 import { NodeResolver } from '../common/node.js';
 import { MeterType } from '../meter/meter.type.js';
@@ -54,16 +55,12 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
       args: { orgUnitSubtree?: string };
       context: Context;
     }) => {
-      if (context.sessionValid && !(await context.sessionValid())) {
-        context.endConnection?.();
-        return false;
-      }
-      if (args.orgUnitSubtree) {
-        const rootPath = await subtreePath(context, args.orgUnitSubtree, ['orgUnitSubtree']);
-        if (!rootPath || !payload.orgPath.startsWith(rootPath)) return false;
-      }
-      // Decided from the event itself: no query per subscriber and event.
-      return context.access.allowsEvent('read', 'Reading', { orgPath: payload.orgPath, meterId: payload.meterId });
+      return subscriberMayReceive(
+        context,
+        'Reading',
+        { orgPath: payload.orgPath, meterId: payload.meterId },
+        args.orgUnitSubtree ? { id: args.orgUnitSubtree, path: ['orgUnitSubtree'] } : undefined,
+      );
     },
   })
   readingRecorded(
