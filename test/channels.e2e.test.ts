@@ -208,6 +208,36 @@ describe('collection channels, meters under collection and on-demand reads', () 
     };
     const admin = watch(await server.login('admin'));
     const reader = watch(await server.login('reader1'));
+    await new Promise((r) => setTimeout(r, 300)); // let both subscriptions register
+    // A second meter on the channel: due at once (the first is due again only after the channel's
+    // interval), so the next cycle is certain to report it.
+    const second = (
+      await server.gql<any>(
+        `{ orgUnits(filter: { search: "TA-YJ-02" }) { nodes { meters(first: 2) { nodes { id commAddress latestReading { value } } } } } }`,
+        {},
+        manager,
+      )
+    ).data.orgUnits.nodes[0].meters.nodes[1];
+    sim.meters.set(
+      second.commAddress,
+      simulatedMeter(second.commAddress, (Number(second.latestReading.value) + 0.5).toFixed(2)),
+    );
+    const set = await server.gql<any>(
+      SET,
+      {
+        i: {
+          meterId: second.id,
+          channelId,
+          settings: { address: second.commAddress },
+          points: [
+            { register: 'FORWARD_ACTIVE_TOTAL', settings: { di: '00010000' } },
+            { register: 'FORWARD_ACTIVE_T3', settings: { di: '00010300' } },
+          ],
+        },
+      },
+      manager,
+    );
+    expect(set.data.setMeterCollection.collection.status).toBe('OK');
     const end = Date.now() + 10_000;
     while (admin.received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(admin.received[0].data.collectionProgress).toMatchObject({
