@@ -44,7 +44,7 @@ describe('plugin host', () => {
     expect(byId['good@1.0.0']).toMatchObject({ id: 'fixture-good', status: 'ready' });
     expect(byId['./wrong-sdk']).toMatchObject({
       status: 'failed',
-      error: 'needs collector SDK ^2.0.0, this server provides 1.0.0',
+      error: 'needs collector SDK ^2.0.0, this server provides 1.1.0',
     });
     expect(byId['./not-branded']!.error).toMatch(/does not export a collector made by defineCollector/);
     expect(byId['duplicate@1.0.0']).toMatchObject({

@@ -29,7 +29,7 @@
 import { z } from 'zod';
 
 /** Version of this contract. Breaking changes bump the major version. */
-export const SDK_VERSION = '1.0.0';
+export const SDK_VERSION = '1.1.0';
 
 /** zod, re-exported so that plugins build their schemas with the same instance the host validates with. */
 export { z };
@@ -78,6 +78,12 @@ export interface PointRequest<PointSettings = unknown> {
   /** The register the value is stored as; instantaneous quantities (voltage, power) have none. */
   register?: RegisterCode;
   settings: PointSettings;
+  /**
+   * Since 1.1: when set, read the value the device froze (recorded) at this time, e.g. the daily
+   * frozen value at local 00:00, and give it that `measuredAt`. A plugin without stored values
+   * answers with a bad value (`badValue(id, 'no frozen values', at)`), never with the current one.
+   */
+  at?: Date;
 }
 
 export type Quality = 'good' | 'suspect' | 'bad';

@@ -51,20 +51,25 @@ class SimulatedSession implements CollectorSession<Point> {
 
   async connect(): Promise<void> {}
 
-  async read(points: { id: string; settings: Point }[], signal: AbortSignal): Promise<PointValue[]> {
+  async read(points: { id: string; settings: Point; at?: Date }[], signal: AbortSignal): Promise<PointValue[]> {
     if (signal.aborted) throw signal.reason;
-    const at = this.now();
-    const fault = faultAt(this.device, at);
-    const texts = registerTexts(
-      registersAt(this.device.seed, this.device.profile as Profile, at, this.device.multiplier, this.device.start),
-    );
-    const valueOf = (register: RegisterCode): string =>
+    const now = this.now();
+    // Faults belong to the moment of reading; a frozen value (p.at) is the register at that time.
+    const fault = faultAt(this.device, now);
+    const textsAt = (at: Date) =>
+      registerTexts(
+        registersAt(this.device.seed, this.device.profile as Profile, at, this.device.multiplier, this.device.start),
+      );
+    const current = textsAt(now);
+    const valueOf = (register: RegisterCode, texts: typeof current): string =>
       register === 'FORWARD_ACTIVE_TOTAL' ? texts.total : texts.bands[Number(register.slice(-1)) - 1]!;
     return points.map((p) => {
+      const at = p.at ?? now;
       if (fault === 'no-answer') return badValue(p.id, 'simulated meter did not answer', at);
-      let value = valueOf(p.settings.register);
-      if (fault === 'decrease') value = Math.max(0, Number(value) - 10).toFixed(2);
-      if (fault === 'jump') value = (Number(value) + 5000).toFixed(2);
+      let value = valueOf(p.settings.register, p.at ? textsAt(p.at) : current);
+      // A stored frozen value is what the meter froze then: only a current read goes wrong.
+      if (!p.at && fault === 'decrease') value = Math.max(0, Number(value) - 10).toFixed(2);
+      if (!p.at && fault === 'jump') value = (Number(value) + 5000).toFixed(2);
       return { pointId: p.id, value, unit: 'kWh', quality: 'good', measuredAt: at };
     });
   }
