@@ -1,4 +1,5 @@
 import { RegisterCode, ReadingSource } from '../../orm/entities/enums.js';
+import { pgArray } from '../../shared/pg-array.js';
 import type { Logger } from '../../shared/logger.js';
 import { checkReading, type MeterFacts, type PreviousValue } from './checks.js';
 import { Journal } from './journal.js';
@@ -349,10 +350,8 @@ export class Ingestion {
     const written: WrittenReading[] = [];
     if (kept.length) {
       // One statement per batch whatever its size: seven array parameters unnested into rows
-      // (a VALUES list would need seven placeholders per row). Every element is produced here
-      // from validated data (integers, enum names, decimals, ISO instants), so the array
-      // literals need no escaping.
-      const column = (pick: (k: (typeof kept)[number]) => string | number) => `{${kept.map(pick).join(',')}}`;
+      // (a VALUES list would need seven placeholders per row).
+      const column = (pick: (k: (typeof kept)[number]) => string | number) => pgArray(kept.map(pick));
       const rows = await this.db.execute<{
         id: string | number;
         meter_id: number;
@@ -370,7 +369,7 @@ export class Ingestion {
           column((k) => k.reading.meterId),
           column((k) => k.reading.register),
           column((k) => k.reading.value),
-          column((k) => `"${k.reading.measuredAt}"`),
+          column((k) => k.reading.measuredAt),
           column((k) => k.reading.source),
           column((k) => k.quality),
           column((k) => k.flags),
