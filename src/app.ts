@@ -57,6 +57,10 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
     const collection = createCollection(sql, events, logger, plugins, {
       journalDir: join(config.dataDir, 'ingest-journal'),
       cycleMs: config.demo.enabled ? config.demo.liveIntervalMs : config.collectors.cycleMs,
+      defaultTimeZone: config.defaultTimeZone,
+      retryBaseMs: config.collectors.retryBaseMs,
+      retryCapMs: config.collectors.retryCapMs,
+      taskRetentionDays: config.collectors.taskRetentionDays,
       simulate: config.demo.enabled ? { faultRate: config.demo.faultRate } : undefined,
     });
     const server = await startServer({ config, logger, db, schema, events, collection: collection.port });

@@ -209,35 +209,17 @@ describe('collection channels, meters under collection and on-demand reads', () 
     const admin = watch(await server.login('admin'));
     const reader = watch(await server.login('reader1'));
     await new Promise((r) => setTimeout(r, 300)); // let both subscriptions register
-    // A second meter on the channel: due at once (the first is due again only after the channel's
-    // interval), so the next cycle is certain to report it.
-    const second = (
-      await server.gql<any>(
-        `{ orgUnits(filter: { search: "TA-YJ-02" }) { nodes { meters(first: 2) { nodes { id commAddress latestReading { value } } } } } }`,
-        {},
-        manager,
-      )
-    ).data.orgUnits.nodes[0].meters.nodes[1];
-    sim.meters.set(
-      second.commAddress,
-      simulatedMeter(second.commAddress, (Number(second.latestReading.value) + 0.5).toFixed(2)),
-    );
-    const set = await server.gql<any>(
-      SET,
-      {
-        i: {
-          meterId: second.id,
-          channelId,
-          settings: { address: second.commAddress },
-          points: [
-            { register: 'FORWARD_ACTIVE_TOTAL', settings: { di: '00010000' } },
-            { register: 'FORWARD_ACTIVE_T3', settings: { di: '00010300' } },
-          ],
-        },
-      },
+    // A schedule for the channel: its first slot is due at once, so the next cycle reads the meter.
+    const schedule = await server.gql<any>(
+      `mutation($i: CreateCollectionScheduleInput!) { createCollectionSchedule(input: $i) { schedule { id kind intervalMinutes channel { name } } } }`,
+      { i: { name: 'YJ-02 every minute', kind: 'INTERVAL', intervalMinutes: 1, orgUnitId: areaId, channelId } },
       manager,
     );
-    expect(set.data.setMeterCollection.collection.status).toBe('OK');
+    expect(schedule.data.createCollectionSchedule.schedule).toMatchObject({
+      kind: 'INTERVAL',
+      intervalMinutes: 1,
+      channel: { name: 'YJ-02 gateway' },
+    });
     const end = Date.now() + 10_000;
     while (admin.received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(admin.received[0].data.collectionProgress).toMatchObject({

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import simulator from '../src/collectors/builtin/simulator/index.js';
 import { Ingestion, type SqlExecutor, type WrittenReading } from '../src/collectors/ingestion/ingestion.js';
-import { CollectionRuntime, type CycleReport } from '../src/collectors/runtime/runtime.js';
+import {
+  CollectionRuntime,
+  type CollectionTarget,
+  type CycleReport,
+  type Planner,
+} from '../src/collectors/runtime/runtime.js';
 import { simulatedTargets } from '../src/collectors/runtime/simulated-targets.js';
 import { PluginHost } from '../src/plugins/plugin-host.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -21,6 +26,12 @@ beforeAll(async () => {
   host = new PluginHost(logger, { callTimeoutMs: 2000, installDir: process.cwd() });
   await host.load([{ kind: 'builtin', collector: simulator }]);
 });
+/** A planner without schedules: every target, every cycle (the runtime alone is under test here). */
+const everyMeter = (targets: () => Promise<CollectionTarget[]>): Planner => ({
+  due: async () => (await targets()).map((target) => ({ target })),
+  record: async () => {},
+});
+
 afterAll(async () => {
   await host?.stop();
   await server?.stop();
@@ -35,7 +46,7 @@ describe('collection of simulated meters through the plugin host into ingestion'
     });
     ingestion.start();
     const reports: CycleReport[] = [];
-    const runtime = new CollectionRuntime(host, ingestion, simulatedTargets(sql, 0), logger, {
+    const runtime = new CollectionRuntime(host, ingestion, everyMeter(simulatedTargets(sql, 0)), logger, {
       intervalMs: 60_000,
       concurrency: 4,
       onCycle: (r) => reports.push(r),
@@ -53,7 +64,7 @@ describe('collection of simulated meters through the plugin host into ingestion'
     const ingestion = new Ingestion(sql, logger, { journalDir: mkdtempSync(join(tmpdir(), 'mg-rt-')) });
     ingestion.start();
     const bad: string[] = [];
-    const runtime = new CollectionRuntime(host, ingestion, simulatedTargets(sql, 1), logger, {
+    const runtime = new CollectionRuntime(host, ingestion, everyMeter(simulatedTargets(sql, 1)), logger, {
       intervalMs: 60_000,
       onBadValue: (_m, v) => bad.push(v.reason!),
     });

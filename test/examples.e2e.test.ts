@@ -3,6 +3,8 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AreaMetersDocument,
+  CollectionTasksDocument,
+  CreateScheduleDocument,
   CustomersDocument,
   ImportArchiveDocument,
   LoginDocument,
@@ -75,6 +77,32 @@ describe('the example operations in examples/operations run as documented', () =
       token,
     );
     expect(imported.importArchive).toMatchObject({ committed: true, succeededRows: 1, failedRows: 0 });
+  });
+
+  it('collection schedules and tasks', async () => {
+    const token = (await run(LoginDocument, { username: 'manager1', password: 'metergraph-demo' })).login.accessToken;
+    const station = (await run(AreaMetersDocument, { first: 1, meters: 0 }, token)).orgUnits.nodes[0]!.id;
+    const created = await run(
+      CreateScheduleDocument,
+      {
+        input: {
+          name: 'Frozen at dawn',
+          kind: 'DAILY_FROZEN',
+          orgUnitId: station,
+          windowStart: '01:00',
+          windowEnd: '05:00',
+        },
+      },
+      token,
+    );
+    expect(created.createCollectionSchedule.schedule).toMatchObject({
+      kind: 'DAILY_FROZEN',
+      windowStart: '01:00',
+      windowEnd: '05:00',
+      maxAttempts: 4,
+    });
+    const tasks = await run(CollectionTasksDocument, { statuses: ['INCOMPLETE'] }, token);
+    expect(tasks.collectionTasks.nodes.every((t) => t.status === 'INCOMPLETE')).toBe(true);
   });
 });
 

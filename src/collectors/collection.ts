@@ -7,6 +7,8 @@ import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
 import { readingPublisher } from './ingestion/publish.js';
 import { channelTargets } from './runtime/channel-targets.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
+import { TaskPlanner } from './runtime/task-planner.js';
+import type { PointValue } from './sdk/index.js';
 import { simulatedTargets } from './runtime/simulated-targets.js';
 
 /** What collection needs from the plugin host beyond sessions (a port: the host satisfies it). */
@@ -20,6 +22,11 @@ export interface CollectionOptions {
   journalDir: string;
   /** How often the runtime looks for meters that are due. */
   cycleMs: number;
+  defaultTimeZone: string;
+  /** Pause before the first re-collection of a failed read (doubles per attempt, up to retryCapMs). */
+  retryBaseMs: number;
+  retryCapMs: number;
+  taskRetentionDays: number;
   /** Collect the SIMULATED meters (the demo), with this share of faulty meter-minutes. */
   simulate?: { faultRate: number };
 }
@@ -55,7 +62,13 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     sql
       .execute(sqlText, params)
       .catch((error: unknown) => logger.warn({ err: error }, 'recording a collection result failed'));
-  const runtime = new CollectionRuntime(host, ingestion, targets, logger, {
+  const planner = new TaskPlanner(sql, targets, {
+    defaultTimeZone: options.defaultTimeZone,
+    retryBaseMs: options.retryBaseMs,
+    retryCapMs: options.retryCapMs,
+    taskRetentionDays: options.taskRetentionDays,
+  });
+  const runtime = new CollectionRuntime(host, ingestion, planner, logger, {
     intervalMs: options.cycleMs,
     jitterMs: Math.min(2000, options.cycleMs / 4),
     concurrency: 4,
@@ -103,10 +116,23 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
         ? { status: 'INVALID_SETTINGS' as const, detail: issues.join('; ').slice(0, 512) }
         : { status: 'OK' as const };
     },
-    async readNow(meterId: number) {
+    /** On-demand read, booked as an ON_DEMAND task (who asked, whether the meter answered). */
+    async readNow(meterId: number, requestedBy?: number) {
       const target = (await fromChannels(meterId))[0] ?? (await simulated?.())?.find((t) => t.meterId === meterId);
       if (!target) return null;
-      const values = await runtime.collect(target, { urgent: true });
+      let values: PointValue[] = [];
+      let error: string | undefined;
+      try {
+        values = await runtime.collect(target, { urgent: true });
+        if (!values.some((v) => v.quality !== 'bad')) error = values.find((v) => v.reason)?.reason ?? 'no usable value';
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+        throw e;
+      } finally {
+        await bookOnDemand(sql, meterId, requestedBy, error).catch((e: unknown) =>
+          logger.warn({ err: e }, 'recording an on-demand read failed'),
+        );
+      }
       const registerOf = new Map(target.points.map((p) => [p.id, p.register]));
       return values.map((v) => ({
         register: registerOf.get(v.pointId) ?? v.pointId,
@@ -130,4 +156,19 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
       await ingestion.stop();
     },
   };
+}
+
+/** One ON_DEMAND task row per on-demand read, finished at once, with the failure as a gave-up retry. */
+async function bookOnDemand(sql: SqlExecutor, meterId: number, requestedBy: number | undefined, error?: string) {
+  const [task] = await sql.execute<{ id: string | number }>(
+    `insert into collection_task (kind, slot, org_unit_id, meters, succeeded, gave_up, status, finished_at, requested_by_id)
+     select 'ON_DEMAND', now(), m.org_unit_id, 1, ?, ?, ?, now(), ? from meter m where m.id = ?
+     returning id`,
+    [error ? 0 : 1, error ? 1 : 0, error ? 'INCOMPLETE' : 'COMPLETED', requestedBy ?? null, meterId],
+  );
+  if (task && error)
+    await sql.execute(
+      `insert into collection_retry (task_id, meter_id, status, attempts, last_error) values (?, ?, 'GAVE_UP', 1, ?)`,
+      [task.id, meterId, error.slice(0, 255)],
+    );
 }

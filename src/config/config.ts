@@ -59,8 +59,13 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  /** How often collection looks for meters that are due (each channel has its own interval). */
+  /** How often collection looks for what is due (schedule slots, opened reading windows, re-collection). */
   COLLECTION_CYCLE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Pause before re-collecting a failed read; doubles with each attempt up to the cap. */
+  COLLECTION_RETRY_BASE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  COLLECTION_RETRY_CAP_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),
+  /** Finished collection tasks older than this are deleted (readings stay). */
+  COLLECTION_TASK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 /**
@@ -96,7 +101,14 @@ export interface Config {
   maxPageSize: number;
   maxReadingRangeDays: number;
   shutdownTimeoutMs: number;
-  collectors: { plugins: string[]; callTimeoutMs: number; cycleMs: number };
+  collectors: {
+    plugins: string[];
+    callTimeoutMs: number;
+    cycleMs: number;
+    retryBaseMs: number;
+    retryCapMs: number;
+    taskRetentionDays: number;
+  };
   redisUrl?: string;
 }
 
@@ -174,6 +186,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
       callTimeoutMs: env.PLUGIN_CALL_TIMEOUT_MS,
       cycleMs: env.COLLECTION_CYCLE_MS,
+      retryBaseMs: env.COLLECTION_RETRY_BASE_MS,
+      retryCapMs: env.COLLECTION_RETRY_CAP_MS,
+      taskRetentionDays: env.COLLECTION_TASK_RETENTION_DAYS,
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../auth/password.js';
 import {
+  CollectionSchedule,
+  ScheduleKind,
   Customer,
   CustomerCategory,
   Meter,
@@ -109,6 +111,8 @@ export interface DemoOptions {
   /** Days of daily frozen readings to generate, ending today. */
   days?: number;
   now?: Date;
+  /** Create the demo's collection schedules (default true). */
+  schedules?: boolean;
 }
 
 /**
@@ -285,6 +289,25 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
       }
     }
     await flush();
+
+    if (opts.schedules !== false) {
+      // Live reads every minute (the simulated faults show as alarms and re-collection), and each
+      // day's frozen values read inside the customers' reading windows.
+      tx.create(CollectionSchedule, {
+        name: 'Live readings every minute',
+        kind: ScheduleKind.INTERVAL,
+        orgUnit: bureau,
+        intervalMinutes: 1,
+        maxAttempts: 3,
+      });
+      tx.create(CollectionSchedule, {
+        name: 'Daily frozen readings',
+        kind: ScheduleKind.DAILY_FROZEN,
+        orgUnit: bureau,
+        maxAttempts: 4,
+      });
+      await tx.flush();
+    }
   });
   return true;
 }

@@ -20,6 +20,11 @@ import {
   MeterCollectionFieldResolver,
   MeterCollectionResolver,
 } from './collection/channel.resolver.js';
+import {
+  CollectionRetryResolver,
+  CollectionScheduleResolver,
+  CollectionTaskResolver,
+} from './collection/schedule.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -39,6 +44,9 @@ export const resolvers = [
   MeterCollectionResolver,
   MeterCollectionFieldResolver,
   AreaCompletenessResolver,
+  CollectionScheduleResolver,
+  CollectionTaskResolver,
+  CollectionRetryResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -20,7 +20,7 @@ const INT_MAX = 2_147_483_647;
 const BIGINT_MAX = '9223372036854775807';
 
 /** Types whose rows have bigint keys (high-volume tables). */
-const BIGINT_TYPES = new Set(['Reading', 'Alarm']);
+const BIGINT_TYPES = new Set(['Reading', 'Alarm', 'CollectionTask']);
 export const keyColumnOf = (type: string): 'integer' | 'bigint' => (BIGINT_TYPES.has(type) ? 'bigint' : 'integer');
 
 /** True when `id` fits the key column: `integer` for archive rows, `bigint` for readings and alarms. */

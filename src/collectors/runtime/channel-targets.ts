@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../ingestion/ingestion.js';
-import type { CollectionTarget } from './runtime.js';
+import { CUSTOMER_OF_METER, groupOf, type CollectionTarget } from './runtime.js';
 
 /**
  * Collection targets for meters attached to enabled channels whose settings are usable: the
@@ -14,12 +14,18 @@ export function channelTargets(db: SqlExecutor): (meterId?: number) => Promise<C
       channel_settings: Record<string, unknown> | string;
       meter_settings: Record<string, unknown> | string;
       points: { register: string; settings: Record<string, unknown> }[] | string;
-      interval_minutes: number;
+      channel_id: number;
+      org_path: string;
+      window_start: string | null;
+      window_end: string | null;
     }>(
-      `select mc.meter_id, c.plugin_id, c.settings as channel_settings, mc.settings as meter_settings, mc.points, c.interval_minutes
+      `select mc.meter_id, c.plugin_id, c.settings as channel_settings, mc.settings as meter_settings, mc.points,
+              c.id as channel_id, o.path as org_path, cu.reading_window_start as window_start, cu.reading_window_end as window_end
          from meter_collection mc
          join channel c on c.id = mc.channel_id
          join meter m on m.id = mc.meter_id
+         join org_unit o on o.id = m.org_unit_id
+         ${CUSTOMER_OF_METER}
         where c.enabled and c.status = 'OK' and mc.status = 'OK' and m.status = 'INSTALLED'
           ${meterId === undefined ? '' : 'and mc.meter_id = ?'}
         order by mc.meter_id`,
@@ -31,7 +37,7 @@ export function channelTargets(db: SqlExecutor): (meterId?: number) => Promise<C
       pluginId: r.plugin_id,
       device: { id: `meter-${r.meter_id}`, settings: { ...json(r.channel_settings), ...json(r.meter_settings) } },
       points: json(r.points).map((p) => ({ id: p.register, register: p.register as never, settings: p.settings })),
-      everyMs: r.interval_minutes * 60_000,
+      group: groupOf(r),
     }));
   };
 }

@@ -2,14 +2,63 @@ import type { PointRequest, PointValue } from '../sdk/index.js';
 import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
 
+/** Which schedules a meter falls under: its unit, its channel, its customer's reading window. */
+export interface TargetGroup {
+  /** Materialised path of the meter's org unit. */
+  orgPath: string;
+  channelId?: number;
+  /** The customer's reading window (local "HH:MM"), when the meter serves a customer. */
+  window?: { start: string; end: string };
+}
+
 /** One meter to collect: which plugin, the device settings and the registers to read. */
 export interface CollectionTarget {
   meterId: number;
   pluginId: string;
   device: { id: string; settings: unknown };
   points: (PointRequest & { register: NonNullable<PointRequest['register']> })[];
-  /** Read at most this often (default: every cycle). */
-  everyMs?: number;
+  group: TargetGroup;
+}
+
+/** The join that finds the customer a meter serves now (target loaders share it). */
+export const CUSTOMER_OF_METER = `left join meter_assignment a on a.meter_id = m.id and a.removed_at is null
+         left join service_point sp on sp.id = a.service_point_id
+         left join customer cu on cu.id = sp.customer_id`;
+
+export function groupOf(row: {
+  org_path: string;
+  channel_id?: number | null;
+  window_start: string | null;
+  window_end: string | null;
+}): TargetGroup {
+  return {
+    orgPath: row.org_path,
+    channelId: row.channel_id == null ? undefined : Number(row.channel_id),
+    window: row.window_start && row.window_end ? { start: row.window_start, end: row.window_end } : undefined,
+  };
+}
+
+/** A read to do: a meter for a task (first attempt or re-collection), optionally of a frozen value. */
+export interface Job {
+  target: CollectionTarget;
+  taskId?: string;
+  /** Set on re-collection attempts. */
+  retryId?: string;
+  /** Read the values the meter froze at this time (daily frozen), not the current ones. */
+  at?: Date;
+}
+
+export interface JobResult {
+  job: Job;
+  /** The meter answered with at least one usable value. */
+  ok: boolean;
+  error?: string;
+}
+
+/** Decides what is due and keeps the books (tasks, re-collection); the runtime only reads. */
+export interface Planner {
+  due(now: Date): Promise<Job[]>;
+  record(results: JobResult[], now: Date): Promise<void>;
 }
 
 /** What the runtime needs from the plugin host (a port: the host satisfies it). */
@@ -53,21 +102,20 @@ export interface RuntimeOptions {
 }
 
 /**
- * Periodic collection: every interval, each target's session is opened, connected, read and closed
- * through the plugin host (which adds timeouts and one-at-a-time per line); good values go to
- * ingestion, bad ones are reported. A cycle never overlaps the next one.
+ * The collection loop: every interval it asks the planner what is due (schedule slots, meters
+ * whose reading window opened, re-collection attempts), reads those meters through the plugin host
+ * (which adds timeouts and one frame at a time per line), hands good values to ingestion and tells
+ * the planner how each read went. A cycle never overlaps the next one.
  */
 export class CollectionRuntime {
   private timer?: NodeJS.Timeout;
   private cycle?: Promise<CycleReport>;
   private stopped = false;
-  /** When each meter was last read, for targets that are not due every cycle. */
-  private lastRead = new Map<number, number>();
 
   constructor(
     private readonly host: SessionOpener,
     private readonly sink: ReadingSink,
-    private readonly targets: () => Promise<CollectionTarget[]>,
+    private readonly planner: Planner,
     private readonly logger: Logger,
     private readonly options: RuntimeOptions,
   ) {}
@@ -88,12 +136,16 @@ export class CollectionRuntime {
     await this.cycle?.catch(() => undefined);
   }
 
-  /** Reads one target now and hands its values to ingestion; `urgent` goes ahead of scheduled reads on its line. */
-  async collect(target: CollectionTarget, options: { urgent?: boolean } = {}): Promise<PointValue[]> {
+  /**
+   * Reads one target now and hands its good values to ingestion; `urgent` goes ahead of scheduled
+   * reads on its line; `at` asks for the values frozen at that time.
+   */
+  async collect(target: CollectionTarget, options: { urgent?: boolean; at?: Date } = {}): Promise<PointValue[]> {
     const session = await this.host.openSession(target.pluginId, target.device, options);
     try {
       await session.connect();
-      const values = await session.read(target.points);
+      const points = options.at ? target.points.map((p) => ({ ...p, at: options.at })) : target.points;
+      const values = await session.read(points);
       this.options.onSuccess?.(target.meterId, values);
       const byId = new Map(target.points.map((p) => [p.id, p]));
       const readings: IncomingReading[] = [];
@@ -121,41 +173,53 @@ export class CollectionRuntime {
 
   async runCycle(): Promise<CycleReport> {
     const report: CycleReport = { meters: 0, succeeded: 0, failed: 0, values: 0, badValues: 0 };
-    let targets: CollectionTarget[];
+    let jobs: Job[];
     try {
-      targets = await this.targets();
+      jobs = await this.planner.due(new Date());
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not load collection targets');
+      this.logger.warn({ err: error }, 'could not plan collection');
       return report;
     }
-    const now = Date.now();
-    targets = targets.filter(
-      (t) => !t.everyMs || now - (this.lastRead.get(t.meterId) ?? 0) >= t.everyMs - this.options.intervalMs / 2,
-    );
-    report.meters = targets.length;
-    const queue = [...targets];
+    report.meters = jobs.length;
+    const queue = [...jobs];
+    const results: JobResult[] = [];
     const concurrency = Math.max(1, this.options.concurrency ?? 8);
-    // Pauses average out to the jitter window over one worker's share of the targets.
-    const pause = ((this.options.jitterMs ?? 0) * concurrency * 2) / Math.max(1, targets.length);
+    // Pauses average out to the jitter window over one worker's share of the jobs.
+    const pause = ((this.options.jitterMs ?? 0) * concurrency * 2) / Math.max(1, jobs.length);
     let firstError: { meterId: number; error: string } | undefined;
     const worker = async () => {
-      for (let target = queue.shift(); target && !this.stopped; target = queue.shift()) {
+      for (let job = queue.shift(); job && !this.stopped; job = queue.shift()) {
         if (pause) await new Promise((r) => setTimeout(r, Math.random() * pause));
         try {
-          this.lastRead.set(target.meterId, Date.now());
-          const values = await this.collect(target);
+          const values = await this.collect(job.target, { at: job.at });
+          const good = values.filter((v) => v.quality !== 'bad').length;
           report.succeeded++;
-          report.values += values.filter((v) => v.quality !== 'bad').length;
-          report.badValues += values.filter((v) => v.quality === 'bad').length;
+          report.values += good;
+          report.badValues += values.length - good;
+          // A frozen read counts only with values stamped at the frozen time (a plugin that
+          // ignores `at` answers with current values: stored as such, but the slot is still open).
+          const usable = values.some(
+            (v) => v.quality !== 'bad' && (!job.at || v.measuredAt.getTime() === job.at.getTime()),
+          );
+          const reason = good
+            ? `no value frozen at ${job.at?.toISOString()}`
+            : (values.find((v) => v.reason)?.reason ?? 'no usable value');
+          results.push(usable ? { job, ok: true } : { job, ok: false, error: reason });
         } catch (error) {
           report.failed++;
           const reason = error instanceof Error ? error.message : String(error);
-          firstError ??= { meterId: target.meterId, error: reason };
-          this.options.onFailure?.(target.meterId, reason);
+          firstError ??= { meterId: job.target.meterId, error: reason };
+          this.options.onFailure?.(job.target.meterId, reason);
+          results.push({ job, ok: false, error: reason });
         }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    try {
+      await this.planner.record(results, new Date());
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not record collection results');
+    }
     if (report.failed) this.logger.warn({ ...report, first: firstError }, 'collection cycle had failures');
     this.options.onCycle?.(report);
     return report;

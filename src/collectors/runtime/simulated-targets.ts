@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../ingestion/ingestion.js';
-import type { CollectionTarget } from './runtime.js';
+import { CUSTOMER_OF_METER, groupOf, type CollectionTarget } from './runtime.js';
 
 const REGISTERS = [
   'FORWARD_ACTIVE_TOTAL',
@@ -16,12 +16,19 @@ const REGISTERS = [
  */
 export function simulatedTargets(db: SqlExecutor, faultRate: number): () => Promise<CollectionTarget[]> {
   return async () => {
-    const rows = await db.execute<{ id: number; category: string | null; multiplier: string }>(
-      `select m.id, c.category, (m.ct_ratio * m.pt_ratio)::text as multiplier
+    const rows = await db.execute<{
+      id: number;
+      category: string | null;
+      multiplier: string;
+      org_path: string;
+      window_start: string | null;
+      window_end: string | null;
+    }>(
+      `select m.id, cu.category, (m.ct_ratio * m.pt_ratio)::text as multiplier, o.path as org_path,
+              cu.reading_window_start as window_start, cu.reading_window_end as window_end
          from meter m
-         left join meter_assignment a on a.meter_id = m.id and a.removed_at is null
-         left join service_point sp on sp.id = a.service_point_id
-         left join customer c on c.id = sp.customer_id
+         join org_unit o on o.id = m.org_unit_id
+         ${CUSTOMER_OF_METER}
         where m.protocol = 'SIMULATED' and m.status = 'INSTALLED'
         order by m.id`,
       [],
@@ -39,6 +46,7 @@ export function simulatedTargets(db: SqlExecutor, faultRate: number): () => Prom
         },
       },
       points: REGISTERS.map((register) => ({ id: register, register, settings: { register } })),
+      group: groupOf(r),
     }));
   };
 }

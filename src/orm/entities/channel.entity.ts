@@ -30,10 +30,6 @@ export class Channel extends Timestamped {
   @Property({ type: 'boolean', default: true })
   enabled: Opt<boolean> = true;
 
-  /** Collection interval in minutes for the meters on this channel. */
-  @Property({ type: 'smallint', default: 15 })
-  intervalMinutes: Opt<number> = 15;
-
   @Enum({ items: () => CollectionStatus, default: CollectionStatus.OK })
   status: Opt<CollectionStatus> = CollectionStatus.OK;
 

@@ -122,3 +122,35 @@ export enum CollectionStatus {
   INVALID_SETTINGS = 'INVALID_SETTINGS',
   PLUGIN_MISSING = 'PLUGIN_MISSING',
 }
+
+/** What a collection schedule reads: current registers every N minutes, or each day's frozen values. */
+export enum ScheduleKind {
+  INTERVAL = 'INTERVAL',
+  DAILY_FROZEN = 'DAILY_FROZEN',
+}
+
+/** Why a collection task exists: a schedule's slot, or somebody's on-demand read. */
+export enum TaskKind {
+  INTERVAL = 'INTERVAL',
+  DAILY_FROZEN = 'DAILY_FROZEN',
+  ON_DEMAND = 'ON_DEMAND',
+}
+
+/**
+ * RUNNING: meters are being read (a daily-frozen task runs as its meters' reading windows open);
+ * RETRYING: every meter was tried, some wait for re-collection; COMPLETED: every meter answered;
+ * INCOMPLETE: re-collection gave up on some meters.
+ */
+export enum TaskStatus {
+  RUNNING = 'RUNNING',
+  RETRYING = 'RETRYING',
+  COMPLETED = 'COMPLETED',
+  INCOMPLETE = 'INCOMPLETE',
+}
+
+/** A meter a task could not read: waiting for its next attempt, read after all, or given up. */
+export enum RetryStatus {
+  PENDING = 'PENDING',
+  RECOVERED = 'RECOVERED',
+  GAVE_UP = 'GAVE_UP',
+}

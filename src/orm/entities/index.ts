@@ -12,9 +12,15 @@ export { RefreshToken } from './refresh-token.entity.js';
 export { Alarm } from './alarm.entity.js';
 export { Channel } from './channel.entity.js';
 export { MeterCollection } from './meter-collection.entity.js';
+export { CollectionSchedule } from './collection-schedule.entity.js';
+export { CollectionTask } from './collection-task.entity.js';
+export { CollectionRetry } from './collection-retry.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { Channel } from './channel.entity.js';
+import { CollectionRetry } from './collection-retry.entity.js';
+import { CollectionSchedule } from './collection-schedule.entity.js';
+import { CollectionTask } from './collection-task.entity.js';
 import { MeterCollection } from './meter-collection.entity.js';
 import { Customer } from './customer.entity.js';
 import { MeterAssignment } from './meter-assignment.entity.js';
@@ -41,4 +47,7 @@ export const entities = [
   Alarm,
   Channel,
   MeterCollection,
+  CollectionSchedule,
+  CollectionTask,
+  CollectionRetry,
 ];

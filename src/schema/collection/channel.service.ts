@@ -30,7 +30,6 @@ const channelSchema = z.object({
   pluginId: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'must be a collector id such as dlt645-2007-tcp'),
   settings: settingsObject,
   orgUnitId: z.string(),
-  intervalMinutes: z.number().int().min(1, 'must be 1 to 1440 minutes').max(1440, 'must be 1 to 1440 minutes'),
 });
 
 /** A channel's own status: only whether its plugin is loaded (its settings are complete only with a meter's). */
@@ -55,7 +54,6 @@ const updateSchema = z.object({
   name: formats.name.optional().nullable(),
   settings: settingsObject.optional().nullable(),
   enabled: z.boolean().optional().nullable(),
-  intervalMinutes: channelSchema.shape.intervalMinutes.optional().nullable(),
 });
 
 export async function updateChannel(ctx: Context, input: UpdateChannelInput): Promise<Channel> {
@@ -63,7 +61,6 @@ export async function updateChannel(ctx: Context, input: UpdateChannelInput): Pr
   const channel = await loadPermitted(ctx, Channel, 'Channel', 'update', data.id);
   if (data.name) channel.name = data.name;
   if (data.enabled !== undefined && data.enabled !== null) channel.enabled = data.enabled;
-  if (data.intervalMinutes) channel.intervalMinutes = data.intervalMinutes;
   if (data.settings) {
     channel.settings = data.settings;
     // The meters' merged settings change with it: check them again.
@@ -130,7 +127,7 @@ export async function removeMeterCollection(ctx: Context, meterGlobalId: string)
 export async function readMeterNow(ctx: Context, meterGlobalId: string) {
   ctx.access.assert('update', 'Channel');
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'read', meterGlobalId, ['input', 'meterId']);
-  const values = await ctx.collection.readNow(meter.id);
+  const values = await ctx.collection.readNow(meter.id, ctx.access.requireUser().id);
   if (!values)
     throw badField(
       ['input', 'meterId'],

@@ -27,9 +27,6 @@ export class ChannelType extends NodeInterface {
   @Field()
   enabled!: boolean;
 
-  @Field(() => Int)
-  intervalMinutes!: number;
-
   @Field(() => CollectionStatus)
   status!: CollectionStatus;
 
@@ -85,9 +82,6 @@ export class CreateChannelInput {
 
   @Field(() => ID)
   orgUnitId!: string;
-
-  @Field(() => Int, { defaultValue: 15 })
-  intervalMinutes!: number;
 }
 
 @InputType()
@@ -103,9 +97,6 @@ export class UpdateChannelInput {
 
   @Field({ nullable: true })
   enabled?: boolean;
-
-  @Field(() => Int, { nullable: true })
-  intervalMinutes?: number;
 }
 
 @InputType()

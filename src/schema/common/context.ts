@@ -37,8 +37,11 @@ export interface CollectionPort {
   plugins(): CollectorPluginView[];
   /** Checks device and point settings against the plugin's schemas; never throws for bad settings. */
   check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]): Promise<SettingsCheck>;
-  /** Reads a meter now, ahead of scheduled reads on its line; null when it is not under collection. */
-  readNow(meterId: number): Promise<ReadNowValue[] | null>;
+  /**
+   * Reads a meter now, ahead of scheduled reads on its line, and books it as an ON_DEMAND task
+   * (who asked); null when the meter is not under collection.
+   */
+  readNow(meterId: number, requestedBy?: number): Promise<ReadNowValue[] | null>;
 }
 
 /** What every resolver receives: one forked EntityManager and one set of loaders per request. */

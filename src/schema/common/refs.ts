@@ -25,14 +25,16 @@ export async function loadPermitted<T extends object>(
   action: Action,
   globalId: string,
   path?: (string | number)[],
+  /** The ID's type when it differs from the permission subject (collection schedules and tasks are governed as Channel). */
+  type: string = subject,
 ): Promise<T> {
-  const id = localId(globalId, subject, path ?? ['id']);
+  const id = localId(globalId, type, path ?? ['id']);
   const where = ctx.access.where<T>(action, subject);
   const row =
     where === null ? null : await ctx.em.findOne(entity, { $and: [where, { id }] } as unknown as FilterQuery<T>);
   if (!row) {
-    if (path) throw badField(path, `${subject} not found or not accessible`);
-    throw notFound(subject, globalId);
+    if (path) throw badField(path, `${type} not found or not accessible`);
+    throw notFound(type, globalId);
   }
   return row;
 }

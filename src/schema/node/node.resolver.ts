@@ -4,6 +4,8 @@ import type { Subject } from '../../auth/permissions.js';
 import {
   Alarm,
   Channel,
+  CollectionSchedule,
+  CollectionTask,
   Customer,
   Meter,
   MeterBox,
@@ -26,6 +28,8 @@ const NODE_TYPES: Record<string, { entity: EntityName<object>; subject: Subject 
   User: { entity: User, subject: 'User' },
   Alarm: { entity: Alarm, subject: 'Alarm' },
   Channel: { entity: Channel, subject: 'Channel' },
+  CollectionSchedule: { entity: CollectionSchedule, subject: 'Channel' },
+  CollectionTask: { entity: CollectionTask, subject: 'Channel' },
 };
 
 @Resolver()
