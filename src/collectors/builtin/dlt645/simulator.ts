@@ -1,5 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   BROADCAST_ADDRESS,
   Control,
@@ -41,12 +41,19 @@ export interface SimulatorFaults {
   delayMs?: number;
 }
 
-export interface Dlt645Simulator {
-  port: number;
+/** The meters' side of the protocol, ready to answer on any duplex byte stream. */
+export interface Dlt645Responder {
   meters: Map<string, SimulatedMeter>;
   faults: SimulatorFaults;
   /** Frames received, for assertions. */
   received: Frame[];
+  /** Answers the frames arriving on `stream` (a socket, a serial port) until it closes. */
+  serve(stream: Duplex): void;
+}
+
+/** The simulated meters behind a TCP port (a transparent gateway). */
+export interface Dlt645Simulator extends Dlt645Responder {
+  port: number;
   close(): Promise<void>;
 }
 
@@ -86,23 +93,21 @@ export function simulatedMeter(address: string, energyKwh = '1234.56'): Simulate
 }
 
 /**
- * A TCP peer that answers like DL/T 645-2007 meters behind a transparent gateway: several meters
- * on one connection, each answering only frames addressed to it (or to the wildcard when it is the
- * only meter), silent on broadcasts, error replies for unknown data identifiers.
+ * Meters that answer like DL/T 645-2007 meters sharing one line: each answering only frames
+ * addressed to it (or to the wildcard when it is the only meter), silent on broadcasts, error
+ * replies for unknown data identifiers.
  */
-export async function startDlt645Simulator(
+export function createDlt645Responder(
   meters: SimulatedMeter[],
-  options: { port?: number; host?: string; utcOffsetMinutes?: number } = {},
-): Promise<Dlt645Simulator> {
+  options: { utcOffsetMinutes?: number } = {},
+): Dlt645Responder {
   const offset = options.utcOffsetMinutes ?? 480;
-  const sim: Dlt645Simulator = {
-    port: 0,
+  const responder: Dlt645Responder = {
     meters: new Map(meters.map((m) => [m.address, m])),
     faults: {},
     received: [],
-    close: async () => {},
+    serve: (stream) => serve(stream),
   };
-  const sockets = new Set<Socket>();
 
   const payload = (meter: SimulatedMeter, di: number): Buffer | undefined => {
     const clock = new Date(Date.now() + meter.clockOffsetMs);
@@ -120,21 +125,21 @@ export async function startDlt645Simulator(
   };
 
   const answer = (frame: Frame): Frame | undefined => {
-    sim.received.push(frame);
+    responder.received.push(frame);
     if (frame.address === BROADCAST_ADDRESS) {
       if (frame.control === Control.BROADCAST_TIME && frame.data.length === 6) {
         const [ss, mm, hh, dd, mo, yy] = [...frame.data].map((b) => fromBcdByte(b) ?? 0);
         const set = Date.UTC(2000 + yy!, mo! - 1, dd!, hh!, mm!, ss!) - offset * 60_000;
-        for (const meter of sim.meters.values()) meter.clockOffsetMs = set - Date.now();
+        for (const meter of responder.meters.values()) meter.clockOffsetMs = set - Date.now();
       }
       return undefined; // broadcasts are never answered
     }
     const meter =
       frame.address === WILDCARD_ADDRESS
-        ? sim.meters.size === 1
-          ? [...sim.meters.values()][0]
+        ? responder.meters.size === 1
+          ? [...responder.meters.values()][0]
           : undefined
-        : sim.meters.get(frame.address);
+        : responder.meters.get(frame.address);
     if (!meter) return undefined; // not addressed to anyone here
     if (frame.control === Control.READ_ADDRESS) {
       return { address: meter.address, control: Control.READ_ADDRESS | REPLY_BIT, data: encodeAddress(meter.address) };
@@ -157,38 +162,60 @@ export async function startDlt645Simulator(
     return { address: meter.address, control: frame.control | REPLY_BIT | ERROR_BIT, data: Buffer.from([0x01]) };
   };
 
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  /** The bytes put on the line for one reply, faults included. */
+  const replyBytes = (reply: Frame): Buffer => {
+    const bytes = encodeFrame(reply, { preamble: 2 });
+    if (responder.faults.corruptChecksum) bytes[bytes.length - 2] ^= 0xff;
+    return responder.faults.garbageBeforeReply ? Buffer.concat([GARBAGE, bytes]) : bytes;
+  };
+
+  const serve = (stream: Duplex) => {
     let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
+    const send = (bytes: Buffer) => !stream.destroyed && stream.write(bytes);
+    stream.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (;;) {
         const result = decodeFrame(pending);
         if (result.kind === 'incomplete') break;
         pending = pending.subarray(result.consumed);
         if (result.kind === 'error') continue; // a real meter ignores what it cannot parse
-        const reply = sim.faults.silent ? undefined : answer(result.frame);
+        const reply = responder.faults.silent ? undefined : answer(result.frame);
         if (!reply) continue;
-        let bytes = encodeFrame(reply, { preamble: 2 });
-        if (sim.faults.corruptChecksum) {
-          bytes = Buffer.from(bytes);
-          bytes[bytes.length - 2] ^= 0xff;
-        }
-        if (sim.faults.garbageBeforeReply) bytes = Buffer.concat([Buffer.from([0x00, 0x42, 0x99]), bytes]);
-        const send = () => !socket.destroyed && socket.write(bytes);
-        if (sim.faults.delayMs) setTimeout(send, sim.faults.delayMs);
-        else send();
+        const bytes = replyBytes(reply);
+        if (responder.faults.delayMs) setTimeout(() => send(bytes), responder.faults.delayMs);
+        else send(bytes);
       }
     });
+  };
+  return responder;
+}
+
+/** Line noise. */
+const GARBAGE = Buffer.from([0x00, 0x42, 0x99]);
+
+/**
+ * A TCP peer that answers like DL/T 645-2007 meters behind a transparent gateway: several meters
+ * on one connection (see {@link createDlt645Responder}).
+ */
+export async function startDlt645Simulator(
+  meters: SimulatedMeter[],
+  options: { port?: number; host?: string; utcOffsetMinutes?: number } = {},
+): Promise<Dlt645Simulator> {
+  const responder = createDlt645Responder(meters, options);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    responder.serve(socket);
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  sim.port = (server.address() as AddressInfo).port;
-  sim.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  return sim;
+  return Object.assign(responder, {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  });
 }
