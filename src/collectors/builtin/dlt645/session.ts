@@ -78,13 +78,22 @@ export interface Transport {
   open(signal: AbortSignal, events: LinkEvents): Promise<ByteLink>;
 }
 
-type Outcome = { kind: 'reply'; frame: Frame } | { kind: 'corrupt'; error: DecodeFailure } | { kind: 'timeout' };
+type Outcome =
+  | { kind: 'reply'; frame: Frame }
+  | { kind: 'corrupt'; error: DecodeFailure }
+  | { kind: 'timeout'; noise: boolean; otherAnswer: boolean };
 
 /** The request being answered: fed every decoded frame until it settles. */
 interface Exchange {
   offer(result: Exclude<DecodeResult, { kind: 'incomplete' }>): void;
   lost(error: ConnectionLost): void;
 }
+
+/**
+ * Decode failures that mean "this 68 was not the start of a frame": line noise or wake-up bytes
+ * that happened to contain 0x68. The decoder skips one byte; the real reply may still follow.
+ */
+const RESYNC: readonly DecodeFailure[] = ['bad-start', 'too-long'];
 
 /** One meter on a link. Requests are strictly one at a time (the host guarantees it per line). */
 export class Dlt645Session implements CollectorSession<Dlt645Point> {
@@ -124,8 +133,12 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
     }
   }
 
-  /** Sends one request and waits for the reply from our meter, or a decode error, or the timeout. */
-  private transact(request: Frame, signal: AbortSignal): Promise<Outcome> {
+  /**
+   * Sends one request and waits for the frame `isAnswer` accepts, a corrupt frame, or the timeout.
+   * Requests (our own echo on a two-wire line, another master) and replies from other meters on the
+   * line are not answers: they are skipped and the wait goes on.
+   */
+  private transact(request: Frame, isAnswer: (reply: Frame) => boolean, signal: AbortSignal): Promise<Outcome> {
     if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
     const link = this.link;
     if (!link || this.lost) return Promise.reject(this.lost ?? new ConnectionLost('not connected'));
@@ -134,6 +147,8 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
     const timeoutMs = this.meter.responseTimeoutMs;
     return new Promise<Outcome>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let noise = false;
+      let otherAnswer = false;
       const settle = (finish: () => void) => {
         if (this.exchange !== exchange) return;
         this.exchange = undefined;
@@ -145,13 +160,15 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
       const exchange: Exchange = {
         offer: (result) => {
           if (result.kind === 'error') {
-            settle(() => resolve({ kind: 'corrupt', error: result.error }));
+            if (RESYNC.includes(result.error)) noise = true;
+            else settle(() => resolve({ kind: 'corrupt', error: result.error }));
             return;
           }
-          // A frame from another meter on the same line is not our answer: keep waiting.
-          if (result.frame.address !== address) return;
           const frame = result.frame;
-          settle(() => resolve({ kind: 'reply', frame }));
+          if (frame.address !== address || !(frame.control & REPLY_BIT)) return;
+          if (isAnswer(frame)) settle(() => resolve({ kind: 'reply', frame }));
+          // Our meter answering something else: most likely a late reply to a request that timed out.
+          else otherAnswer = true;
         },
         lost: (error) => settle(() => reject(error)),
       };
@@ -160,7 +177,7 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
       link.write(encodeFrame(request, { preamble: this.meter.preamble })).then(
         () => {
           if (this.exchange === exchange)
-            timer = setTimeout(() => settle(() => resolve({ kind: 'timeout' })), timeoutMs);
+            timer = setTimeout(() => settle(() => resolve({ kind: 'timeout', noise, otherAnswer })), timeoutMs);
         },
         (error: unknown) =>
           settle(() =>
@@ -172,14 +189,23 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
 
   /** Reads one DI; returns its data bytes (after the DI) or the reason it failed. */
   private async readDi(di: number, signal: AbortSignal): Promise<Buffer | string> {
-    const outcome = await this.transact(readRequest(this.meter.address, di), signal);
-    if (outcome.kind === 'timeout') return `no reply within ${this.meter.responseTimeoutMs} ms`;
+    const outcome = await this.transact(
+      readRequest(this.meter.address, di),
+      // An error reply carries no DI; a normal one must name the DI asked for.
+      ({ control, data }) =>
+        (control & 0x1f) === Control.READ_DATA &&
+        (!!(control & ERROR_BIT) || (data.length >= 4 && decodeDi(data.subarray(0, 4)) === di)),
+      signal,
+    );
+    if (outcome.kind === 'timeout') {
+      const limit = `no reply within ${this.meter.responseTimeoutMs} ms`;
+      if (outcome.otherAnswer) return `${limit} (the meter answered another request)`;
+      if (outcome.noise) return `${limit} (line noise received: check baud rate and parity)`;
+      return limit;
+    }
     if (outcome.kind === 'corrupt') return `malformed reply: ${outcome.error}`;
     const { control, data } = outcome.frame;
-    if (control === (Control.READ_DATA | REPLY_BIT | ERROR_BIT)) return `meter error: ${describeError(data[0] ?? 0)}`;
-    if ((control & ~0x20) !== (Control.READ_DATA | REPLY_BIT))
-      return `unexpected control code 0x${control.toString(16)}`;
-    if (data.length < 4 || decodeDi(data.subarray(0, 4)) !== di) return 'reply is for another data identifier';
+    if (control & ERROR_BIT) return `meter error: ${describeError(data[0] ?? 0)}`;
     return data.subarray(4);
   }
 

@@ -35,8 +35,16 @@ export interface SimulatorFaults {
   silent?: boolean;
   /** Flip the checksum of every reply. */
   corruptChecksum?: boolean;
-  /** Send a few garbage bytes before each reply. */
+  /** Send a few garbage bytes (with a stray 0x68 among them) before each reply. */
   garbageBeforeReply?: boolean;
+  /** Send the request back before the reply, as a two-wire RS-485 adapter that hears itself does. */
+  echoRequest?: boolean;
+  /** Before each reply, a reply with another value from a meter that was not asked. */
+  foreignReplyFirst?: boolean;
+  /** Before each reply, a reply from the same meter to another data identifier (a late answer). */
+  staleReplyFirst?: boolean;
+  /** Send replies one byte at a time, 2 ms apart, so that they arrive in pieces. */
+  byteByByte?: boolean;
   /** Answer this many ms late. */
   delayMs?: number;
 }
@@ -94,8 +102,8 @@ export function simulatedMeter(address: string, energyKwh = '1234.56'): Simulate
 
 /**
  * Meters that answer like DL/T 645-2007 meters sharing one line: each answering only frames
- * addressed to it (or to the wildcard when it is the only meter), silent on broadcasts, error
- * replies for unknown data identifiers.
+ * addressed to it (or to the wildcard when it is the only meter), silent on broadcasts and on
+ * replies (another meter's traffic), error replies for unknown data identifiers.
  */
 export function createDlt645Responder(
   meters: SimulatedMeter[],
@@ -125,6 +133,7 @@ export function createDlt645Responder(
   };
 
   const answer = (frame: Frame): Frame | undefined => {
+    if (frame.control & REPLY_BIT) return undefined; // another meter's reply, not a request
     responder.received.push(frame);
     if (frame.address === BROADCAST_ADDRESS) {
       if (frame.control === Control.BROADCAST_TIME && frame.data.length === 6) {
@@ -162,16 +171,39 @@ export function createDlt645Responder(
     return { address: meter.address, control: frame.control | REPLY_BIT | ERROR_BIT, data: Buffer.from([0x01]) };
   };
 
-  /** The bytes put on the line for one reply, faults included. */
-  const replyBytes = (reply: Frame): Buffer => {
+  /** The bytes put on the line for one request, faults included. */
+  const replyBytes = (request: Frame, reply: Frame): Buffer => {
+    const faults = responder.faults;
+    const parts: Buffer[] = [];
+    if (faults.echoRequest) parts.push(encodeFrame(request));
+    if (faults.foreignReplyFirst) {
+      // Same shape, another address, a different value: taken for ours it would be a wrong reading.
+      const data = Buffer.from(reply.data);
+      data.fill(0x99, reply.control & ERROR_BIT ? 0 : 4);
+      parts.push(encodeFrame({ ...reply, address: FOREIGN_ADDRESS, data }, { preamble: 2 }));
+    }
+    if (faults.staleReplyFirst && reply.control === (Control.READ_DATA | REPLY_BIT)) {
+      const di = decodeDi(reply.data.subarray(0, 4)) === DI_TIME ? DI_DATE : DI_TIME;
+      const stale = Buffer.concat([encodeDi(di), Buffer.alloc(reply.data.length - 4, 0x99)]);
+      parts.push(encodeFrame({ ...reply, data: stale }, { preamble: 2 }));
+    }
+    if (faults.garbageBeforeReply) parts.push(GARBAGE);
     const bytes = encodeFrame(reply, { preamble: 2 });
-    if (responder.faults.corruptChecksum) bytes[bytes.length - 2] ^= 0xff;
-    return responder.faults.garbageBeforeReply ? Buffer.concat([GARBAGE, bytes]) : bytes;
+    if (faults.corruptChecksum) bytes[bytes.length - 2] ^= 0xff;
+    parts.push(bytes);
+    return Buffer.concat(parts);
   };
 
   const serve = (stream: Duplex) => {
     let pending = Buffer.alloc(0);
-    const send = (bytes: Buffer) => !stream.destroyed && stream.write(bytes);
+    const send = (bytes: Buffer) => {
+      if (stream.destroyed) return;
+      if (!responder.faults.byteByByte) {
+        stream.write(bytes);
+        return;
+      }
+      bytes.forEach((byte, i) => setTimeout(() => !stream.destroyed && stream.write(Buffer.from([byte])), i * 2));
+    };
     stream.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (;;) {
@@ -181,7 +213,7 @@ export function createDlt645Responder(
         if (result.kind === 'error') continue; // a real meter ignores what it cannot parse
         const reply = responder.faults.silent ? undefined : answer(result.frame);
         if (!reply) continue;
-        const bytes = replyBytes(reply);
+        const bytes = replyBytes(result.frame, reply);
         if (responder.faults.delayMs) setTimeout(() => send(bytes), responder.faults.delayMs);
         else send(bytes);
       }
@@ -190,8 +222,10 @@ export function createDlt645Responder(
   return responder;
 }
 
-/** Line noise. */
-const GARBAGE = Buffer.from([0x00, 0x42, 0x99]);
+/** Address of a meter that is not simulated, for traffic the collector must ignore. */
+const FOREIGN_ADDRESS = '999999999998';
+/** Line noise, with a 0x68 in it that is not the start of a frame. */
+const GARBAGE = Buffer.from([0x00, 0x68, 0x42, 0x99]);
 
 /**
  * A TCP peer that answers like DL/T 645-2007 meters behind a transparent gateway: several meters
