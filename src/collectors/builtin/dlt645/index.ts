@@ -1,12 +1,14 @@
 /**
- * DL/T 645-2007 collector `dlt645-2007-tcp`: meters behind a transparent TCP gateway. The protocol
- * logic is the session of ./session.ts; this file only opens the TCP connection.
+ * DL/T 645-2007 collectors: `dlt645-2007-tcp` (meters behind a transparent TCP gateway) and
+ * `dlt645-2007-serial` (meters on a local RS-485 line). Both run the session of ./session.ts; they
+ * differ only in the transport that carries the bytes.
  */
 import { connect as tcpConnect } from 'node:net';
 import { defineCollector, withSignal, z } from '../../sdk/index.js';
 import { Dlt645Session, meterFields, pointSchema, type ByteLink, type Transport } from './session.js';
 
 export { pointSchema, type Dlt645Point } from './session.js';
+export { dlt645Serial } from './serial.js';
 
 export const deviceSchema = z.object({
   /** Transparent TCP gateway (or a meter with a TCP port). */

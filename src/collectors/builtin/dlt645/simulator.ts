@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { SerialPort } from 'serialport';
 import {
   BROADCAST_ADDRESS,
   Control,
@@ -62,6 +63,12 @@ export interface Dlt645Responder {
 /** The simulated meters behind a TCP port (a transparent gateway). */
 export interface Dlt645Simulator extends Dlt645Responder {
   port: number;
+  close(): Promise<void>;
+}
+
+/** The simulated meters at one end of a serial line. */
+export interface Dlt645SerialSimulator extends Dlt645Responder {
+  path: string;
   close(): Promise<void>;
 }
 
@@ -250,6 +257,36 @@ export async function startDlt645Simulator(
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
+      }),
+  });
+}
+
+/**
+ * Meters at one end of a serial line, e.g. a pseudo-terminal whose other end the collector opens
+ * (`socat pty,raw,echo=0,link=/tmp/meters pty,raw,echo=0,link=/tmp/master`).
+ */
+export async function startDlt645SerialSimulator(
+  meters: SimulatedMeter[],
+  options: { path: string; baudRate?: number; parity?: 'none' | 'even' | 'odd'; utcOffsetMinutes?: number },
+): Promise<Dlt645SerialSimulator> {
+  const responder = createDlt645Responder(meters, options);
+  const port = new SerialPort({
+    path: options.path,
+    baudRate: options.baudRate ?? 2400,
+    parity: options.parity ?? 'even',
+    dataBits: 8,
+    stopBits: 1,
+    autoOpen: false,
+  });
+  port.on('error', () => {});
+  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  responder.serve(port);
+  return Object.assign(responder, {
+    path: options.path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!port.isOpen) return resolve();
+        port.close(() => resolve());
       }),
   });
 }
