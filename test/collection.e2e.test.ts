@@ -33,6 +33,15 @@ describe('collector plugins configured for the server', () => {
         timeSync: true,
       },
       {
+        id: 'dlt645-2007-serial',
+        source: 'builtin',
+        status: 'READY',
+        error: null,
+        mode: 'poll',
+        transport: 'serial',
+        timeSync: true,
+      },
+      {
         id: 'modbus-tcp',
         source: 'builtin',
         status: 'READY',

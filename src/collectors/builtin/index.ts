@@ -1,7 +1,7 @@
-import dlt645 from './dlt645/index.js';
+import { dlt645Serial, dlt645Tcp } from './dlt645/index.js';
 import { modbusRtu, modbusTcp } from './modbus/index.js';
 import mqttJson from './mqtt/index.js';
 import simulator from './simulator/index.js';
 
 /** First-party collectors, loaded in-process by the plugin host. */
-export const BUILTIN_COLLECTORS = [dlt645, modbusTcp, modbusRtu, mqttJson, simulator];
+export const BUILTIN_COLLECTORS = [dlt645Tcp, dlt645Serial, modbusTcp, modbusRtu, mqttJson, simulator];

@@ -118,6 +118,18 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     await s.close();
   });
 
+  it("waits through echoes, other meters' replies, late replies and noise for its own answer", async () => {
+    const s = await session('000000000001');
+    sim.faults = { echoRequest: true, foreignReplyFirst: true, staleReplyFirst: true, garbageBeforeReply: true };
+    const values = await s.read!([point('e', '00010000'), point('v', '02010100')], signal());
+    sim.faults = {};
+    expect(values.map((v) => [v.value, v.quality, v.reason])).toEqual([
+      ['1234.56', 'good', undefined],
+      ['220.1', 'good', undefined],
+    ]);
+    await s.close();
+  });
+
   it('synchronises the meter clock with a broadcast', async () => {
     const meter = sim.meters.get('000000000001')!;
     meter.clockOffsetMs = 3_600_000;

@@ -1,5 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SerialPort } from 'serialport';
 import {
   BROADCAST_ADDRESS,
   Control,
@@ -35,18 +36,39 @@ export interface SimulatorFaults {
   silent?: boolean;
   /** Flip the checksum of every reply. */
   corruptChecksum?: boolean;
-  /** Send a few garbage bytes before each reply. */
+  /** Send a few garbage bytes (with a stray 0x68 among them) before each reply. */
   garbageBeforeReply?: boolean;
+  /** Send the request back before the reply, as a two-wire RS-485 adapter that hears itself does. */
+  echoRequest?: boolean;
+  /** Before each reply, a reply with another value from a meter that was not asked. */
+  foreignReplyFirst?: boolean;
+  /** Before each reply, a reply from the same meter to another data identifier (a late answer). */
+  staleReplyFirst?: boolean;
+  /** Send replies one byte at a time, 2 ms apart, so that they arrive in pieces. */
+  byteByByte?: boolean;
   /** Answer this many ms late. */
   delayMs?: number;
 }
 
-export interface Dlt645Simulator {
-  port: number;
+/** The meters' side of the protocol, ready to answer on any duplex byte stream. */
+export interface Dlt645Responder {
   meters: Map<string, SimulatedMeter>;
   faults: SimulatorFaults;
   /** Frames received, for assertions. */
   received: Frame[];
+  /** Answers the frames arriving on `stream` (a socket, a serial port) until it closes. */
+  serve(stream: Duplex): void;
+}
+
+/** The simulated meters behind a TCP port (a transparent gateway). */
+export interface Dlt645Simulator extends Dlt645Responder {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The simulated meters at one end of a serial line. */
+export interface Dlt645SerialSimulator extends Dlt645Responder {
+  path: string;
   close(): Promise<void>;
 }
 
@@ -86,23 +108,21 @@ export function simulatedMeter(address: string, energyKwh = '1234.56'): Simulate
 }
 
 /**
- * A TCP peer that answers like DL/T 645-2007 meters behind a transparent gateway: several meters
- * on one connection, each answering only frames addressed to it (or to the wildcard when it is the
- * only meter), silent on broadcasts, error replies for unknown data identifiers.
+ * Meters that answer like DL/T 645-2007 meters sharing one line: each answering only frames
+ * addressed to it (or to the wildcard when it is the only meter), silent on broadcasts and on
+ * replies (another meter's traffic), error replies for unknown data identifiers.
  */
-export async function startDlt645Simulator(
+export function createDlt645Responder(
   meters: SimulatedMeter[],
-  options: { port?: number; host?: string; utcOffsetMinutes?: number } = {},
-): Promise<Dlt645Simulator> {
+  options: { utcOffsetMinutes?: number } = {},
+): Dlt645Responder {
   const offset = options.utcOffsetMinutes ?? 480;
-  const sim: Dlt645Simulator = {
-    port: 0,
+  const responder: Dlt645Responder = {
     meters: new Map(meters.map((m) => [m.address, m])),
     faults: {},
     received: [],
-    close: async () => {},
+    serve: (stream) => serve(stream),
   };
-  const sockets = new Set<Socket>();
 
   const payload = (meter: SimulatedMeter, di: number): Buffer | undefined => {
     const clock = new Date(Date.now() + meter.clockOffsetMs);
@@ -120,21 +140,22 @@ export async function startDlt645Simulator(
   };
 
   const answer = (frame: Frame): Frame | undefined => {
-    sim.received.push(frame);
+    if (frame.control & REPLY_BIT) return undefined; // another meter's reply, not a request
+    responder.received.push(frame);
     if (frame.address === BROADCAST_ADDRESS) {
       if (frame.control === Control.BROADCAST_TIME && frame.data.length === 6) {
         const [ss, mm, hh, dd, mo, yy] = [...frame.data].map((b) => fromBcdByte(b) ?? 0);
         const set = Date.UTC(2000 + yy!, mo! - 1, dd!, hh!, mm!, ss!) - offset * 60_000;
-        for (const meter of sim.meters.values()) meter.clockOffsetMs = set - Date.now();
+        for (const meter of responder.meters.values()) meter.clockOffsetMs = set - Date.now();
       }
       return undefined; // broadcasts are never answered
     }
     const meter =
       frame.address === WILDCARD_ADDRESS
-        ? sim.meters.size === 1
-          ? [...sim.meters.values()][0]
+        ? responder.meters.size === 1
+          ? [...responder.meters.values()][0]
           : undefined
-        : sim.meters.get(frame.address);
+        : responder.meters.get(frame.address);
     if (!meter) return undefined; // not addressed to anyone here
     if (frame.control === Control.READ_ADDRESS) {
       return { address: meter.address, control: Control.READ_ADDRESS | REPLY_BIT, data: encodeAddress(meter.address) };
@@ -157,38 +178,115 @@ export async function startDlt645Simulator(
     return { address: meter.address, control: frame.control | REPLY_BIT | ERROR_BIT, data: Buffer.from([0x01]) };
   };
 
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  /** The bytes put on the line for one request, faults included. */
+  const replyBytes = (request: Frame, reply: Frame): Buffer => {
+    const faults = responder.faults;
+    const parts: Buffer[] = [];
+    if (faults.echoRequest) parts.push(encodeFrame(request));
+    if (faults.foreignReplyFirst) {
+      // Same shape, another address, a different value: taken for ours it would be a wrong reading.
+      const data = Buffer.from(reply.data);
+      data.fill(0x99, reply.control & ERROR_BIT ? 0 : 4);
+      parts.push(encodeFrame({ ...reply, address: FOREIGN_ADDRESS, data }, { preamble: 2 }));
+    }
+    if (faults.staleReplyFirst && reply.control === (Control.READ_DATA | REPLY_BIT)) {
+      const di = decodeDi(reply.data.subarray(0, 4)) === DI_TIME ? DI_DATE : DI_TIME;
+      const stale = Buffer.concat([encodeDi(di), Buffer.alloc(reply.data.length - 4, 0x99)]);
+      parts.push(encodeFrame({ ...reply, data: stale }, { preamble: 2 }));
+    }
+    if (faults.garbageBeforeReply) parts.push(GARBAGE);
+    const bytes = encodeFrame(reply, { preamble: 2 });
+    if (faults.corruptChecksum) bytes[bytes.length - 2] ^= 0xff;
+    parts.push(bytes);
+    return Buffer.concat(parts);
+  };
+
+  const serve = (stream: Duplex) => {
     let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
+    const send = (bytes: Buffer) => {
+      if (stream.destroyed) return;
+      if (!responder.faults.byteByByte) {
+        stream.write(bytes);
+        return;
+      }
+      bytes.forEach((byte, i) => setTimeout(() => !stream.destroyed && stream.write(Buffer.from([byte])), i * 2));
+    };
+    stream.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (;;) {
         const result = decodeFrame(pending);
         if (result.kind === 'incomplete') break;
         pending = pending.subarray(result.consumed);
         if (result.kind === 'error') continue; // a real meter ignores what it cannot parse
-        const reply = sim.faults.silent ? undefined : answer(result.frame);
+        const reply = responder.faults.silent ? undefined : answer(result.frame);
         if (!reply) continue;
-        let bytes = encodeFrame(reply, { preamble: 2 });
-        if (sim.faults.corruptChecksum) {
-          bytes = Buffer.from(bytes);
-          bytes[bytes.length - 2] ^= 0xff;
-        }
-        if (sim.faults.garbageBeforeReply) bytes = Buffer.concat([Buffer.from([0x00, 0x42, 0x99]), bytes]);
-        const send = () => !socket.destroyed && socket.write(bytes);
-        if (sim.faults.delayMs) setTimeout(send, sim.faults.delayMs);
-        else send();
+        const bytes = replyBytes(result.frame, reply);
+        if (responder.faults.delayMs) setTimeout(() => send(bytes), responder.faults.delayMs);
+        else send(bytes);
       }
     });
+  };
+  return responder;
+}
+
+/** Address of a meter that is not simulated, for traffic the collector must ignore. */
+const FOREIGN_ADDRESS = '999999999998';
+/** Line noise, with a 0x68 in it that is not the start of a frame. */
+const GARBAGE = Buffer.from([0x00, 0x68, 0x42, 0x99]);
+
+/**
+ * A TCP peer that answers like DL/T 645-2007 meters behind a transparent gateway: several meters
+ * on one connection (see {@link createDlt645Responder}).
+ */
+export async function startDlt645Simulator(
+  meters: SimulatedMeter[],
+  options: { port?: number; host?: string; utcOffsetMinutes?: number } = {},
+): Promise<Dlt645Simulator> {
+  const responder = createDlt645Responder(meters, options);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    responder.serve(socket);
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  sim.port = (server.address() as AddressInfo).port;
-  sim.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  return sim;
+  return Object.assign(responder, {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  });
+}
+
+/**
+ * Meters at one end of a serial line, e.g. a pseudo-terminal whose other end the collector opens
+ * (`socat pty,raw,echo=0,link=/tmp/meters pty,raw,echo=0,link=/tmp/master`).
+ */
+export async function startDlt645SerialSimulator(
+  meters: SimulatedMeter[],
+  options: { path: string; baudRate?: number; parity?: 'none' | 'even' | 'odd'; utcOffsetMinutes?: number },
+): Promise<Dlt645SerialSimulator> {
+  const responder = createDlt645Responder(meters, options);
+  const port = new SerialPort({
+    path: options.path,
+    baudRate: options.baudRate ?? 2400,
+    parity: options.parity ?? 'even',
+    dataBits: 8,
+    stopBits: 1,
+    autoOpen: false,
+  });
+  port.on('error', () => {});
+  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  responder.serve(port);
+  return Object.assign(responder, {
+    path: options.path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!port.isOpen) return resolve();
+        port.close(() => resolve());
+      }),
+  });
 }

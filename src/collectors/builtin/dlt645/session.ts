@@ -1,0 +1,302 @@
+/**
+ * The DL/T 645-2007 master side over any byte stream: framing, one request at a time, matching
+ * replies, and turning replies into point values. The collectors differ only in the {@link Transport}
+ * that carries the bytes (a TCP connection to a transparent gateway, a local serial line).
+ */
+import {
+  badValue,
+  withSignal,
+  z,
+  type CollectorSession,
+  type PointRequest,
+  type PointValue,
+  type SessionContext,
+} from '../../sdk/index.js';
+import {
+  bcdToDecimal,
+  Control,
+  decodeDi,
+  decodeFrame,
+  describeError,
+  encodeFrame,
+  ERROR_BIT,
+  formatDi,
+  fromBcdByte,
+  readRequest,
+  REPLY_BIT,
+  timeSyncRequest,
+  type DecodeFailure,
+  type DecodeResult,
+  type Frame,
+} from './codec.js';
+import { DI_LAST_DAILY_FREEZE_TIME, DI_TIME, dataItem } from './data-identifiers.js';
+
+/** Settings of the meter itself, the same whatever carries the bytes. */
+export const meterFields = {
+  /** 12-digit meter address. */
+  address: z.string().regex(/^\d{12}$/, 'must be 12 decimal digits'),
+  /** How long to wait for each reply, counted from the end of the request. */
+  responseTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
+  /** FE wake-up bytes before each request. */
+  preamble: z.number().int().min(0).max(4).default(4),
+  /** The meter keeps local time in this offset from UTC (China: +480). */
+  utcOffsetMinutes: z.number().int().min(-720).max(840).default(480),
+};
+export type MeterSettings = z.infer<z.ZodObject<typeof meterFields>>;
+
+export const pointSchema = z.object({
+  /** Data identifier as written in the standard, DI3..DI0, e.g. "00010000". */
+  di: z.string().regex(/^[0-9A-Fa-f]{8}$/, 'must be 8 hex digits such as 00010000'),
+  /** For data blocks: which value of the block (0 = total, 1-4 = tariffs). */
+  index: z.number().int().min(0).max(15).default(0),
+});
+export type Dlt645Point = z.infer<typeof pointSchema>;
+
+/** The session was cut off from the meter: the whole call fails, not single points. */
+export class ConnectionLost extends Error {}
+
+/** What the session hears from an open link. */
+export interface LinkEvents {
+  data(chunk: Buffer): void;
+  /** The link is gone (peer closed, adapter unplugged); `reason` is shown to operators. */
+  closed(reason: string): void;
+}
+
+/** An open byte stream to the meter. */
+export interface ByteLink {
+  /** Resolves once the bytes have left, so that the reply timeout does not include sending them. */
+  write(bytes: Buffer): Promise<void>;
+  /** Releases the link; must not throw. */
+  close(): Promise<void>;
+}
+
+/** How a collector reaches its meters. */
+export interface Transport {
+  /** For messages, e.g. "10.0.0.5:8899" or "/dev/ttyUSB0". */
+  where: string;
+  /** Opens the link; on rejection (also when `signal` fires) nothing may stay open. */
+  open(signal: AbortSignal, events: LinkEvents): Promise<ByteLink>;
+}
+
+type Outcome =
+  | { kind: 'reply'; frame: Frame }
+  | { kind: 'corrupt'; error: DecodeFailure }
+  | { kind: 'timeout'; noise: boolean; otherAnswer: boolean };
+
+/** The request being answered: fed every decoded frame until it settles. */
+interface Exchange {
+  offer(result: Exclude<DecodeResult, { kind: 'incomplete' }>): void;
+  lost(error: ConnectionLost): void;
+}
+
+/**
+ * Decode failures that mean "this 68 was not the start of a frame": line noise or wake-up bytes
+ * that happened to contain 0x68. The decoder skips one byte; the real reply may still follow.
+ */
+const RESYNC: readonly DecodeFailure[] = ['bad-start', 'too-long'];
+
+/** One meter on a link. Requests are strictly one at a time (the host guarantees it per line). */
+export class Dlt645Session implements CollectorSession<Dlt645Point> {
+  private link?: ByteLink;
+  private lost?: ConnectionLost;
+  private pending: Buffer = Buffer.alloc(0);
+  private exchange?: Exchange;
+
+  constructor(
+    private readonly meter: MeterSettings,
+    private readonly transport: Transport,
+    private readonly ctx: SessionContext,
+  ) {}
+
+  async connect(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw signal.reason ?? new Error('aborted');
+    this.lost = undefined;
+    this.link = await this.transport.open(signal, {
+      data: (chunk) => this.onData(chunk),
+      closed: (reason) => this.onClosed(new ConnectionLost(reason)),
+    });
+  }
+
+  private onClosed(error: ConnectionLost) {
+    this.lost ??= error;
+    this.exchange?.lost(error);
+  }
+
+  private onData(chunk: Buffer) {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    for (;;) {
+      const result = decodeFrame(this.pending);
+      if (result.kind === 'incomplete') return;
+      this.pending = this.pending.subarray(result.consumed);
+      // Without a request in flight, whatever arrives (a neighbour's traffic, a late reply) is dropped.
+      this.exchange?.offer(result);
+    }
+  }
+
+  /**
+   * Sends one request and waits for the frame `isAnswer` accepts, a corrupt frame, or the timeout.
+   * Requests (our own echo on a two-wire line, another master) and replies from other meters on the
+   * line are not answers: they are skipped and the wait goes on.
+   */
+  private transact(request: Frame, isAnswer: (reply: Frame) => boolean, signal: AbortSignal): Promise<Outcome> {
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    const link = this.link;
+    if (!link || this.lost) return Promise.reject(this.lost ?? new ConnectionLost('not connected'));
+    this.pending = Buffer.alloc(0); // drop what is left of earlier traffic
+    const address = this.meter.address;
+    const timeoutMs = this.meter.responseTimeoutMs;
+    return new Promise<Outcome>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let noise = false;
+      let otherAnswer = false;
+      const settle = (finish: () => void) => {
+        if (this.exchange !== exchange) return;
+        this.exchange = undefined;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        finish();
+      };
+      const onAbort = () => settle(() => reject(signal.reason ?? new Error('aborted')));
+      const exchange: Exchange = {
+        offer: (result) => {
+          if (result.kind === 'error') {
+            if (RESYNC.includes(result.error)) noise = true;
+            else settle(() => resolve({ kind: 'corrupt', error: result.error }));
+            return;
+          }
+          const frame = result.frame;
+          if (frame.address !== address || !(frame.control & REPLY_BIT)) return;
+          if (isAnswer(frame)) settle(() => resolve({ kind: 'reply', frame }));
+          // Our meter answering something else: most likely a late reply to a request that timed out.
+          else otherAnswer = true;
+        },
+        lost: (error) => settle(() => reject(error)),
+      };
+      this.exchange = exchange;
+      signal.addEventListener('abort', onAbort, { once: true });
+      link.write(encodeFrame(request, { preamble: this.meter.preamble })).then(
+        () => {
+          if (this.exchange === exchange)
+            timer = setTimeout(() => settle(() => resolve({ kind: 'timeout', noise, otherAnswer })), timeoutMs);
+        },
+        (error: unknown) =>
+          settle(() =>
+            reject(new ConnectionLost(`cannot send to ${this.transport.where}: ${(error as Error)?.message ?? error}`)),
+          ),
+      );
+    });
+  }
+
+  /** Reads one DI; returns its data bytes (after the DI) or the reason it failed. */
+  private async readDi(di: number, signal: AbortSignal): Promise<Buffer | string> {
+    const outcome = await this.transact(
+      readRequest(this.meter.address, di),
+      // An error reply carries no DI; a normal one must name the DI asked for.
+      ({ control, data }) =>
+        (control & 0x1f) === Control.READ_DATA &&
+        (!!(control & ERROR_BIT) || (data.length >= 4 && decodeDi(data.subarray(0, 4)) === di)),
+      signal,
+    );
+    if (outcome.kind === 'timeout') {
+      const limit = `no reply within ${this.meter.responseTimeoutMs} ms`;
+      if (outcome.otherAnswer) return `${limit} (the meter answered another request)`;
+      if (outcome.noise) return `${limit} (line noise received: check baud rate and parity)`;
+      return limit;
+    }
+    if (outcome.kind === 'corrupt') return `malformed reply: ${outcome.error}`;
+    const { control, data } = outcome.frame;
+    if (control & ERROR_BIT) return `meter error: ${describeError(data[0] ?? 0)}`;
+    return data.subarray(4);
+  }
+
+  /** Meter-local wall clock parts (BCD, low byte first) to an instant. */
+  private instant(parts: number[]): Date | undefined {
+    const [mi = 0, hh = 0, dd = 1, mo = 1, yy = 0] = parts;
+    const ms = Date.UTC(2000 + yy, mo - 1, dd, hh, mi) - this.meter.utcOffsetMinutes * 60_000;
+    return Number.isFinite(ms) ? new Date(ms) : undefined;
+  }
+
+  async read(points: PointRequest<Dlt645Point>[], signal: AbortSignal): Promise<PointValue[]> {
+    const values: PointValue[] = [];
+    const blocks = new Map<number, Buffer | string>();
+    let freezeTime: Date | string | undefined;
+    for (const point of points) {
+      const di = Number.parseInt(point.settings.di, 16);
+      const item = dataItem(di);
+      const now = this.ctx.now();
+      if (!item) {
+        values.push(badValue(point.id, `data identifier ${formatDi(di)} is not supported`, now));
+        continue;
+      }
+      if (!blocks.has(di)) blocks.set(di, await this.readDi(di, signal));
+      const bytes = blocks.get(di)!;
+      if (typeof bytes === 'string') {
+        values.push(badValue(point.id, bytes, now));
+        continue;
+      }
+      const start = point.settings.index * item.length;
+      if (bytes.length < start + item.length) {
+        values.push(
+          badValue(point.id, `reply has ${bytes.length} data bytes, expected at least ${start + item.length}`, now),
+        );
+        continue;
+      }
+      const value = bcdToDecimal(bytes.subarray(start, start + item.length), item.decimals, item.signed);
+      if (value === undefined) {
+        values.push(badValue(point.id, 'value is not valid BCD', now));
+        continue;
+      }
+      let measuredAt = now;
+      if (item.count) {
+        // Frozen values carry the meter's freeze time, not the time we read them.
+        if (freezeTime === undefined) {
+          const raw = await this.readDi(DI_LAST_DAILY_FREEZE_TIME, signal);
+          const parts = typeof raw === 'string' ? undefined : [...raw.subarray(0, 5)].map(fromBcdByte);
+          freezeTime =
+            parts && parts.length === 5 && parts.every((p) => p !== undefined)
+              ? (this.instant(parts as number[]) ?? 'bad freeze time')
+              : 'freeze time unavailable';
+        }
+        if (typeof freezeTime === 'string') {
+          values.push(badValue(point.id, freezeTime, now));
+          continue;
+        }
+        measuredAt = freezeTime;
+      }
+      values.push({ pointId: point.id, value, unit: item.unit, quality: 'good', measuredAt });
+    }
+    return values;
+  }
+
+  async probe(signal: AbortSignal): Promise<boolean> {
+    return typeof (await this.readDi(DI_TIME, signal)) !== 'string';
+  }
+
+  async syncTime(at: Date, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw signal.reason ?? new Error('aborted');
+    const link = this.link;
+    if (!link || this.lost) throw this.lost ?? new ConnectionLost('not connected');
+    const local = new Date(at.getTime() + this.meter.utcOffsetMinutes * 60_000);
+    const frame = timeSyncRequest({
+      year: local.getUTCFullYear(),
+      month: local.getUTCMonth() + 1,
+      day: local.getUTCDate(),
+      hour: local.getUTCHours(),
+      minute: local.getUTCMinutes(),
+      second: local.getUTCSeconds(),
+    });
+    // Broadcasts get no reply: done once the frame has left.
+    await withSignal(link.write(encodeFrame(frame, { preamble: this.meter.preamble })), signal);
+  }
+
+  async close(): Promise<void> {
+    const link = this.link;
+    this.link = undefined;
+    this.onClosed(new ConnectionLost('session closed'));
+    await link
+      ?.close()
+      .catch((error: unknown) =>
+        this.ctx.logger.debug('dlt645 link close failed', { where: this.transport.where, error: String(error) }),
+      );
+  }
+}
