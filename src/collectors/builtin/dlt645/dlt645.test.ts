@@ -81,6 +81,30 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     await s.close();
   });
 
+  it("answers a frozen request (point.at) from the meter's daily freeze, and only for the freeze asked for", async () => {
+    const s = await session('000000000001');
+    const freeze = sim.meters.get('000000000001')!.lastFreeze;
+    const at = new Date(Math.floor(freeze.getTime() / 60_000) * 60_000);
+    const frozen = (id: string, di: string, when: Date) => ({ ...point(id, di), at: when });
+    const [total, t3, voltage] = await s.read!(
+      [frozen('total', '00010000', at), frozen('t3', '00010300', at), frozen('u', '02010100', at)],
+      signal(),
+    );
+    expect(total).toMatchObject({ value: '1234.56', quality: 'good', measuredAt: at });
+    expect(t3).toMatchObject({ value: '1234.56', quality: 'good', measuredAt: at });
+    expect(voltage).toMatchObject({ quality: 'bad', reason: 'no daily frozen value for data identifier 02010100' });
+    // A day the meter does not keep (the simulator holds only the last freeze), and a future one.
+    const [older] = await s.read!([frozen('total', '00010000', new Date(at.getTime() - 86_400_000))], signal());
+    expect(older).toMatchObject({
+      quality: 'bad',
+      reason: 'freeze time unavailable: meter error: no requested data',
+    });
+    const [future] = await s.read!([frozen('total', '00010000', new Date(at.getTime() + 86_400_000))], signal());
+    expect(future!.quality).toBe('bad');
+    expect(future!.reason).toMatch(/^the meter holds no daily freeze at /);
+    await s.close();
+  });
+
   it('turns meter errors, corrupt frames, silence and unknown meters into bad values with a reason', async () => {
     const s = await session('000000000001');
     const [unknownDi] = await s.read!([point('x', '00030000')], signal());

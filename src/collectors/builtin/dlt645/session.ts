@@ -216,11 +216,63 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
     return Number.isFinite(ms) ? new Date(ms) : undefined;
   }
 
+  /** Time of the N-th last daily freeze (N = 1: the most recent), or why it is unknown. */
+  private async freezeTime(n: number, signal: AbortSignal): Promise<Date | string> {
+    const raw = await this.readDi(DI_LAST_DAILY_FREEZE_TIME - 1 + n, signal);
+    if (typeof raw === 'string') return `freeze time unavailable: ${raw}`;
+    const parts = [...raw.subarray(0, 5)].map(fromBcdByte);
+    return parts.length === 5 && parts.every((p) => p !== undefined)
+      ? (this.instant(parts as number[]) ?? 'bad freeze time')
+      : 'freeze time is not valid BCD';
+  }
+
+  /**
+   * The value a forward active energy register (total or tariff 1-4, DI 00 01 TT 00) froze at
+   * `at`. The meter keeps its last 62 daily freezes as blocks 05 06 01 NN (total, T1..T4), NN = 1
+   * the most recent, with their times in 05 06 00 NN: count days back from the last freeze and
+   * check that the freeze found is the one asked for.
+   */
+  private async frozenAt(
+    point: PointRequest<Dlt645Point>,
+    at: Date,
+    signal: AbortSignal,
+    read: (di: number) => Promise<Buffer | string>,
+    lastFreeze: () => Promise<Date | string>,
+  ): Promise<PointValue> {
+    const di = Number.parseInt(point.settings.di, 16);
+    const tariff = (di >>> 8) & 0xff;
+    if ((di & 0xffff00ff) !== 0x00010000 || tariff > 4)
+      return badValue(point.id, `no daily frozen value for data identifier ${formatDi(di)}`, at);
+    const last = await lastFreeze();
+    if (typeof last === 'string') return badValue(point.id, last, at);
+    const back = Math.round((last.getTime() - at.getTime()) / 86_400_000);
+    if (back < 0 || back > 61) return badValue(point.id, `the meter holds no daily freeze at ${at.toISOString()}`, at);
+    const found = back === 0 ? last : await this.freezeTime(back + 1, signal);
+    if (typeof found === 'string') return badValue(point.id, found, at);
+    if (found.getTime() !== at.getTime())
+      return badValue(point.id, `the meter froze at ${found.toISOString()}, not at ${at.toISOString()}`, at);
+    const bytes = await read(0x05060100 + back + 1);
+    if (typeof bytes === 'string') return badValue(point.id, bytes, at);
+    const start = tariff * 4;
+    const value = bytes.length >= start + 4 ? bcdToDecimal(bytes.subarray(start, start + 4), 2, false) : undefined;
+    if (value === undefined) return badValue(point.id, 'frozen value missing or not valid BCD', at);
+    return { pointId: point.id, value, unit: 'kWh', quality: 'good', measuredAt: at };
+  }
+
   async read(points: PointRequest<Dlt645Point>[], signal: AbortSignal): Promise<PointValue[]> {
     const values: PointValue[] = [];
     const blocks = new Map<number, Buffer | string>();
+    const block = async (di: number) => {
+      if (!blocks.has(di)) blocks.set(di, await this.readDi(di, signal));
+      return blocks.get(di)!;
+    };
     let freezeTime: Date | string | undefined;
+    const lastFreeze = async () => (freezeTime ??= await this.freezeTime(1, signal));
     for (const point of points) {
+      if (point.at) {
+        values.push(await this.frozenAt(point, point.at, signal, block, lastFreeze));
+        continue;
+      }
       const di = Number.parseInt(point.settings.di, 16);
       const item = dataItem(di);
       const now = this.ctx.now();
@@ -228,8 +280,7 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
         values.push(badValue(point.id, `data identifier ${formatDi(di)} is not supported`, now));
         continue;
       }
-      if (!blocks.has(di)) blocks.set(di, await this.readDi(di, signal));
-      const bytes = blocks.get(di)!;
+      const bytes = await block(di);
       if (typeof bytes === 'string') {
         values.push(badValue(point.id, bytes, now));
         continue;
@@ -249,19 +300,12 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
       let measuredAt = now;
       if (item.count) {
         // Frozen values carry the meter's freeze time, not the time we read them.
-        if (freezeTime === undefined) {
-          const raw = await this.readDi(DI_LAST_DAILY_FREEZE_TIME, signal);
-          const parts = typeof raw === 'string' ? undefined : [...raw.subarray(0, 5)].map(fromBcdByte);
-          freezeTime =
-            parts && parts.length === 5 && parts.every((p) => p !== undefined)
-              ? (this.instant(parts as number[]) ?? 'bad freeze time')
-              : 'freeze time unavailable';
-        }
-        if (typeof freezeTime === 'string') {
-          values.push(badValue(point.id, freezeTime, now));
+        const frozenAt = await lastFreeze();
+        if (typeof frozenAt === 'string') {
+          values.push(badValue(point.id, frozenAt, now));
           continue;
         }
-        measuredAt = freezeTime;
+        measuredAt = frozenAt;
       }
       values.push({ pointId: point.id, value, unit: item.unit, quality: 'good', measuredAt });
     }
