@@ -171,6 +171,27 @@ export async function checkCollector(plugin: unknown, scenario: ConformanceScena
       if (Date.now() - started > 1000) return 'took longer than 1 s to give up';
     });
   }
+  if (plugin.describe().capabilities?.events) {
+    await check('readEvents() gives events with a type and valid times, oldest first', async () => {
+      if (typeof session.readEvents !== 'function') return 'capability events without readEvents()';
+      const events = await timed(ms, (signal) => session.readEvents!(undefined, signal));
+      if (!Array.isArray(events)) return 'readEvents() did not resolve to an array';
+      for (const e of events) {
+        if (typeof e.type !== 'string' || !e.type) return 'an event without a type';
+        if (!(e.occurredAt instanceof Date) || Number.isNaN(e.occurredAt.getTime()))
+          return `${e.type}: occurredAt is not a valid Date`;
+        if (e.endedAt !== undefined && (!(e.endedAt instanceof Date) || e.endedAt < e.occurredAt))
+          return `${e.type}: endedAt is not a valid Date after occurredAt`;
+      }
+      if (events.some((e, i) => i > 0 && e.occurredAt < events[i - 1]!.occurredAt))
+        return 'events are not oldest first';
+      const newest = events.at(-1)?.occurredAt;
+      if (newest) {
+        const later = await timed(ms, (signal) => session.readEvents!(newest, signal));
+        if (later.some((e) => e.occurredAt <= newest)) return 'readEvents(since) returned events not after since';
+      }
+    });
+  }
   await check('close() is safe to call twice', async () => {
     await session.close();
     await session.close();

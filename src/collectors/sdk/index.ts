@@ -51,9 +51,28 @@ export interface CollectorDescription {
   mode: 'poll' | 'push';
   /** How devices are reached; the host serialises access per `resourceKey` of each device. */
   transport: 'tcp' | 'serial' | 'broker' | 'http' | 'virtual';
-  /** Optional capabilities beyond reading. */
-  capabilities?: { timeSync?: boolean; relayControl?: boolean };
+  /**
+   * Optional capabilities beyond reading. `events` (since 1.1): poll sessions implement
+   * `readEvents` and the host reads the device's event records after a successful read.
+   */
+  capabilities?: { timeSync?: boolean; relayControl?: boolean; events?: boolean };
 }
+
+/**
+ * Event types the host turns into alarms (the abnormality catalogue of Chinese collection
+ * systems). A plugin maps its protocol's event records onto these; other types are logged and kept.
+ */
+export const EVENT_TYPES = [
+  'METER_COVER_OPEN',
+  'TERMINAL_COVER_OPEN',
+  'POWER_OFF',
+  'CLOCK_DEVIATION',
+  'REVERSE_ENERGY',
+  'VOLTAGE_LOSS',
+  'CURRENT_LOSS',
+  'PHASE_IMBALANCE',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Register codes Metergraph stores; a point maps a protocol quantity onto one of them. */
 export const REGISTER_CODES = [
@@ -105,8 +124,12 @@ export interface PointValue {
 
 /** Something the device reported or the plugin noticed, e.g. a cover-open event or a clock deviation. */
 export interface DeviceEvent {
+  /** One of {@link EVENT_TYPES} where one fits. */
   type: string;
+  /** When it began, by the device's clock: with the type, it identifies the event (reading it twice is harmless). */
   occurredAt: Date;
+  /** When it ended (power restored, cover closed), if the device recorded that. Since 1.1. */
+  endedAt?: Date;
   detail?: Record<string, string | number | boolean>;
 }
 
@@ -139,6 +162,13 @@ export interface CollectorSession<PointSettings = unknown> {
   read?(points: PointRequest<PointSettings>[], signal: AbortSignal): Promise<PointValue[]>;
   /** Push mode: deliver values to the sink until the signal fires. */
   subscribe?(points: PointRequest<PointSettings>[], sink: ValueSink, signal: AbortSignal): Promise<void>;
+  /**
+   * Since 1.1, poll mode with capability `events`: the events the device recorded that began after
+   * `since` (when undefined: all it still holds), oldest first. Return what you could read; the host
+   * keeps each (type, occurredAt) of a meter once, drops events dated in the future or before the
+   * meter was installed, and raises alarms for the new ones.
+   */
+  readEvents?(since: Date | undefined, signal: AbortSignal): Promise<DeviceEvent[]>;
   /** Optional cheap reachability check ("is anybody there"). */
   probe?(signal: AbortSignal): Promise<boolean>;
   /** Optional: set the device clock (capability `timeSync`). */
