@@ -5,6 +5,7 @@ import { Migration20261126120000_alarms } from './Migration20261126120000_alarms
 import { Migration20261126130000_collection } from './Migration20261126130000_collection.js';
 import { Migration20261126140000_alarm_cleared } from './Migration20261126140000_alarm_cleared.js';
 import { Migration20261126160000_collection_tasks } from './Migration20261126160000_collection_tasks.js';
+import { Migration20261126170000_meter_events } from './Migration20261126170000_meter_events.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126130000_collection', class: Migration20261126130000_collection },
   { name: 'Migration20261126140000_alarm_cleared', class: Migration20261126140000_alarm_cleared },
   { name: 'Migration20261126160000_collection_tasks', class: Migration20261126160000_collection_tasks },
+  { name: 'Migration20261126170000_meter_events', class: Migration20261126170000_meter_events },
 ];

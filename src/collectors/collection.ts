@@ -2,6 +2,7 @@ import { AlarmType } from '../orm/entities/enums.js';
 import type { Events } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { AlarmRaiser } from './alarms/alarm-raiser.js';
+import { MeterEvents } from './alarms/meter-events.js';
 import { raiseForDroppedReadings, raiseForSuspectReadings } from './alarms/reading-alarms.js';
 import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
 import { readingPublisher } from './ingestion/publish.js';
@@ -43,6 +44,7 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
   options: CollectionOptions,
 ) {
   const alarms = new AlarmRaiser(sql, events, logger);
+  const meterEvents = new MeterEvents(sql, alarms, logger);
   const publishReadings = readingPublisher(sql, events, logger);
   const ingestion = new Ingestion(sql, logger, {
     journalDir: options.journalDir,
@@ -72,6 +74,7 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     intervalMs: options.cycleMs,
     jitterMs: Math.min(2000, options.cycleMs / 4),
     concurrency: 4,
+    events: meterEvents,
     onBadValue: (meterId, value) =>
       alarms.raiseLater({
         meterId,
@@ -123,7 +126,7 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
       let values: PointValue[] = [];
       let error: string | undefined;
       try {
-        values = await runtime.collect(target, { urgent: true });
+        values = await runtime.collect(target, { urgent: true, events: true });
         if (!values.some((v) => v.quality !== 'bad')) error = values.find((v) => v.reason)?.reason ?? 'no usable value';
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);

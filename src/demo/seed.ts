@@ -291,20 +291,22 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
     await flush();
 
     if (opts.schedules !== false) {
-      // Live reads every minute (the simulated faults show as alarms and re-collection), and each
-      // day's frozen values read inside the customers' reading windows.
+      // Live reads every minute with the meters' events (faults and events show as alarms and
+      // re-collection), and each day's frozen values read inside the customers' reading windows.
       tx.create(CollectionSchedule, {
         name: 'Live readings every minute',
         kind: ScheduleKind.INTERVAL,
         orgUnit: bureau,
         intervalMinutes: 1,
         maxAttempts: 3,
+        readEvents: true,
       });
       tx.create(CollectionSchedule, {
         name: 'Daily frozen readings',
         kind: ScheduleKind.DAILY_FROZEN,
         orgUnit: bureau,
         maxAttempts: 4,
+        readEvents: true,
       });
       await tx.flush();
     }

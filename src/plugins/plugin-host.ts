@@ -4,6 +4,7 @@ import {
   withSignal,
   type BrandedCollector,
   type CollectorDescription,
+  type DeviceEvent,
   type PointRequest,
   type PointValue,
 } from '../collectors/sdk/index.js';
@@ -33,10 +34,14 @@ export interface HostedDevice {
 export interface HostedSession {
   connect(): Promise<void>;
   read(points: PointRequest[]): Promise<PointValue[]>;
+  /** Present when the plugin declares capability `events`. */
+  readEvents?(since: Date | undefined): Promise<DeviceEvent[]>;
   probe(): Promise<boolean>;
   syncTime(at: Date): Promise<void>;
   close(): Promise<void>;
 }
+
+export type SessionMethod = 'connect' | 'read' | 'readEvents' | 'probe' | 'syncTime' | 'close';
 
 /** The same operations whether the plugin runs in-process (built-in) or in a worker (package). */
 interface Runner {
@@ -44,9 +49,7 @@ interface Runner {
   validateDevice(settings: unknown): Promise<SettingsIssue[]>;
   validatePoint(settings: unknown): Promise<SettingsIssue[]>;
   resourceKey(device: HostedDevice): Promise<string>;
-  open(
-    device: HostedDevice,
-  ): Promise<(method: 'connect' | 'read' | 'probe' | 'syncTime' | 'close', args: unknown[]) => Promise<unknown>>;
+  open(device: HostedDevice): Promise<(method: SessionMethod, args: unknown[]) => Promise<unknown>>;
   stop(): Promise<void>;
 }
 
@@ -217,11 +220,13 @@ export class PluginHost {
     options: { urgent?: boolean } = {},
   ): Promise<HostedSession> {
     const runner = this.runner(pluginId);
-    const key = `${pluginId}|${await runner.resourceKey(device)}`;
+    // The line or gateway itself, whichever plugin speaks on it: two protocols on one serial line
+    // must take turns as much as two meters do.
+    const key = await runner.resourceKey(device);
     const call = await runner.open(device);
     let connected = false;
     let closed = false;
-    const guarded = <T>(method: 'connect' | 'read' | 'probe' | 'syncTime' | 'close', args: unknown[]) =>
+    const guarded = <T>(method: SessionMethod, args: unknown[]) =>
       this.mutex.run(key, () => call(method, args) as Promise<T>, options);
     return {
       connect: async () => {
@@ -232,6 +237,12 @@ export class PluginHost {
         if (!connected) return Promise.reject(new PluginCallError('read before connect', 'failed'));
         return guarded<PointValue[]>('read', [points]);
       },
+      readEvents: runner.description.capabilities?.events
+        ? (since) => {
+            if (!connected) return Promise.reject(new PluginCallError('readEvents before connect', 'failed'));
+            return guarded<DeviceEvent[]>('readEvents', [since]);
+          }
+        : undefined,
       probe: () => guarded<boolean>('probe', []),
       syncTime: (at) => guarded('syncTime', [at]),
       close: async () => {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { SessionMethod } from './plugin-host.js';
 import type { CollectorDescription, DeviceEvent, PointRequest, PointValue } from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
 import { WORKER_SOURCE } from './worker-source.js';
@@ -165,12 +166,7 @@ export class WorkerPlugin {
     return sessionId;
   }
 
-  sessionCall<T>(
-    sessionId: string,
-    method: 'connect' | 'read' | 'probe' | 'syncTime' | 'close',
-    args: unknown[],
-    timeoutMs: number,
-  ) {
+  sessionCall<T>(sessionId: string, method: SessionMethod, args: unknown[], timeoutMs: number) {
     return this.call<T>('call', { sessionId, method, args }, timeoutMs);
   }
 

@@ -25,6 +25,7 @@ import {
   CollectionScheduleResolver,
   CollectionTaskResolver,
 } from './collection/schedule.resolver.js';
+import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -47,6 +48,7 @@ export const resolvers = [
   CollectionScheduleResolver,
   CollectionTaskResolver,
   CollectionRetryResolver,
+  MeterEventFieldResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -1,4 +1,4 @@
-import type { PointRequest, PointValue } from '../sdk/index.js';
+import type { DeviceEvent, PointRequest, PointValue } from '../sdk/index.js';
 import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
 
@@ -46,6 +46,8 @@ export interface Job {
   retryId?: string;
   /** Read the values the meter froze at this time (daily frozen), not the current ones. */
   at?: Date;
+  /** Also read the meter's event records (when its plugin can). */
+  events?: boolean;
 }
 
 export interface JobResult {
@@ -70,8 +72,15 @@ export interface SessionOpener {
   ): Promise<{
     connect(): Promise<void>;
     read(points: PointRequest[]): Promise<PointValue[]>;
+    readEvents?(since: Date | undefined): Promise<DeviceEvent[]>;
     close(): Promise<void>;
   }>;
+}
+
+/** Where meter event records go (a port: collection's event store satisfies it). */
+export interface EventStore {
+  since(meterId: number): Promise<Date | undefined>;
+  record(meterId: number, events: DeviceEvent[]): Promise<unknown>;
 }
 
 /** What the runtime needs from ingestion. */
@@ -99,6 +108,8 @@ export interface RuntimeOptions {
   onFailure?: (meterId: number, reason: string) => void;
   /** The device answered; `values` says with what quality. */
   onSuccess?: (meterId: number, values: PointValue[]) => void;
+  /** Where event records go, for jobs that ask for them. */
+  events?: EventStore;
 }
 
 /**
@@ -140,7 +151,10 @@ export class CollectionRuntime {
    * Reads one target now and hands its good values to ingestion; `urgent` goes ahead of scheduled
    * reads on its line; `at` asks for the values frozen at that time.
    */
-  async collect(target: CollectionTarget, options: { urgent?: boolean; at?: Date } = {}): Promise<PointValue[]> {
+  async collect(
+    target: CollectionTarget,
+    options: { urgent?: boolean; at?: Date; events?: boolean } = {},
+  ): Promise<PointValue[]> {
     const session = await this.host.openSession(target.pluginId, target.device, options);
     try {
       await session.connect();
@@ -165,9 +179,24 @@ export class CollectionRuntime {
         });
       }
       if (readings.length) this.sink.submit(readings);
+      if (options.events && session.readEvents && this.options.events) await this.readEvents(target, session);
       return values;
     } finally {
       await session.close();
+    }
+  }
+
+  /** Event records after the newest one stored; a failure here costs the events, not the values read. */
+  private async readEvents(
+    target: CollectionTarget,
+    session: { readEvents?(since: Date | undefined): Promise<DeviceEvent[]> },
+  ): Promise<void> {
+    try {
+      const store = this.options.events!;
+      const events = await session.readEvents!(await store.since(target.meterId));
+      if (events.length) await store.record(target.meterId, events);
+    } catch (error) {
+      this.logger.warn({ err: error, meterId: target.meterId }, 'reading meter events failed');
     }
   }
 
@@ -191,7 +220,7 @@ export class CollectionRuntime {
       for (let job = queue.shift(); job && !this.stopped; job = queue.shift()) {
         if (pause) await new Promise((r) => setTimeout(r, Math.random() * pause));
         try {
-          const values = await this.collect(job.target, { at: job.at });
+          const values = await this.collect(job.target, { at: job.at, events: job.events });
           const good = values.filter((v) => v.quality !== 'bad').length;
           report.succeeded++;
           report.values += good;

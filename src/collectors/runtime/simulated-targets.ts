@@ -43,6 +43,8 @@ export function simulatedTargets(db: SqlExecutor, faultRate: number): () => Prom
           profile: (r.category ?? 'RESIDENTIAL').toLowerCase(),
           multiplier: Number(r.multiplier),
           faultRate,
+          // Events (power downs, a cover opened now and then) a quarter as often as faults, per meter-hour.
+          eventRate: faultRate / 4,
         },
       },
       points: REGISTERS.map((register) => ({ id: register, register, settings: { register } })),

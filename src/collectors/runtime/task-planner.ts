@@ -22,6 +22,7 @@ interface ScheduleRow {
   window_start: string | null;
   window_end: string | null;
   max_attempts: number;
+  read_events: boolean;
   channel_id: number | null;
   org_unit_id: number;
   path: string;
@@ -74,7 +75,7 @@ export class TaskPlanner implements Planner {
       );
     }
     const schedules = await this.db.execute<ScheduleRow>(
-      `select s.id, s.kind, s.interval_minutes, s.window_start, s.window_end, s.max_attempts, s.channel_id,
+      `select s.id, s.kind, s.interval_minutes, s.window_start, s.window_end, s.max_attempts, s.read_events, s.channel_id,
               o.id as org_unit_id, o.path,
               (select z.time_zone from org_unit z
                 where o.path like z.path || '%' and z.time_zone is not null
@@ -106,6 +107,7 @@ export class TaskPlanner implements Planner {
           : await this.frozenJobs(schedule, group, now);
       for (const task of new Set(planned.map((j) => j.taskId!))) if (schedule.kind === 'INTERVAL') fresh.push(task);
       for (const job of planned) {
+        job.events = Boolean(schedule.read_events);
         if (taken.has(job.target.meterId)) {
           this.issuedFor(job.taskId!)?.delete(job.target.meterId);
           continue;

@@ -45,6 +45,10 @@ export class CollectionSchedule extends Timestamped {
   @Property({ type: 'smallint', default: 4 })
   maxAttempts: Opt<number> = 4;
 
+  /** Also read the meters' event records (cover open, power down...) after each successful read. */
+  @Property({ type: 'boolean', default: false })
+  readEvents: Opt<boolean> = false;
+
   @Property({ type: 'boolean', default: true })
   enabled: Opt<boolean> = true;
 }

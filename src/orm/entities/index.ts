@@ -15,6 +15,7 @@ export { MeterCollection } from './meter-collection.entity.js';
 export { CollectionSchedule } from './collection-schedule.entity.js';
 export { CollectionTask } from './collection-task.entity.js';
 export { CollectionRetry } from './collection-retry.entity.js';
+export { MeterEvent } from './meter-event.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { Channel } from './channel.entity.js';
@@ -22,6 +23,7 @@ import { CollectionRetry } from './collection-retry.entity.js';
 import { CollectionSchedule } from './collection-schedule.entity.js';
 import { CollectionTask } from './collection-task.entity.js';
 import { MeterCollection } from './meter-collection.entity.js';
+import { MeterEvent } from './meter-event.entity.js';
 import { Customer } from './customer.entity.js';
 import { MeterAssignment } from './meter-assignment.entity.js';
 import { MeterBox } from './meter-box.entity.js';
@@ -50,4 +52,5 @@ export const entities = [
   CollectionSchedule,
   CollectionTask,
   CollectionRetry,
+  MeterEvent,
 ];

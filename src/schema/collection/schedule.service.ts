@@ -64,6 +64,7 @@ export async function createSchedule(ctx: Context, input: CreateCollectionSchedu
       windowStart: formats.localTime.nullish(),
       windowEnd: formats.localTime.nullish(),
       maxAttempts,
+      readEvents: z.boolean().nullish(),
       enabled: z.boolean(),
     }),
     input,
@@ -80,6 +81,8 @@ export async function createSchedule(ctx: Context, input: CreateCollectionSchedu
     channel,
     intervalMinutes: data.intervalMinutes,
     maxAttempts: data.maxAttempts,
+    // A day's frozen read is the natural time to fetch the day's events; interval reads stay light.
+    readEvents: data.readEvents ?? data.kind === ScheduleKind.DAILY_FROZEN,
     enabled: data.enabled,
     ...window,
   });
@@ -97,6 +100,7 @@ export async function updateSchedule(ctx: Context, input: UpdateCollectionSchedu
       windowEnd: formats.localTime.nullish(),
       clearWindow: z.boolean().nullish(),
       maxAttempts: maxAttempts.nullish(),
+      readEvents: z.boolean().nullish(),
       enabled: z.boolean().nullish(),
     }),
     input,
@@ -116,6 +120,7 @@ export async function updateSchedule(ctx: Context, input: UpdateCollectionSchedu
   if (data.intervalMinutes) schedule.intervalMinutes = data.intervalMinutes;
   if (data.maxAttempts) schedule.maxAttempts = data.maxAttempts;
   if (data.enabled !== undefined && data.enabled !== null) schedule.enabled = data.enabled;
+  if (data.readEvents !== undefined && data.readEvents !== null) schedule.readEvents = data.readEvents;
   if (window) Object.assign(schedule, window);
   if (data.clearWindow) Object.assign(schedule, { windowStart: null, windowEnd: null });
   await ctx.em.flush();

@@ -46,6 +46,9 @@ export class CollectionScheduleType extends NodeInterface {
   @Field(() => Int, { description: 'Attempts per meter, the first included, before re-collection gives up.' })
   maxAttempts!: number;
 
+  @Field({ description: "Also read the meters' event records (cover open, power down...) after each read." })
+  readEvents!: boolean;
+
   @Field()
   enabled!: boolean;
 }
@@ -78,6 +81,9 @@ export class CreateCollectionScheduleInput {
   @Field(() => Int, { defaultValue: 4 })
   maxAttempts!: number;
 
+  @Field({ nullable: true, description: 'Default: yes for DAILY_FROZEN, no for INTERVAL.' })
+  readEvents?: boolean;
+
   @Field({ defaultValue: true })
   enabled!: boolean;
 }
@@ -104,6 +110,9 @@ export class UpdateCollectionScheduleInput {
 
   @Field(() => Int, { nullable: true })
   maxAttempts?: number;
+
+  @Field({ nullable: true })
+  readEvents?: boolean;
 
   @Field({ nullable: true })
   enabled?: boolean;

@@ -3,6 +3,7 @@ import {
   defineCollector,
   z,
   type CollectorSession,
+  type DeviceEvent,
   type PointValue,
   type RegisterCode,
 } from '../../sdk/index.js';
@@ -18,6 +19,8 @@ export const deviceSchema = z.object({
   start: z.number().min(0).default(0),
   /** Share of reads that go wrong (no answer, a lower value, an impossible jump). */
   faultRate: z.number().min(0).max(1).default(0),
+  /** Chance per meter and hour that the meter records an event (power down, now and then a cover opened). */
+  eventRate: z.number().min(0).max(1).default(0),
 });
 
 export const pointSchema = z.object({
@@ -41,6 +44,36 @@ export function faultAt(device: Device, at: Date): Fault | undefined {
   if (hash01(device.seed, minute, 7) >= device.faultRate) return undefined;
   const faults: Fault[] = ['no-answer', 'decrease', 'jump'];
   return faults[Math.floor(hash01(device.seed, minute, 11) * faults.length)];
+}
+
+const HOUR = 3_600_000;
+/** Like a real meter's event log: the newest records of each kind, over the last two days. */
+const EVENT_HISTORY_HOURS = 48;
+const EVENTS_KEPT_PER_TYPE = 10;
+
+/**
+ * The events a simulated meter recorded up to `now`, oldest first: deterministic per meter and
+ * hour, so reading them twice gives the same records. Mostly power downs of 1-30 minutes (one
+ * still going on shows no end yet); one in ten is the meter cover opened.
+ */
+export function eventsUntil(device: Device, now: Date): DeviceEvent[] {
+  if (!device.eventRate) return [];
+  const events: DeviceEvent[] = [];
+  const last = Math.floor(now.getTime() / HOUR);
+  for (let hour = last - EVENT_HISTORY_HOURS; hour <= last; hour++) {
+    if (hash01(device.seed, hour, 23) >= device.eventRate) continue;
+    const occurredAt = new Date(Math.floor(((hour + hash01(device.seed, hour, 29)) * HOUR) / 1000) * 1000);
+    if (occurredAt > now) continue;
+    if (hash01(device.seed, hour, 31) < 0.1) {
+      events.push({ type: 'METER_COVER_OPEN', occurredAt });
+      continue;
+    }
+    const end = new Date(occurredAt.getTime() + Math.ceil(1 + hash01(device.seed, hour, 37) * 29) * 60_000);
+    events.push({ type: 'POWER_OFF', occurredAt, ...(end <= now ? { endedAt: end } : {}) });
+  }
+  const kept = new Map<string, DeviceEvent[]>();
+  for (const e of events) kept.set(e.type, [...(kept.get(e.type) ?? []), e].slice(-EVENTS_KEPT_PER_TYPE));
+  return [...kept.values()].flat().sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 }
 
 class SimulatedSession implements CollectorSession<Point> {
@@ -74,6 +107,11 @@ class SimulatedSession implements CollectorSession<Point> {
     });
   }
 
+  async readEvents(since: Date | undefined, signal: AbortSignal): Promise<DeviceEvent[]> {
+    if (signal.aborted) throw signal.reason;
+    return eventsUntil(this.device, this.now()).filter((e) => !since || e.occurredAt > since);
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -84,6 +122,7 @@ export default defineCollector({
     displayName: { en: 'Simulated meters', zh: '模拟电表' },
     mode: 'poll',
     transport: 'virtual',
+    capabilities: { events: true },
   }),
   deviceSchema,
   pointSchema,
