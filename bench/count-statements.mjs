@@ -4,9 +4,17 @@
 import pg from 'pg';
 
 let statements = 0;
+/** Statements recorded while the driver asked for a trace (text and parameters), else null. */
+let trace = null;
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(...args) {
   statements += 1;
+  if (trace) {
+    const [first, second] = args;
+    const text = typeof first === 'string' ? first : first?.text;
+    const values = typeof first === 'string' ? second : first?.values;
+    if (typeof text === 'string') trace.push({ text, values: Array.isArray(values) ? values : [] });
+  }
   return query.apply(this, args);
 };
 
@@ -16,6 +24,7 @@ let requests = 0;
  * Answers the bench driver over the fork() IPC channel with the statements sent, the HTTP requests
  * received by `httpServer` and the CPU time used so far. Requests are counted here rather than in
  * the load generator, which drops its sockets at the deadline while some requests are still running.
+ * `trace-start` / `trace-stop` record the statements sent in between, with their parameters.
  */
 export function answerStats(httpServer, stop) {
   httpServer.on('request', () => {
@@ -25,6 +34,12 @@ export function answerStats(httpServer, stop) {
     if (message?.type === 'stats') {
       const cpu = process.cpuUsage();
       process.send({ type: 'stats', statements, requests, cpuMs: (cpu.user + cpu.system) / 1000 });
+    } else if (message?.type === 'trace-start') {
+      trace = [];
+      process.send({ type: 'trace-start' });
+    } else if (message?.type === 'trace-stop') {
+      process.send({ type: 'trace-stop', statements: trace ?? [] });
+      trace = null;
     } else if (message?.type === 'stop') {
       try {
         await stop();

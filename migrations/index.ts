@@ -4,6 +4,7 @@ import { Migration20261126110000_reading_flags } from './Migration20261126110000
 import { Migration20261126120000_alarms } from './Migration20261126120000_alarms.js';
 import { Migration20261126130000_collection } from './Migration20261126130000_collection.js';
 import { Migration20261126140000_alarm_cleared } from './Migration20261126140000_alarm_cleared.js';
+import { Migration20261126150000_alarm_list_indexes } from './Migration20261126150000_alarm_list_indexes.js';
 import { Migration20261126160000_collection_tasks } from './Migration20261126160000_collection_tasks.js';
 import { Migration20261126170000_meter_events } from './Migration20261126170000_meter_events.js';
 
@@ -17,6 +18,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126120000_alarms', class: Migration20261126120000_alarms },
   { name: 'Migration20261126130000_collection', class: Migration20261126130000_collection },
   { name: 'Migration20261126140000_alarm_cleared', class: Migration20261126140000_alarm_cleared },
+  { name: 'Migration20261126150000_alarm_list_indexes', class: Migration20261126150000_alarm_list_indexes },
   { name: 'Migration20261126160000_collection_tasks', class: Migration20261126160000_collection_tasks },
   { name: 'Migration20261126170000_meter_events', class: Migration20261126170000_meter_events },
 ];

@@ -190,3 +190,48 @@ describe('alarms that clear by themselves', () => {
     expect(again!.id).not.toBe(first!.id);
   });
 });
+
+describe('alarms list', () => {
+  it('pages newest first with cursors, ties on lastAt broken by id, without gaps or repeats', async () => {
+    // Six alarms, three of them raised at the same instant.
+    const t0 = Date.now() - 3_600_000;
+    const plan: [number, AlarmType, number][] = [
+      [yjMeter, AlarmType.CLOCK_DEVIATION, t0],
+      [tyMeter, AlarmType.CLOCK_DEVIATION, t0],
+      [yjMeter, AlarmType.PHASE_IMBALANCE, t0],
+      [tyMeter, AlarmType.PHASE_IMBALANCE, t0 - 1000],
+      [yjMeter, AlarmType.VOLTAGE_LOSS, t0 + 1000],
+      [tyMeter, AlarmType.VOLTAGE_LOSS, t0 - 1000],
+    ];
+    for (const [meterId, type, at] of plan) await raiser.raise({ meterId, type, message: 'paging', at: new Date(at) });
+    const admin = await server.login('admin');
+    const f = { types: ['CLOCK_DEVIATION', 'PHASE_IMBALANCE', 'VOLTAGE_LOSS'] };
+    const all = (
+      await server.gql<any>(
+        `query($f: AlarmFilter) { alarms(first: 100, filter: $f) { nodes { id lastAt } } }`,
+        { f },
+        admin,
+      )
+    ).data.alarms.nodes as { id: string; lastAt: string }[];
+    expect(all).toHaveLength(plan.length);
+    const localId = (id: string) => BigInt(Buffer.from(id, 'base64url').toString().split(':')[1]!);
+    const sorted = [...all].sort((a, b) =>
+      a.lastAt === b.lastAt ? (localId(b.id) > localId(a.id) ? 1 : -1) : Date.parse(b.lastAt) - Date.parse(a.lastAt),
+    );
+    expect(all).toEqual(sorted);
+
+    const paged: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const res: any = await server.gql<any>(
+        `query($f: AlarmFilter, $after: String) { alarms(first: 2, after: $after, filter: $f) { nodes { id } pageInfo { endCursor hasNextPage } } }`,
+        { f, after },
+        admin,
+      );
+      paged.push(...res.data.alarms.nodes.map((n: { id: string }) => n.id));
+      if (!res.data.alarms.pageInfo.hasNextPage) break;
+      after = res.data.alarms.pageInfo.endCursor;
+    }
+    expect(paged).toEqual(all.map((n) => n.id));
+  });
+});

@@ -8,6 +8,9 @@ import { User } from './user.entity.js';
  * An abnormality of a meter or of collection. Repeats of an alarm that is still open or acknowledged
  * are merged into it (count, lastAt) instead of creating rows: a partial unique index allows one
  * active alarm per (meter, type). Built for a million rows: bigint key, indexes on the unit and time.
+ * The list is ordered by (lastAt, id): `alarm_last_idx` serves it without a status filter (and its
+ * time ranges and cursors), `alarm_status_last_idx` with one; `alarm_org_status_idx` counts a
+ * subtree's alarms by status from the index alone (bench:alarm-query, docs/benchmarks.md).
  */
 @Entity({ tableName: 'alarm' })
 @Index({
@@ -17,6 +20,8 @@ import { User } from './user.entity.js';
 })
 @Index({ name: 'alarm_org_last_idx', properties: ['orgUnit', 'lastAt'] })
 @Index({ name: 'alarm_status_last_idx', properties: ['status', 'lastAt'] })
+@Index({ name: 'alarm_last_idx', properties: ['lastAt', 'id'] })
+@Index({ name: 'alarm_org_status_idx', properties: ['orgUnit', 'status'] })
 export class Alarm {
   @PrimaryKey({ type: 'bigint' })
   id!: string;

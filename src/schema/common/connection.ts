@@ -162,10 +162,16 @@ export async function paginate<T extends { id: number | string }>(
     if (!validId || !validValue) throw badField(['after'], 'is not a cursor returned by this list');
     const op = order.direction === OrderDirection.ASC ? '$gt' : '$lt';
     const v = isDate ? new Date(String(value)) : value;
+    // The bound on the sort field alone (redundant with the $or) is what lets PostgreSQL start an
+    // index scan at the cursor; without it a deep page walks and filters every row before it.
+    const bound = order.direction === OrderDirection.ASC ? '$gte' : '$lte';
     conditions.push(
       (order.field === 'id'
         ? { id: { [op]: id } }
-        : { $or: [{ [order.field]: { [op]: v } }, { [order.field]: v, id: { [op]: id } }] }) as FilterQuery<T>,
+        : {
+            [order.field]: { [bound]: v },
+            $or: [{ [order.field]: { [op]: v } }, { [order.field]: v, id: { [op]: id } }],
+          }) as unknown as FilterQuery<T>,
     );
   }
   const dir = order.direction === OrderDirection.ASC ? 'asc' : 'desc';
