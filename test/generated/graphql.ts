@@ -44,6 +44,8 @@ export type CreateCollectionScheduleInput = {
   name: string;
   /** The meters under this unit form the group. */
   orgUnitId: string | number;
+  /** Default: yes for DAILY_FROZEN, no for INTERVAL. */
+  readEvents?: boolean | null | undefined;
   windowEnd?: string | null | undefined;
   windowStart?: string | null | undefined;
 };
