@@ -9,15 +9,16 @@ describe('KeyedMutex', () => {
     const active = new Map<string, number>();
     const peak = new Map<string, number>();
     const order: string[] = [];
+    let bothLines = false;
     const task = (key: string, name: string) =>
       mutex.run(key, async () => {
         active.set(key, (active.get(key) ?? 0) + 1);
         peak.set(key, Math.max(peak.get(key) ?? 0, active.get(key)!));
+        bothLines ||= (active.get('line-1') ?? 0) > 0 && (active.get('line-2') ?? 0) > 0;
         await sleep(20);
         order.push(name);
         active.set(key, active.get(key)! - 1);
       });
-    const started = Date.now();
     await Promise.all([
       task('line-1', 'a'),
       task('line-1', 'b'),
@@ -28,8 +29,8 @@ describe('KeyedMutex', () => {
     expect(peak.get('line-1')).toBe(1);
     expect(peak.get('line-2')).toBe(1);
     expect(order.filter((n) => 'abc'.includes(n))).toEqual(['a', 'b', 'c']);
-    // line-2 ran next to line-1: the whole took about three slots, not five.
-    expect(Date.now() - started).toBeLessThan(95);
+    // line-2 ran next to line-1 (observed, not timed: a busy machine must not fail this).
+    expect(bothLines).toBe(true);
   });
 
   it('releases the key when a task fails', async () => {

@@ -99,14 +99,14 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
   };
 }
 
-function inWorker(plugin: WorkerPlugin, timeoutMs: number): Runner {
+function inWorker(plugin: WorkerPlugin, timeoutMs: number, loadMs: number): Runner {
   return {
     description: plugin.description!,
-    validateDevice: (settings) => plugin.ensureLoaded(timeoutMs).then(() => plugin.validateDevice(settings, timeoutMs)),
-    validatePoint: (settings) => plugin.ensureLoaded(timeoutMs).then(() => plugin.validatePoint(settings, timeoutMs)),
-    resourceKey: (device) => plugin.ensureLoaded(timeoutMs).then(() => plugin.resourceKey(device, timeoutMs)),
+    validateDevice: (settings) => plugin.ensureLoaded(loadMs).then(() => plugin.validateDevice(settings, timeoutMs)),
+    validatePoint: (settings) => plugin.ensureLoaded(loadMs).then(() => plugin.validatePoint(settings, timeoutMs)),
+    resourceKey: (device) => plugin.ensureLoaded(loadMs).then(() => plugin.resourceKey(device, timeoutMs)),
     open: async (device) => {
-      await plugin.ensureLoaded(timeoutMs);
+      await plugin.ensureLoaded(loadMs);
       const sessionId = await plugin.createSession(device, timeoutMs);
       return (method, args) => plugin.sessionCall(sessionId, method, args, timeoutMs);
     },
@@ -126,7 +126,12 @@ export class PluginHost {
 
   constructor(
     private readonly logger: Logger,
-    private readonly options: { callTimeoutMs: number; installDir: string },
+    private readonly options: {
+      callTimeoutMs: number;
+      installDir: string;
+      /** Starting a worker and importing a package (default: 15 s, or the call timeout if longer). */
+      loadTimeoutMs?: number;
+    },
   ) {}
 
   async load(sources: PluginSource[]): Promise<PluginStatus[]> {
@@ -172,12 +177,13 @@ export class PluginHost {
       }
       const plugin = new WorkerPlugin(manifest.entryUrl, this.logger);
       try {
-        const description = await plugin.load(timeoutMs);
+        const loadMs = this.options.loadTimeoutMs ?? Math.max(timeoutMs, 15_000);
+        const description = await plugin.load(loadMs);
         if (!semver.satisfies(plugin.sdkVersion ?? '0.0.0', `^${SDK_VERSION.split('.')[0]}`)) {
           await plugin.stop();
           return failed(`built with collector SDK ${plugin.sdkVersion}, incompatible with ${SDK_VERSION}`);
         }
-        return this.accept(description.id, inWorker(plugin, timeoutMs), {
+        return this.accept(description.id, inWorker(plugin, timeoutMs, loadMs), {
           id: description.id,
           source: `${manifest.name}@${manifest.version}`,
           version: manifest.version,
