@@ -61,6 +61,8 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       retryBaseMs: config.collectors.retryBaseMs,
       retryCapMs: config.collectors.retryCapMs,
       taskRetentionDays: config.collectors.taskRetentionDays,
+      offlineAfterHours: config.collectors.offlineAfterHours,
+      stoppedAfterDays: config.collectors.stoppedAfterDays,
       simulate: config.demo.enabled ? { faultRate: config.demo.faultRate } : undefined,
     });
     const server = await startServer({ config, logger, db, schema, events, collection: collection.port });

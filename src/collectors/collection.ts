@@ -3,6 +3,7 @@ import type { Events } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { AlarmRaiser } from './alarms/alarm-raiser.js';
 import { MeterEvents } from './alarms/meter-events.js';
+import { MeterWatch } from './alarms/meter-watch.js';
 import { raiseForDroppedReadings, raiseForSuspectReadings } from './alarms/reading-alarms.js';
 import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
 import { readingPublisher } from './ingestion/publish.js';
@@ -28,6 +29,8 @@ export interface CollectionOptions {
   retryBaseMs: number;
   retryCapMs: number;
   taskRetentionDays: number;
+  offlineAfterHours: number;
+  stoppedAfterDays: number;
   /** Collect the SIMULATED meters (the demo), with this share of faulty meter-minutes. */
   simulate?: { faultRate: number };
 }
@@ -45,6 +48,15 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
 ) {
   const alarms = new AlarmRaiser(sql, events, logger);
   const meterEvents = new MeterEvents(sql, alarms, logger);
+  const watch = new MeterWatch(sql, alarms, logger, {
+    offlineAfterHours: options.offlineAfterHours,
+    stoppedAfterDays: options.stoppedAfterDays,
+    simulated: Boolean(options.simulate),
+  });
+  let watchTimer: NodeJS.Timeout | undefined;
+  const runWatch = () => {
+    watch.run().catch((error: unknown) => logger.warn({ err: error }, 'meter watch failed'));
+  };
   const publishReadings = readingPublisher(sql, events, logger);
   const ingestion = new Ingestion(sql, logger, {
     journalDir: options.journalDir,
@@ -153,8 +165,14 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     start() {
       ingestion.start();
       runtime.start();
+      // Hourly; the first look a minute after start, when the first reads are in.
+      watchTimer = setTimeout(function tick() {
+        runWatch();
+        watchTimer = setTimeout(tick, 3_600_000).unref();
+      }, 60_000).unref();
     },
     async stop() {
+      clearTimeout(watchTimer);
       await runtime.stop();
       await ingestion.stop();
     },

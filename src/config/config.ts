@@ -66,6 +66,10 @@ const schema = z.object({
   COLLECTION_RETRY_CAP_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),
   /** Finished collection tasks older than this are deleted (readings stay). */
   COLLECTION_TASK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** A collected meter not heard from for this long raises METER_OFFLINE (checked hourly). */
+  METER_OFFLINE_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
+  /** A meter whose total register did not move for this many days raises STOPPED_METER. */
+  METER_STOPPED_DAYS: z.coerce.number().int().min(1).max(365).default(3),
 });
 
 /**
@@ -108,6 +112,8 @@ export interface Config {
     retryBaseMs: number;
     retryCapMs: number;
     taskRetentionDays: number;
+    offlineAfterHours: number;
+    stoppedAfterDays: number;
   };
   redisUrl?: string;
 }
@@ -189,6 +195,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: env.COLLECTION_RETRY_BASE_MS,
       retryCapMs: env.COLLECTION_RETRY_CAP_MS,
       taskRetentionDays: env.COLLECTION_TASK_RETENTION_DAYS,
+      offlineAfterHours: env.METER_OFFLINE_HOURS,
+      stoppedAfterDays: env.METER_STOPPED_DAYS,
     },
   };
 }
