@@ -68,6 +68,22 @@ describe('meter event records', () => {
     ]);
   });
 
+  it('keeps asking for an ongoing power-off until the meter records its end, then clears the alarm', async () => {
+    const off = new Date(Date.now() - 30 * 60_000);
+    expect((await store.record(meter.id, [{ type: 'POWER_OFF', occurredAt: off }])).stored).toBe(1);
+    const open = (await alarmsOf(meter.id)).filter((a) => a.type === 'POWER_OFF').at(-1)!;
+    expect(open.status).toBe('OPEN');
+    // Just before the ongoing one, so that the plugin hands it out again with its end.
+    expect((await store.since(meter.id))?.getTime()).toBe(off.getTime() - 1);
+    const back = new Date(off.getTime() + 20 * 60_000);
+    const ended = await store.record(meter.id, [{ type: 'POWER_OFF', occurredAt: off, endedAt: back }]);
+    expect(ended.stored).toBe(0);
+    const cleared = (await alarmsOf(meter.id)).filter((a) => a.type === 'POWER_OFF').at(-1)!;
+    expect(cleared.status).toBe('CLEARED');
+    expect(new Date(cleared.cleared_at!).getTime()).toBe(back.getTime());
+    expect((await store.since(meter.id))?.getTime()).toBe(off.getTime());
+  });
+
   it('shows the records on the meter, newest first, in the meter readers scope only', async () => {
     const gid = Buffer.from(`Meter:${meter.id}`).toString('base64url');
     const res = await server.gql<any>(
@@ -76,8 +92,9 @@ describe('meter event records', () => {
       manager,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.meter.events.totalCount).toBe(2);
+    expect(res.data.meter.events.totalCount).toBe(3);
     expect(res.data.meter.events.nodes.map((e: any) => [e.type, Boolean(e.endedAt)])).toEqual([
+      ['POWER_OFF', true],
       ['POWER_OFF', true],
       ['METER_COVER_OPEN', false],
     ]);

@@ -13,6 +13,9 @@ const SELF_ENDING = new Set<string>([AlarmType.POWER_OFF, AlarmType.VOLTAGE_LOSS
 
 const ALARM_TYPES = new Set<string>(Object.values(AlarmType));
 
+/** How long an unfinished power-off keeps being re-read for its end. */
+const OPEN_EVENT_WINDOW_MS = 7 * 86_400_000;
+
 export interface RecordedEvents {
   stored: number;
   dropped: { event: DeviceEvent; reason: string }[];
@@ -27,6 +30,8 @@ export interface RecordedEvents {
 export class MeterEvents {
   /** The newest stored event per meter, so that plugins only read records after it. */
   private readonly newest = new Map<number, Date | undefined>();
+  /** The oldest self-ending event per meter still waiting for its end. */
+  private readonly unfinished = new Map<number, Date>();
 
   constructor(
     private readonly db: SqlExecutor,
@@ -34,15 +39,23 @@ export class MeterEvents {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Where the plugin should start: after the newest stored event, or just before the oldest
+   * self-ending one of the last week still without an end, so that its end is read when recorded.
+   */
   async since(meterId: number): Promise<Date | undefined> {
     if (!this.newest.has(meterId)) {
-      const [row] = await this.db.execute<{ at: Date | string | null }>(
-        `select max(occurred_at) as at from meter_event where meter_id = ?`,
-        [meterId],
+      const [row] = await this.db.execute<{ at: Date | string | null; open: Date | string | null }>(
+        `select max(occurred_at) as at,
+                min(occurred_at) filter (where ended_at is null and type = any(?::text[]) and occurred_at > ?) as open
+           from meter_event where meter_id = ?`,
+        [`{${[...SELF_ENDING].join(',')}}`, new Date(Date.now() - OPEN_EVENT_WINDOW_MS), meterId],
       );
       this.newest.set(meterId, row?.at ? new Date(row.at) : undefined);
+      if (row?.open) this.unfinished.set(meterId, new Date(row.open));
     }
-    return this.newest.get(meterId);
+    const open = this.unfinished.get(meterId);
+    return open ? new Date(open.getTime() - 1) : this.newest.get(meterId);
   }
 
   async record(meterId: number, events: DeviceEvent[], now = new Date()): Promise<RecordedEvents> {
@@ -70,11 +83,18 @@ export class MeterEvents {
         'meter events dropped',
       );
     if (!kept.length) return { stored: 0, dropped };
-    const rows = await this.db.execute<{ type: string; occurred_at: Date | string; ended_at: Date | string | null }>(
+    // New records are inserted; a known one that has ended since is given its end (and nothing else).
+    const rows = await this.db.execute<{
+      type: string;
+      occurred_at: Date | string;
+      ended_at: Date | string | null;
+      created: boolean;
+    }>(
       `insert into meter_event (meter_id, type, occurred_at, ended_at, detail)
        select ?, t, o, e, d::jsonb from unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[]) as x(t, o, e, d)
-       on conflict (meter_id, type, occurred_at) do nothing
-       returning type, occurred_at, ended_at`,
+       on conflict (meter_id, type, occurred_at) do update set ended_at = excluded.ended_at
+         where meter_event.ended_at is null and excluded.ended_at is not null
+       returning type, occurred_at, ended_at, (xmax = 0) as created`,
       [
         meterId,
         pgArray(kept.map((e) => e.type.slice(0, 64))),
@@ -86,10 +106,21 @@ export class MeterEvents {
     const latest = Math.max(...kept.map((e) => e.occurredAt.getTime()));
     const known = this.newest.get(meterId);
     if (!known || known.getTime() < latest) this.newest.set(meterId, new Date(latest));
+    this.trackUnfinished(meterId, kept);
     for (const row of rows.sort((a, b) => new Date(a.occurred_at).getTime() - new Date(b.occurred_at).getTime())) {
       if (!ALARM_TYPES.has(row.type)) continue;
       const at = new Date(row.occurred_at);
       const ended = row.ended_at ? new Date(row.ended_at) : undefined;
+      if (!row.created) {
+        // A condition the meter reported earlier has ended: its alarm is cleared at the end time.
+        if (ended)
+          await this.db.execute(
+            `update alarm set status = 'CLEARED', cleared_at = ?
+              where meter_id = ? and type = ? and status in ('OPEN', 'ACKNOWLEDGED')`,
+            [ended, meterId, row.type],
+          );
+        continue;
+      }
       const raised = await this.alarms.raise({
         meterId,
         type: row.type as AlarmType,
@@ -102,7 +133,17 @@ export class MeterEvents {
           [ended, raised.id],
         );
     }
-    return { stored: rows.length, dropped };
+    return { stored: rows.filter((r) => r.created).length, dropped };
+  }
+
+  private trackUnfinished(meterId: number, events: DeviceEvent[]) {
+    const horizon = Date.now() - OPEN_EVENT_WINDOW_MS;
+    const current = this.unfinished.get(meterId);
+    const stillOpen = events.filter((e) => SELF_ENDING.has(e.type) && !e.endedAt && e.occurredAt.getTime() > horizon);
+    const endedNow = events.some((e) => current && e.endedAt && e.occurredAt.getTime() === current.getTime());
+    const candidates = [...stillOpen.map((e) => e.occurredAt), ...(current && !endedNow ? [current] : [])];
+    if (candidates.length) this.unfinished.set(meterId, new Date(Math.min(...candidates.map((d) => d.getTime()))));
+    else this.unfinished.delete(meterId);
   }
 }
 
