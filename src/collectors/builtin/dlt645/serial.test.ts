@@ -231,9 +231,11 @@ describe('DL/T 645 serial collector when the line goes away', () => {
       );
       await s.connect(signal());
       const reading = s.read!([point('e', '00010000')], signal());
+      // Expected before the line goes, so that the rejection is never left unhandled meanwhile.
+      const rejected = expect(reading).rejects.toThrow(/serial line .* (disconnected|closed)/);
       await new Promise((r) => setTimeout(r, 100));
       await line.stop();
-      await expect(reading).rejects.toThrow(/serial line .* (disconnected|closed)/);
+      await rejected;
       await expect(s.read!([point('e', '00010000')], signal())).rejects.toThrow(/disconnected|closed/);
       await s.close();
       await s.close();
