@@ -1,8 +1,16 @@
+import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCollector } from '../../sdk/conformance.js';
 import type { PointRequest } from '../../sdk/index.js';
+import { decodeFrame, encodeFrame, readRequest } from './codec.js';
 import plugin, { type Dlt645Point } from './index.js';
-import { simulatedMeter, startDlt645Simulator, type Dlt645Simulator } from './simulator.js';
+import {
+  createDlt645Responder,
+  recordEvent,
+  simulatedMeter,
+  startDlt645Simulator,
+  type Dlt645Simulator,
+} from './simulator.js';
 
 let sim: Dlt645Simulator;
 const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
@@ -12,6 +20,9 @@ const device = (address: string, extra: Record<string, unknown> = {}) => ({
 });
 const point = (id: string, di: string, index = 0): PointRequest<Dlt645Point> => ({ id, settings: { di, index } });
 const signal = () => AbortSignal.timeout(5000);
+
+/** Whole seconds: event record times carry no milliseconds. */
+const at = (iso: string) => new Date(iso);
 
 beforeAll(async () => {
   sim = await startDlt645Simulator([
@@ -172,5 +183,63 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     sim = await startDlt645Simulator([...sim.meters.values()], { port: sim.port });
     await expect(reading).rejects.toThrow(/connection closed|not connected/);
     await s.close();
+  });
+});
+
+describe('DL/T 645 simulator event records', () => {
+  /** A stream whose writes are collected, fed requests by hand. */
+  function wire() {
+    const written: Buffer[] = [];
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk);
+        done();
+      },
+    });
+    /** Lets the stream deliver what was pushed and the responder answer it. */
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    return { stream, written, settle };
+  }
+
+  it('answers the count and the last power-down record byte for byte as the standard lays them out', async () => {
+    const meter = simulatedMeter('123456789012');
+    // 2026-11-26 10:30:45 and 11:02:03 at UTC+8 (the golden frames of codec.test.ts).
+    recordEvent(meter, 'powerDown', at('2026-11-26T02:30:45Z'), at('2026-11-26T03:02:03Z'));
+    const responder = createDlt645Responder([meter]);
+    const { stream, written, settle } = wire();
+    responder.serve(stream);
+    stream.push(encodeFrame(readRequest('123456789012', 0x03110000)));
+    stream.push(encodeFrame(readRequest('123456789012', 0x03110001)));
+    await settle();
+    const frames = written.map((bytes) => {
+      const result = decodeFrame(bytes);
+      return result.kind === 'frame' ? encodeFrame(result.frame, { preamble: 0 }).toString('hex') : result.kind;
+    });
+    // count: DI 00 00 11 03 + 01 00 00, +33 -> 33 33 44 36 34 33 33;
+    // 646 + 145 + 7 + (51+51+68+54) + (52+51+51) = 1176; mod 256 = 152 = 98
+    expect(frames[0]).toBe('6812907856341268910733334436343333' + '9816');
+    expect(frames[1]).toBe('68129078563412689110' + '34334436786343594459363544594459' + 'c116');
+  });
+
+  it('answers "no requested data" for a kind it does not keep, and for records it does not hold', async () => {
+    const meter = simulatedMeter('123456789012');
+    delete meter.events.cover;
+    const responder = createDlt645Responder([meter]);
+    const { stream, written, settle } = wire();
+    responder.serve(stream);
+    for (const di of [0x03300d00, 0x03300d01, 0x03300e00, 0x03300e01])
+      stream.push(encodeFrame(readRequest('123456789012', di)));
+    await settle();
+    const replies = written.map((bytes) => {
+      const result = decodeFrame(bytes);
+      return result.kind === 'frame' ? [result.frame.control.toString(16), result.frame.data.toString('hex')] : [];
+    });
+    expect(replies).toEqual([
+      ['d1', '02'],
+      ['d1', '02'],
+      ['91', '000e3003000000'],
+      ['d1', '02'],
+    ]);
   });
 });
