@@ -3,9 +3,11 @@ import {
   bcdToDecimal,
   Control,
   decimalToBcd,
+  decodeDateTime,
   decodeFrame,
   describeError,
   encodeAddress,
+  encodeDateTime,
   encodeFrame,
   readRequest,
   timeSyncRequest,
@@ -78,6 +80,112 @@ describe('DL/T 645-2007 golden frames', () => {
         ),
       ),
     ).toBe('68 AA AA AA AA AA AA 68 13 00 DF 16');
+  });
+});
+
+/**
+ * Event records (appendix A, table A.4): a count (3 bytes BCD) at 03 xx xx 00 and the N-th last
+ * record at 03 xx xx NN, each record starting with its start and end times YYMMDDhhmmss, sent
+ * low byte first (ss mm hh DD MM YY). Meter 123456789012, whose address, with both 68s, sums to
+ * 104 + (18+144+120+86+52+18) + 104 = 646.
+ */
+describe('DL/T 645-2007 event record frames', () => {
+  it('asks for the number of meter cover openings (DI 03 30 0D 00)', () => {
+    // DI sent 00 0D 30 03, +33 -> 33 40 63 36
+    // 646 + 11 (17) + 04 + (51+64+99+54) = 935; mod 256 = 167 = A7
+    const frame = encodeFrame(readRequest('123456789012', 0x03300d00), { preamble: 0 });
+    expect(show(frame)).toBe('68 12 90 78 56 34 12 68 11 04 33 40 63 36 A7 16');
+  });
+
+  it('decodes the count reply: 3 openings', () => {
+    // data: DI 00 0D 30 03 then 03 00 00 (XXXXXX, low byte first), +33 -> 33 40 63 36 36 33 33
+    // 646 + 91 (145) + 07 + 268 + (54+51+51) = 1222; mod 256 = 198 = C6
+    const result = decodeFrame(hex('FE FE 68 12 90 78 56 34 12 68 91 07 33 40 63 36 36 33 33 C6 16'));
+    expect(result.kind).toBe('frame');
+    if (result.kind !== 'frame') return;
+    expect(show(result.frame.data)).toBe('00 0D 30 03 03 00 00');
+    expect(bcdToDecimal(result.frame.data.subarray(4), 0)).toBe('3');
+  });
+
+  it('decodes the last power-down record (DI 03 11 00 01): down at 10:30:45, back at 11:02:03', () => {
+    // DI 01 00 11 03 +33 -> 34 33 44 36
+    // start 2026-11-26 10:30:45 = 45 30 10 26 11 26, +33 -> 78 63 43 59 44 59
+    // end   2026-11-26 11:02:03 = 03 02 11 26 11 26, +33 -> 36 35 44 59 44 59
+    // 646 + 145 + 10 (16) + (52+51+68+54) + (120+99+67+89+68+89) + (54+53+68+89+68+89)
+    // = 646 + 145 + 16 + 225 + 532 + 421 = 1985; mod 256 = 193 = C1
+    const result = decodeFrame(
+      hex('68 12 90 78 56 34 12 68 91 10 34 33 44 36 78 63 43 59 44 59 36 35 44 59 44 59 C1 16'),
+    );
+    expect(result.kind).toBe('frame');
+    if (result.kind !== 'frame') return;
+    const data = result.frame.data;
+    expect(show(data.subarray(0, 4))).toBe('01 00 11 03');
+    expect(decodeDateTime(data.subarray(4, 10))).toEqual({
+      year: 2026,
+      month: 11,
+      day: 26,
+      hour: 10,
+      minute: 30,
+      second: 45,
+    });
+    expect(decodeDateTime(data.subarray(10, 16))).toEqual({
+      year: 2026,
+      month: 11,
+      day: 26,
+      hour: 11,
+      minute: 2,
+      second: 3,
+    });
+  });
+
+  it('decodes the last cover-open record (DI 03 30 0D 01) of a cover still open: 60 bytes, end time zero', () => {
+    // DI 01 0D 30 03 +33 -> 34 40 63 36
+    // start 2026-11-26 09:15:00 = 00 15 09 26 11 26, +33 -> 33 48 3C 59 44 59
+    // end 00 00 00 00 00 00 and the twelve 4-byte energies (zero here): 54 bytes of 00 -> 33
+    // L = 4 + 60 = 64 = 40
+    // 646 + 145 + 64 + (52+64+99+54) + (51+72+60+89+68+89) + 54 x 51
+    // = 646 + 145 + 64 + 269 + 429 + 2754 = 4307; mod 256 = 211 = D3
+    const frame = hex(`68 12 90 78 56 34 12 68 91 40 34 40 63 36 33 48 3C 59 44 59 ${'33 '.repeat(54)} D3 16`);
+    const result = decodeFrame(frame);
+    expect(result.kind).toBe('frame');
+    if (result.kind !== 'frame') return;
+    const record = result.frame.data.subarray(4);
+    expect(record.length).toBe(60);
+    expect(decodeDateTime(record.subarray(0, 6))).toEqual({
+      year: 2026,
+      month: 11,
+      day: 26,
+      hour: 9,
+      minute: 15,
+      second: 0,
+    });
+    expect(decodeDateTime(record.subarray(6, 12))).toBe('zero');
+  });
+});
+
+describe('date and time YYMMDDhhmmss', () => {
+  it('encodes ss first and round-trips', () => {
+    const local = { year: 2027, month: 2, day: 28, hour: 23, minute: 59, second: 58 };
+    expect(show(encodeDateTime(local))).toBe('58 59 23 28 02 27');
+    expect(decodeDateTime(encodeDateTime(local))).toEqual(local);
+  });
+
+  it('refuses bytes that are not BCD or not a date', () => {
+    expect(decodeDateTime(hex('45 30 10 26 1A 26'))).toBeUndefined(); // month nibble A
+    expect(decodeDateTime(hex('00 00 00 31 11 26'))).toBeUndefined(); // 31 November
+    expect(decodeDateTime(hex('00 00 00 29 02 27'))).toBeUndefined(); // 29 February 2027
+    expect(decodeDateTime(hex('00 00 24 01 01 27'))).toBeUndefined(); // hour 24
+    expect(decodeDateTime(hex('60 00 00 01 01 27'))).toBeUndefined(); // second 60
+    expect(decodeDateTime(hex('00 00 00 00 01 27'))).toBeUndefined(); // day 0
+    expect(decodeDateTime(hex('FF FF FF FF FF FF'))).toBeUndefined();
+    expect(decodeDateTime(hex('00 00 00 29 02 28'))).toEqual({
+      year: 2028,
+      month: 2,
+      day: 29,
+      hour: 0,
+      minute: 0,
+      second: 0,
+    });
   });
 });
 

@@ -159,19 +159,46 @@ export function readRequest(address: string, di: number): Frame {
   return { address, control: Control.READ_DATA, data: encodeDi(di) };
 }
 
-/** Broadcast time sync: data is ss mm hh DD MM YY in BCD, the meter's local time. */
-export function timeSyncRequest(local: {
+/** A meter's wall-clock time: meters keep local time without a zone. */
+export interface LocalDateTime {
   year: number;
   month: number;
   day: number;
   hour: number;
   minute: number;
   second: number;
-}): Frame {
-  const data = Buffer.from(
-    [local.second, local.minute, local.hour, local.day, local.month, local.year % 100].map(toBcdByte),
-  );
-  return { address: BROADCAST_ADDRESS, control: Control.BROADCAST_TIME, data };
+}
+
+/**
+ * Date and time as the standard writes it, YYMMDDhhmmss, sent low byte first: 6 BCD bytes
+ * ss mm hh DD MM YY (the broadcast time sync, the start and end times of event records).
+ */
+export function encodeDateTime(local: LocalDateTime): Buffer {
+  return Buffer.from([local.second, local.minute, local.hour, local.day, local.month, local.year % 100].map(toBcdByte));
+}
+
+/**
+ * The 6 bytes ss mm hh DD MM YY back to a wall-clock time (years 2000-2099). `zero` when every
+ * byte is 00: event records keep that as the end time of an event that has not ended. Undefined
+ * when a byte is not BCD or the date does not exist.
+ */
+export function decodeDateTime(bytes: Buffer): LocalDateTime | 'zero' | undefined {
+  if (bytes.length !== 6) return undefined;
+  if (bytes.every((b) => b === 0)) return 'zero';
+  const parts = [...bytes].map(fromBcdByte);
+  if (parts.some((p) => p === undefined)) return undefined;
+  const [second, minute, hour, day, month, yy] = parts as number[];
+  const local = { year: 2000 + yy!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! };
+  if (local.month < 1 || local.month > 12 || local.day < 1 || local.hour > 23 || local.minute > 59) return undefined;
+  if (local.second > 59) return undefined;
+  // Day 31 of a 30-day month (or 29 February of a common year) would roll over into the next month.
+  const check = new Date(Date.UTC(local.year, local.month - 1, local.day));
+  return check.getUTCDate() === local.day ? local : undefined;
+}
+
+/** Broadcast time sync: data is ss mm hh DD MM YY in BCD, the meter's local time. */
+export function timeSyncRequest(local: LocalDateTime): Frame {
+  return { address: BROADCAST_ADDRESS, control: Control.BROADCAST_TIME, data: encodeDateTime(local) };
 }
 
 export function toBcdByte(n: number): number {

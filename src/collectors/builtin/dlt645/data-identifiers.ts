@@ -1,4 +1,4 @@
-import type { RegisterCode } from '../../sdk/index.js';
+import type { EventType, RegisterCode } from '../../sdk/index.js';
 
 /** How the value of one data identifier is laid out in a reply. */
 export interface DataItem {
@@ -105,6 +105,38 @@ export const DATA_ITEMS: DataItem[] = [
 export const DI_DATE = 0x04000101; // YY MM DD WW
 export const DI_TIME = 0x04000102; // hh mm ss
 export const DI_LAST_DAILY_FREEZE_TIME = 0x05060001; // YY MM DD hh mm
+
+/**
+ * Event records the meter keeps (DL/T 645-2007 appendix A, table A.4 "event records", DI3 = 03).
+ * For each kind, `countDi` holds the total number of events (3 bytes BCD, XXXXXX) and
+ * `countDi + N` the N-th last record (N = 1 the most recent, up to {@link EVENT_RECORDS_KEPT}).
+ * Every record of these kinds starts with the start time and the end time, YYMMDDhhmmss (6 bytes
+ * each, ss first on the wire); an end time of all zeros means the event has not ended. What
+ * follows differs by kind and is not read:
+ * - meter cover open 03 30 0D NN and terminal cover open 03 30 0E NN: 60 bytes, the times then
+ *   twelve 4-byte energies (forward/reverse active and the four reactive quadrants, before and after);
+ * - power down 03 11 00 NN: 12 bytes, the two times only.
+ */
+export interface EventRecordKind {
+  type: EventType;
+  name: string;
+  countDi: number;
+  /** Bytes of a record as the standard defines it; only the first 12 (the times) are used. */
+  recordLength: number;
+}
+
+export const EVENT_RECORD_KINDS: EventRecordKind[] = [
+  { type: 'METER_COVER_OPEN', name: 'meter cover open', countDi: 0x03300d00, recordLength: 60 },
+  { type: 'TERMINAL_COVER_OPEN', name: 'terminal cover open', countDi: 0x03300e00, recordLength: 60 },
+  { type: 'POWER_OFF', name: 'power down', countDi: 0x03110000, recordLength: 12 },
+];
+
+/** A meter keeps the last 10 records of each kind (NN = 01..0A). */
+export const EVENT_RECORDS_KEPT = 10;
+/** Bytes of the event count: XXXXXX. */
+export const EVENT_COUNT_LENGTH = 3;
+/** The start and end times at the head of every record. */
+export const EVENT_TIMES_LENGTH = 12;
 
 export function dataItem(di: number): DataItem | undefined {
   return DATA_ITEMS.find((item) => item.di === di);

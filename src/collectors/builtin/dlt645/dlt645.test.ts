@@ -1,8 +1,16 @@
+import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCollector } from '../../sdk/conformance.js';
-import type { PointRequest } from '../../sdk/index.js';
+import type { DeviceEvent, PointRequest } from '../../sdk/index.js';
+import { decodeFrame, encodeFrame, readRequest } from './codec.js';
 import plugin, { type Dlt645Point } from './index.js';
-import { simulatedMeter, startDlt645Simulator, type Dlt645Simulator } from './simulator.js';
+import {
+  createDlt645Responder,
+  recordEvent,
+  simulatedMeter,
+  startDlt645Simulator,
+  type Dlt645Simulator,
+} from './simulator.js';
 
 let sim: Dlt645Simulator;
 const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
@@ -13,11 +21,15 @@ const device = (address: string, extra: Record<string, unknown> = {}) => ({
 const point = (id: string, di: string, index = 0): PointRequest<Dlt645Point> => ({ id, settings: { di, index } });
 const signal = () => AbortSignal.timeout(5000);
 
+/** Whole seconds: event record times carry no milliseconds. */
+const at = (iso: string) => new Date(iso);
+
 beforeAll(async () => {
-  sim = await startDlt645Simulator([
-    simulatedMeter('000000000001', '1234.56'),
-    simulatedMeter('000000000002', '98765.43'),
-  ]);
+  const m1 = simulatedMeter('000000000001', '1234.56');
+  // Events for the conformance kit's readEvents check: one ended, one still going on.
+  recordEvent(m1, 'powerDown', at('2026-11-20T01:00:00Z'), at('2026-11-20T01:45:30Z'));
+  recordEvent(m1, 'cover', at('2026-11-21T06:10:00Z'));
+  sim = await startDlt645Simulator([m1, simulatedMeter('000000000002', '98765.43')]);
 });
 afterAll(async () => sim?.close());
 
@@ -43,7 +55,10 @@ describe('DL/T 645 collector against the TCP simulator', () => {
       timeoutMs: 2000,
     });
     expect(results.filter((r) => !r.ok)).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(11);
+    expect(results.length).toBeGreaterThanOrEqual(12);
+    expect(results.map((r) => r.check)).toContain(
+      'readEvents() gives events with a type and valid times, oldest first',
+    );
   });
 
   it('reads energy, tariffs, instantaneous values and picks the right meter on a shared gateway', async () => {
@@ -165,6 +180,122 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     await s.close();
   });
 
+  it('reads cover-open, terminal-cover-open and power-down records, oldest first, in meter local time', async () => {
+    const meter = simulatedMeter('000000000003');
+    sim.meters.set(meter.address, meter);
+    recordEvent(meter, 'powerDown', at('2026-11-19T15:30:00Z'), at('2026-11-19T17:00:05Z'));
+    recordEvent(meter, 'cover', at('2026-11-20T02:00:00Z'), at('2026-11-20T02:05:00Z'));
+    recordEvent(meter, 'terminal', at('2026-11-21T10:00:00Z'), at('2026-11-21T10:01:00Z'));
+    recordEvent(meter, 'cover', at('2026-11-22T08:00:00Z'));
+    recordEvent(meter, 'powerDown', at('2026-11-23T05:00:59Z'));
+    const s = await session(meter.address);
+    const before = sim.received.length;
+    const events = await s.readEvents!(undefined, signal());
+    const frames = sim.received.slice(before);
+    await s.close();
+    expect(events).toEqual<DeviceEvent[]>([
+      { type: 'POWER_OFF', occurredAt: at('2026-11-19T15:30:00Z'), endedAt: at('2026-11-19T17:00:05Z') },
+      { type: 'METER_COVER_OPEN', occurredAt: at('2026-11-20T02:00:00Z'), endedAt: at('2026-11-20T02:05:00Z') },
+      { type: 'TERMINAL_COVER_OPEN', occurredAt: at('2026-11-21T10:00:00Z'), endedAt: at('2026-11-21T10:01:00Z') },
+      { type: 'METER_COVER_OPEN', occurredAt: at('2026-11-22T08:00:00Z') },
+      { type: 'POWER_OFF', occurredAt: at('2026-11-23T05:00:59Z') },
+    ]);
+    // A count per kind, then exactly the records counted.
+    expect(frames.map((f) => f.data.readUInt32LE(0).toString(16).padStart(8, '0'))).toEqual([
+      '03300d00',
+      '03300d01',
+      '03300d02',
+      '03300e00',
+      '03300e01',
+      '03110000',
+      '03110001',
+      '03110002',
+    ]);
+  });
+
+  it('with since, returns only later events and stops at the first record not after it', async () => {
+    const meter = sim.meters.get('000000000003')!;
+    const s = await session(meter.address);
+    const since = at('2026-11-21T10:00:00Z'); // the terminal cover opening
+    const before = sim.received.length;
+    const events = await s.readEvents!(since, signal());
+    const frames = sim.received.slice(before).map((f) => f.data.readUInt32LE(0).toString(16));
+    expect(events.map((e) => [e.type, e.occurredAt.toISOString()])).toEqual([
+      ['METER_COVER_OPEN', '2026-11-22T08:00:00.000Z'],
+      ['POWER_OFF', '2026-11-23T05:00:59.000Z'],
+    ]);
+    expect(frames).toEqual(['3300d00', '3300d01', '3300d02', '3300e00', '3300e01', '3110000', '3110001', '3110002']);
+    expect(await s.readEvents!(at('2026-11-23T05:00:59Z'), signal())).toEqual([]);
+    await s.close();
+  });
+
+  it('reads no more than the 10 records a meter keeps, whatever the count', async () => {
+    const meter = simulatedMeter('000000000004');
+    sim.meters.set(meter.address, meter);
+    for (let day = 1; day <= 12; day++)
+      recordEvent(meter, 'powerDown', at(`2026-10-${String(day).padStart(2, '0')}T00:00:00Z`), undefined);
+    const s = await session(meter.address);
+    const before = sim.received.length;
+    const events = await s.readEvents!(undefined, signal());
+    await s.close();
+    expect(sim.received.length - before).toBe(3 + 10); // three counts, ten power-down records
+    expect(events.map((e) => e.occurredAt.toISOString().slice(0, 10))).toEqual(
+      [3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((d) => `2026-10-${String(d).padStart(2, '0')}`),
+    );
+  });
+
+  it('treats a kind the meter refuses as no events, and a meter without records as none', async () => {
+    const meter = simulatedMeter('000000000005');
+    sim.meters.set(meter.address, meter);
+    recordEvent(meter, 'cover', at('2026-11-20T02:00:00Z'), at('2026-11-20T02:05:00Z'));
+    recordEvent(meter, 'terminal', at('2026-11-20T03:00:00Z'));
+    // An end before the start (the clock was set back meanwhile) is not taken as the end.
+    recordEvent(meter, 'powerDown', at('2026-11-20T04:00:00Z'), at('2026-11-20T03:59:00Z'));
+    delete meter.events.terminal; // an older meter: no terminal cover switch
+    const debug: string[] = [];
+    const s = plugin.createSession(device(meter.address), {
+      ...ctx,
+      logger: { ...ctx.logger, debug: (message: string) => void debug.push(message) },
+    });
+    await s.connect(signal());
+    const before = sim.received.length;
+    const events = await s.readEvents!(undefined, signal());
+    expect(events).toEqual<DeviceEvent[]>([
+      { type: 'METER_COVER_OPEN', occurredAt: at('2026-11-20T02:00:00Z'), endedAt: at('2026-11-20T02:05:00Z') },
+      { type: 'POWER_OFF', occurredAt: at('2026-11-20T04:00:00Z') },
+    ]);
+    // The refused count is not followed by record requests.
+    expect(sim.received.slice(before).map((f) => f.data.readUInt32LE(0).toString(16))).toEqual([
+      '3300d00',
+      '3300d01',
+      '3300e00',
+      '3110000',
+      '3110001',
+    ]);
+    expect(debug).toContain('dlt645 meter keeps no such event records');
+
+    meter.events = {};
+    expect(await s.readEvents!(undefined, signal())).toEqual([]);
+    await s.close();
+  });
+
+  it('rejects readEvents when the meter does not answer or answers garbage', async () => {
+    const s = await session('000000000003');
+    sim.faults.silent = true;
+    await expect(s.readEvents!(undefined, signal())).rejects.toThrow(
+      'meter cover open count (03300D00): no reply within 300 ms',
+    );
+    sim.faults = { corruptChecksum: true };
+    await expect(s.readEvents!(undefined, signal())).rejects.toThrow(/malformed reply: bad-checksum/);
+    sim.faults = {};
+    await new Promise((r) => setTimeout(r, 50));
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(s.readEvents!(undefined, controller.signal)).rejects.toThrow('stop');
+    expect((await s.readEvents!(undefined, signal())).length).toBe(5);
+    await s.close();
+  });
+
   it('rejects the whole read when the connection is lost', async () => {
     const s = await session('000000000001');
     const reading = s.read!([point('e', '00010000')], signal());
@@ -172,5 +303,63 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     sim = await startDlt645Simulator([...sim.meters.values()], { port: sim.port });
     await expect(reading).rejects.toThrow(/connection closed|not connected/);
     await s.close();
+  });
+});
+
+describe('DL/T 645 simulator event records', () => {
+  /** A stream whose writes are collected, fed requests by hand. */
+  function wire() {
+    const written: Buffer[] = [];
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk);
+        done();
+      },
+    });
+    /** Lets the stream deliver what was pushed and the responder answer it. */
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    return { stream, written, settle };
+  }
+
+  it('answers the count and the last power-down record byte for byte as the standard lays them out', async () => {
+    const meter = simulatedMeter('123456789012');
+    // 2026-11-26 10:30:45 and 11:02:03 at UTC+8 (the golden frames of codec.test.ts).
+    recordEvent(meter, 'powerDown', at('2026-11-26T02:30:45Z'), at('2026-11-26T03:02:03Z'));
+    const responder = createDlt645Responder([meter]);
+    const { stream, written, settle } = wire();
+    responder.serve(stream);
+    stream.push(encodeFrame(readRequest('123456789012', 0x03110000)));
+    stream.push(encodeFrame(readRequest('123456789012', 0x03110001)));
+    await settle();
+    const frames = written.map((bytes) => {
+      const result = decodeFrame(bytes);
+      return result.kind === 'frame' ? encodeFrame(result.frame, { preamble: 0 }).toString('hex') : result.kind;
+    });
+    // count: DI 00 00 11 03 + 01 00 00, +33 -> 33 33 44 36 34 33 33;
+    // 646 + 145 + 7 + (51+51+68+54) + (52+51+51) = 1176; mod 256 = 152 = 98
+    expect(frames[0]).toBe('6812907856341268910733334436343333' + '9816');
+    expect(frames[1]).toBe('68129078563412689110' + '34334436786343594459363544594459' + 'c116');
+  });
+
+  it('answers "no requested data" for a kind it does not keep, and for records it does not hold', async () => {
+    const meter = simulatedMeter('123456789012');
+    delete meter.events.cover;
+    const responder = createDlt645Responder([meter]);
+    const { stream, written, settle } = wire();
+    responder.serve(stream);
+    for (const di of [0x03300d00, 0x03300d01, 0x03300e00, 0x03300e01])
+      stream.push(encodeFrame(readRequest('123456789012', di)));
+    await settle();
+    const replies = written.map((bytes) => {
+      const result = decodeFrame(bytes);
+      return result.kind === 'frame' ? [result.frame.control.toString(16), result.frame.data.toString('hex')] : [];
+    });
+    expect(replies).toEqual([
+      ['d1', '02'],
+      ['d1', '02'],
+      ['91', '000e3003000000'],
+      ['d1', '02'],
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import { checkCollector } from '../../sdk/conformance.js';
 import type { PointRequest } from '../../sdk/index.js';
 import { DATA_ITEMS } from './data-identifiers.js';
 import { dlt645Serial, type Dlt645Point } from './index.js';
-import { simulatedMeter, startDlt645SerialSimulator, type Dlt645SerialSimulator } from './simulator.js';
+import { recordEvent, simulatedMeter, startDlt645SerialSimulator, type Dlt645SerialSimulator } from './simulator.js';
 
 const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
 const signal = () => AbortSignal.timeout(4000);
@@ -61,7 +61,10 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
 
   beforeAll(async () => {
     line = await openPtyPair('dlt645');
-    sim = await startDlt645SerialSimulator([simulatedMeter(M1, '1234.56'), simulatedMeter(M2, '98765.43')], {
+    const m1 = simulatedMeter(M1, '1234.56');
+    recordEvent(m1, 'cover', new Date('2026-11-24T09:00:00Z'), new Date('2026-11-24T09:03:00Z'));
+    recordEvent(m1, 'powerDown', new Date('2026-11-25T22:10:00Z'));
+    sim = await startDlt645SerialSimulator([m1, simulatedMeter(M2, '98765.43')], {
       path: line.a,
     });
   });
@@ -86,7 +89,26 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
       timeoutMs: 2000,
     });
     expect(results.filter((r) => !r.ok)).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(11);
+    expect(results.length).toBeGreaterThanOrEqual(12);
+    expect(results.map((r) => r.check)).toContain(
+      'readEvents() gives events with a type and valid times, oldest first',
+    );
+  });
+
+  it("reads the meter's event records through echoes, neighbours' replies and noise", async () => {
+    // A cover-open record is 60 bytes: sent one byte every 2 ms behind a neighbour's reply of the
+    // same length, it takes longer than the 300 ms the other tests allow.
+    const s = await session(M1, { responseTimeoutMs: 2000 });
+    sim.faults = { echoRequest: true, foreignReplyFirst: true, garbageBeforeReply: true, byteByByte: true };
+    const events = await s.readEvents!(undefined, signal()).finally(() => s.close());
+    expect(events).toEqual([
+      {
+        type: 'METER_COVER_OPEN',
+        occurredAt: new Date('2026-11-24T09:00:00Z'),
+        endedAt: new Date('2026-11-24T09:03:00Z'),
+      },
+      { type: 'POWER_OFF', occurredAt: new Date('2026-11-25T22:10:00Z') },
+    ]);
   });
 
   it('reads the energy registers the meter holds, with the meter freeze time on frozen values', async () => {
@@ -231,9 +253,11 @@ describe('DL/T 645 serial collector when the line goes away', () => {
       );
       await s.connect(signal());
       const reading = s.read!([point('e', '00010000')], signal());
+      // Expected before the line goes, so that the rejection is never left unhandled meanwhile.
+      const rejected = expect(reading).rejects.toThrow(/serial line .* (disconnected|closed)/);
       await new Promise((r) => setTimeout(r, 100));
       await line.stop();
-      await expect(reading).rejects.toThrow(/serial line .* (disconnected|closed)/);
+      await rejected;
       await expect(s.read!([point('e', '00010000')], signal())).rejects.toThrow(/disconnected|closed/);
       await s.close();
       await s.close();

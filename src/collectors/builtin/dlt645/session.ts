@@ -8,6 +8,7 @@ import {
   withSignal,
   z,
   type CollectorSession,
+  type DeviceEvent,
   type PointRequest,
   type PointValue,
   type SessionContext,
@@ -15,6 +16,7 @@ import {
 import {
   bcdToDecimal,
   Control,
+  decodeDateTime,
   decodeDi,
   decodeFrame,
   describeError,
@@ -28,8 +30,18 @@ import {
   type DecodeFailure,
   type DecodeResult,
   type Frame,
+  type LocalDateTime,
 } from './codec.js';
-import { DI_LAST_DAILY_FREEZE_TIME, DI_TIME, dataItem } from './data-identifiers.js';
+import {
+  DI_LAST_DAILY_FREEZE_TIME,
+  DI_TIME,
+  EVENT_COUNT_LENGTH,
+  EVENT_RECORD_KINDS,
+  EVENT_RECORDS_KEPT,
+  EVENT_TIMES_LENGTH,
+  dataItem,
+  type EventRecordKind,
+} from './data-identifiers.js';
 
 /** Settings of the meter itself, the same whatever carries the bytes. */
 export const meterFields = {
@@ -77,6 +89,13 @@ export interface Transport {
   /** Opens the link; on rejection (also when `signal` fires) nothing may stay open. */
   open(signal: AbortSignal, events: LinkEvents): Promise<ByteLink>;
 }
+
+/**
+ * The answer to reading one DI: its data (after the DI), the meter's refusal (an error reply), or
+ * no usable answer (silence, a corrupt frame).
+ */
+type DiReply =
+  { kind: 'data'; data: Buffer } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string };
 
 type Outcome =
   | { kind: 'reply'; frame: Frame }
@@ -189,6 +208,12 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
 
   /** Reads one DI; returns its data bytes (after the DI) or the reason it failed. */
   private async readDi(di: number, signal: AbortSignal): Promise<Buffer | string> {
+    const reply = await this.requestDi(di, signal);
+    return reply.kind === 'data' ? reply.data : reply.reason;
+  }
+
+  /** Reads one DI, telling the meter's refusal apart from getting no usable answer. */
+  private async requestDi(di: number, signal: AbortSignal): Promise<DiReply> {
     const outcome = await this.transact(
       readRequest(this.meter.address, di),
       // An error reply carries no DI; a normal one must name the DI asked for.
@@ -199,21 +224,28 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
     );
     if (outcome.kind === 'timeout') {
       const limit = `no reply within ${this.meter.responseTimeoutMs} ms`;
-      if (outcome.otherAnswer) return `${limit} (the meter answered another request)`;
-      if (outcome.noise) return `${limit} (line noise received: check baud rate and parity)`;
-      return limit;
+      if (outcome.otherAnswer) return { kind: 'failed', reason: `${limit} (the meter answered another request)` };
+      if (outcome.noise)
+        return { kind: 'failed', reason: `${limit} (line noise received: check baud rate and parity)` };
+      return { kind: 'failed', reason: limit };
     }
-    if (outcome.kind === 'corrupt') return `malformed reply: ${outcome.error}`;
+    if (outcome.kind === 'corrupt') return { kind: 'failed', reason: `malformed reply: ${outcome.error}` };
     const { control, data } = outcome.frame;
-    if (control & ERROR_BIT) return `meter error: ${describeError(data[0] ?? 0)}`;
-    return data.subarray(4);
+    if (control & ERROR_BIT) return { kind: 'refused', reason: `meter error: ${describeError(data[0] ?? 0)}` };
+    return { kind: 'data', data: data.subarray(4) };
   }
 
-  /** Meter-local wall clock parts (BCD, low byte first) to an instant. */
+  /** A meter-local wall-clock time to an instant. */
+  private wallClock(local: LocalDateTime): Date {
+    const ms = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+    return new Date(ms - this.meter.utcOffsetMinutes * 60_000);
+  }
+
+  /** Meter-local wall clock parts mm hh DD MM YY (BCD, low byte first) to an instant. */
   private instant(parts: number[]): Date | undefined {
-    const [mi = 0, hh = 0, dd = 1, mo = 1, yy = 0] = parts;
-    const ms = Date.UTC(2000 + yy, mo - 1, dd, hh, mi) - this.meter.utcOffsetMinutes * 60_000;
-    return Number.isFinite(ms) ? new Date(ms) : undefined;
+    const [minute = 0, hour = 0, day = 1, month = 1, yy = 0] = parts;
+    const at = this.wallClock({ year: 2000 + yy, month, day, hour, minute, second: 0 });
+    return Number.isFinite(at.getTime()) ? at : undefined;
   }
 
   /** Time of the N-th last daily freeze (N = 1: the most recent), or why it is unknown. */
@@ -310,6 +342,81 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
       values.push({ pointId: point.id, value, unit: item.unit, quality: 'good', measuredAt });
     }
     return values;
+  }
+
+  /**
+   * The meter's cover-open, terminal-cover-open and power-down records that began after `since`,
+   * oldest first. Per kind: the event count, then the records from the newest (N = 1) back, at
+   * most as many as counted and the 10 a meter keeps, stopping at the first that began at or before
+   * `since`. A kind the meter refuses (error reply) has no events. No usable answer rejects the
+   * whole call: returning the other kinds' events would let the host move past the missed ones.
+   */
+  async readEvents(since: Date | undefined, signal: AbortSignal): Promise<DeviceEvent[]> {
+    const events: DeviceEvent[] = [];
+    for (const kind of EVENT_RECORD_KINDS) events.push(...(await this.readEventKind(kind, since, signal)));
+    return events.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.type.localeCompare(b.type));
+  }
+
+  private async readEventKind(
+    kind: EventRecordKind,
+    since: Date | undefined,
+    signal: AbortSignal,
+  ): Promise<DeviceEvent[]> {
+    const logger = this.ctx.logger;
+    const counted = await this.requestDi(kind.countDi, signal);
+    if (counted.kind === 'failed') throw new Error(`${kind.name} count (${formatDi(kind.countDi)}): ${counted.reason}`);
+    if (counted.kind === 'refused') {
+      logger.debug('dlt645 meter keeps no such event records', { event: kind.name, reason: counted.reason });
+      return [];
+    }
+    const count =
+      counted.data.length >= EVENT_COUNT_LENGTH
+        ? bcdToDecimal(counted.data.subarray(0, EVENT_COUNT_LENGTH), 0)
+        : undefined;
+    if (count === undefined) {
+      logger.warn('dlt645 event count unreadable', { event: kind.name, data: counted.data.toString('hex') });
+      return [];
+    }
+    const events: DeviceEvent[] = [];
+    const records = Math.min(Number(count), EVENT_RECORDS_KEPT);
+    for (let n = 1; n <= records; n++) {
+      const di = kind.countDi + n;
+      const reply = await this.requestDi(di, signal);
+      if (reply.kind === 'failed') throw new Error(`${kind.name} record ${formatDi(di)}: ${reply.reason}`);
+      if (reply.kind === 'refused') {
+        logger.debug('dlt645 event record refused', { event: kind.name, di: formatDi(di), reason: reply.reason });
+        break;
+      }
+      const event = this.eventRecord(kind, reply.data);
+      if (typeof event === 'string') {
+        logger.warn('dlt645 event record skipped', { event: kind.name, di: formatDi(di), reason: event });
+        continue;
+      }
+      if (since && event.occurredAt.getTime() <= since.getTime()) break;
+      events.push(event);
+    }
+    return events;
+  }
+
+  /** The start and end times at the head of an event record; the rest of the record is not used. */
+  private eventRecord(kind: EventRecordKind, data: Buffer): DeviceEvent | string {
+    if (data.length < EVENT_TIMES_LENGTH)
+      return `record has ${data.length} data bytes, expected at least ${EVENT_TIMES_LENGTH}`;
+    const start = decodeDateTime(data.subarray(0, 6));
+    if (start === undefined || start === 'zero')
+      return `start time ${data.subarray(0, 6).toString('hex')} is not a valid date`;
+    const event: DeviceEvent = { type: kind.type, occurredAt: this.wallClock(start) };
+    const end = decodeDateTime(data.subarray(6, 12));
+    // All zeros: the event has not ended (power still down, cover still open).
+    if (end === 'zero') return event;
+    const endedAt = end && this.wallClock(end);
+    if (endedAt && endedAt.getTime() >= event.occurredAt.getTime()) event.endedAt = endedAt;
+    else
+      this.ctx.logger.debug('dlt645 event end time ignored', {
+        event: kind.name,
+        end: data.subarray(6, 12).toString('hex'),
+      });
+    return event;
   }
 
   async probe(signal: AbortSignal): Promise<boolean> {

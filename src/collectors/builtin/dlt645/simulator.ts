@@ -8,6 +8,7 @@ import {
   decodeDi,
   decodeFrame,
   encodeAddress,
+  encodeDateTime,
   encodeDi,
   encodeFrame,
   ERROR_BIT,
@@ -17,7 +18,32 @@ import {
   WILDCARD_ADDRESS,
   type Frame,
 } from './codec.js';
-import { DI_DATE, DI_LAST_DAILY_FREEZE_TIME, DI_TIME, dataItem } from './data-identifiers.js';
+import {
+  DI_DATE,
+  DI_LAST_DAILY_FREEZE_TIME,
+  DI_TIME,
+  EVENT_COUNT_LENGTH,
+  EVENT_RECORD_KINDS,
+  EVENT_RECORDS_KEPT,
+  dataItem,
+  type EventRecordKind,
+} from './data-identifiers.js';
+
+/** An event a simulated meter recorded: when it began and, once it is over, when it ended. */
+export interface SimulatedEvent {
+  start: Date;
+  /** Absent while the event goes on: the record's end time is then all zeros. */
+  end?: Date;
+}
+
+/** The event records a simulated meter can keep: cover open, terminal cover open, power down. */
+export type SimulatedEventKind = 'cover' | 'terminal' | 'powerDown';
+
+const EVENT_KINDS: Record<SimulatedEventKind, EventRecordKind> = {
+  cover: EVENT_RECORD_KINDS.find((k) => k.type === 'METER_COVER_OPEN')!,
+  terminal: EVENT_RECORD_KINDS.find((k) => k.type === 'TERMINAL_COVER_OPEN')!,
+  powerDown: EVENT_RECORD_KINDS.find((k) => k.type === 'POWER_OFF')!,
+};
 
 /** One simulated meter: its address, register values by DI and a clock offset. */
 export interface SimulatedMeter {
@@ -28,6 +54,13 @@ export interface SimulatedMeter {
   clockOffsetMs: number;
   /** Local time of the last daily freeze. */
   lastFreeze: Date;
+  /**
+   * Event records by kind, oldest first (a new event goes at the end, see {@link recordEvent}).
+   * The count a meter answers is the length of the list; the last 10 are its records 01..0A,
+   * 01 the newest. A kind that is absent is one the meter does not support: its count and records
+   * get the error reply "no requested data".
+   */
+  events: Partial<Record<SimulatedEventKind, SimulatedEvent[]>>;
 }
 
 /** Faults to inject, for tests of the collector's error handling. */
@@ -104,7 +137,23 @@ export function simulatedMeter(address: string, energyKwh = '1234.56'): Simulate
   const freeze = new Date();
   freeze.setUTCHours(16, 0, 0, 0); // 00:00 at UTC+8
   if (freeze > new Date()) freeze.setUTCDate(freeze.getUTCDate() - 1);
-  return { address, values, clockOffsetMs: 0, lastFreeze: freeze };
+  return {
+    address,
+    values,
+    clockOffsetMs: 0,
+    lastFreeze: freeze,
+    events: { cover: [], terminal: [], powerDown: [] },
+  };
+}
+
+/**
+ * Records an event on a simulated meter (newest last), supporting its kind if it was not.
+ * Returns the event, whose `end` can be set later (power restored, cover closed).
+ */
+export function recordEvent(meter: SimulatedMeter, kind: SimulatedEventKind, start: Date, end?: Date): SimulatedEvent {
+  const event: SimulatedEvent = end ? { start, end } : { start };
+  (meter.events[kind] ??= []).push(event);
+  return event;
 }
 
 /**
@@ -124,7 +173,27 @@ export function createDlt645Responder(
     serve: (stream) => serve(stream),
   };
 
+  /** The count (DI ..00) or the N-th last record (DI ..NN) of an event kind the meter supports. */
+  const eventPayload = (meter: SimulatedMeter, di: number): Buffer | undefined => {
+    for (const [name, kind] of Object.entries(EVENT_KINDS) as [SimulatedEventKind, EventRecordKind][]) {
+      const n = di - kind.countDi;
+      if (n < 0 || n > EVENT_RECORDS_KEPT) continue;
+      const list = meter.events[name];
+      if (!list) return undefined;
+      if (n === 0) return decimalToBcd(String(list.length), EVENT_COUNT_LENGTH, 0);
+      const event = list[list.length - n];
+      if (!event) return undefined;
+      const time = (at: Date | undefined) => (at ? encodeDateTime(localParts(at, offset)) : Buffer.alloc(6));
+      // The energies after the times are left at zero.
+      const record = Buffer.alloc(kind.recordLength);
+      Buffer.concat([time(event.start), time(event.end)]).copy(record);
+      return record;
+    }
+    return undefined;
+  };
+
   const payload = (meter: SimulatedMeter, di: number): Buffer | undefined => {
+    if (di >>> 24 === 0x03) return eventPayload(meter, di);
     const clock = new Date(Date.now() + meter.clockOffsetMs);
     const local = localParts(clock, offset);
     if (di === DI_DATE) return Buffer.from([local.weekday, local.day, local.month, local.year % 100].map(toBcdByte));
