@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  recordEvent,
   simulatedMeter,
   startDlt645Simulator,
   type Dlt645Simulator,
@@ -187,6 +188,49 @@ describe('collection schedules, tasks and re-collection', () => {
         orgUnit: { code: 'TA-YJ-03' },
       },
     ]);
+  });
+
+  it('turns a cover opened on the meter into an alarm that reaches its station live, and no other', async () => {
+    const watch = (token: string) => {
+      const received: any[] = [];
+      const client = server.ws(token);
+      client.subscribe(
+        { query: `subscription { collectionAlarms { type message meter { id } orgUnit { code } } }` },
+        { next: (v) => received.push(v), error: () => {}, complete: () => {} },
+      );
+      return { client, received };
+    };
+    const mine = watch(manager);
+    const other = watch(await server.login('manager2'));
+    await new Promise((r) => setTimeout(r, 300));
+    const opened = new Date(Math.floor(Date.now() / 1000) * 1000 - 5 * 60_000);
+    recordEvent(sim.meters.get(meters[0]!.commAddress)!, 'cover', opened);
+    // An on-demand read also reads the meter's event records.
+    const read = await server.gql<any>(
+      `mutation($m: ID!) { readMeterNow(input: { meterId: $m }) { values { quality } } }`,
+      { m: meters[0]!.id },
+      manager,
+    );
+    expect(read.errors).toBeUndefined();
+    const end = Date.now() + 10_000;
+    while (!mine.received.some((e) => e.data.collectionAlarms.type === 'METER_COVER_OPEN') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
+    const alarm = mine.received.find((e) => e.data.collectionAlarms.type === 'METER_COVER_OPEN');
+    expect(alarm?.data.collectionAlarms).toEqual({
+      type: 'METER_COVER_OPEN',
+      message: `Meter cover open recorded by the meter at ${opened.toISOString()}`,
+      meter: { id: meters[0]!.id },
+      orgUnit: { code: 'TA-YJ-03' },
+    });
+    const events = await server.gql<any>(
+      `query($m: ID!) { meter(id: $m) { events { nodes { type occurredAt } } } }`,
+      { m: meters[0]!.id },
+      manager,
+    );
+    expect(events.data.meter.events.nodes).toEqual([{ type: 'METER_COVER_OPEN', occurredAt: opened.toISOString() }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(other.received).toEqual([]);
+    await Promise.all([mine.client.dispose(), other.client.dispose()]);
   });
 
   it("keeps schedules and tasks to the caller's station", async () => {
