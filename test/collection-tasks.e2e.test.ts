@@ -166,6 +166,66 @@ describe('collection schedules, tasks and re-collection', () => {
     expect(stored.data.meter.latestReading.value).toBe(next(meters[1]!));
   });
 
+  it('leaves a channel whose gateway is down alone for a while instead of timing out every meter', async () => {
+    const area = await server.gql<any>(
+      `{ orgUnits(filter: { search: "TA-YJ-01" }) { nodes { id meters(first: 4) { nodes { id commAddress } } } } }`,
+      {},
+      manager,
+    );
+    const { id: area01, meters: behind } = area.data.orgUnits.nodes[0];
+    const channel = await server.gql<any>(
+      `mutation($i: CreateChannelInput!) { createChannel(input: $i) { channel { id } } }`,
+      {
+        i: {
+          name: 'YJ-01 gateway (down)',
+          pluginId: 'dlt645-2007-tcp',
+          settings: { host: '127.0.0.1', port: 1, responseTimeoutMs: 300 },
+          orgUnitId: area01,
+        },
+      },
+      manager,
+    );
+    for (const m of behind.nodes)
+      await server.gql(
+        `mutation($i: SetMeterCollectionInput!) { setMeterCollection(input: $i) { collection { status } } }`,
+        {
+          i: {
+            meterId: m.id,
+            channelId: channel.data.createChannel.channel.id,
+            settings: { address: m.commAddress },
+            points: [{ register: 'FORWARD_ACTIVE_TOTAL', settings: { di: '00010000' } }],
+          },
+        },
+        manager,
+      );
+    const created = await server.gql<any>(
+      SCHEDULE,
+      { i: { name: 'YJ-01 every minute', kind: 'INTERVAL', intervalMinutes: 1, maxAttempts: 5, orgUnitId: area01 } },
+      manager,
+    );
+    const errors = await until(
+      async (): Promise<string[]> =>
+        (
+          await server.gql<any>(
+            `query($s: ID!) { collectionTasks(filter: { scheduleId: $s }) { nodes { retries { nodes { lastError } } } } }`,
+            { s: created.data.createCollectionSchedule.schedule.id },
+            manager,
+          )
+        ).data.collectionTasks.nodes.flatMap((t: any) => t.retries.nodes.map((r: any) => r.lastError as string)),
+      (e) => e.some((m) => m.startsWith('channel backing off')),
+    );
+    // The first attempts met the closed port; later ones were not even tried.
+    expect(errors.some((m) => /ECONNREFUSED|connect/i.test(m))).toBe(true);
+    expect(errors.find((m) => m.startsWith('channel backing off'))).toMatch(
+      /^channel backing off after \d+ failed connections, next attempt at \d{4}-/,
+    );
+    await server.gql(
+      `mutation($i: UpdateCollectionScheduleInput!) { updateCollectionSchedule(input: $i) { schedule { enabled } } }`,
+      { i: { id: created.data.createCollectionSchedule.schedule.id, enabled: false } },
+      manager,
+    );
+  });
+
   it('books an on-demand read as a task with who asked', async () => {
     const read = await server.gql<any>(
       `mutation($m: ID!) { readMeterNow(input: { meterId: $m }) { values { value quality } } }`,

@@ -7,6 +7,7 @@ import { MeterWatch } from './alarms/meter-watch.js';
 import { raiseForDroppedReadings, raiseForSuspectReadings } from './alarms/reading-alarms.js';
 import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
 import { readingPublisher } from './ingestion/publish.js';
+import { ChannelBackoff } from './runtime/channel-backoff.js';
 import { channelTargets } from './runtime/channel-targets.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
 import { TaskPlanner } from './runtime/task-planner.js';
@@ -87,6 +88,8 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     jitterMs: Math.min(2000, options.cycleMs / 4),
     concurrency: 4,
     events: meterEvents,
+    // After three connections in a row fail, a channel rests 30 s, doubling up to 15 min.
+    backoff: new ChannelBackoff({ threshold: 3, baseMs: 30_000, capMs: 900_000 }),
     onBadValue: (meterId, value) =>
       alarms.raiseLater({
         meterId,

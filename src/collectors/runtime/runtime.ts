@@ -1,6 +1,7 @@
 import type { DeviceEvent, PointRequest, PointValue } from '../sdk/index.js';
 import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
+import type { ChannelBackoff } from './channel-backoff.js';
 
 /** Which schedules a meter falls under: its unit, its channel, its customer's reading window. */
 export interface TargetGroup {
@@ -110,6 +111,8 @@ export interface RuntimeOptions {
   onSuccess?: (meterId: number, values: PointValue[]) => void;
   /** Where event records go, for jobs that ask for them. */
   events?: EventStore;
+  /** Leaves channels whose gateway or line is down alone for a while (scheduled reads only). */
+  backoff?: ChannelBackoff;
 }
 
 /**
@@ -219,8 +222,16 @@ export class CollectionRuntime {
     const worker = async () => {
       for (let job = queue.shift(); job && !this.stopped; job = queue.shift()) {
         if (pause) await new Promise((r) => setTimeout(r, Math.random() * pause));
+        const channel = job.target.group.channelId === undefined ? undefined : `channel:${job.target.group.channelId}`;
+        const blocked = channel && this.options.backoff?.blocked(channel);
+        if (blocked) {
+          report.failed++;
+          results.push({ job, ok: false, error: blocked });
+          continue;
+        }
         try {
           const values = await this.collect(job.target, { at: job.at, events: job.events });
+          if (channel) this.options.backoff?.succeeded(channel);
           const good = values.filter((v) => v.quality !== 'bad').length;
           report.succeeded++;
           report.values += good;
@@ -236,6 +247,7 @@ export class CollectionRuntime {
           results.push(usable ? { job, ok: true } : { job, ok: false, error: reason });
         } catch (error) {
           report.failed++;
+          if (channel) this.options.backoff?.failed(channel);
           const reason = error instanceof Error ? error.message : String(error);
           firstError ??= { meterId: job.target.meterId, error: reason };
           this.options.onFailure?.(job.target.meterId, reason);
