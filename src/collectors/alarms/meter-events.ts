@@ -44,19 +44,31 @@ export class MeterEvents {
    * self-ending one of the last week still without an end, so that its end is read when recorded.
    */
   async since(meterId: number): Promise<Date | undefined> {
-    if (!this.newest.has(meterId)) {
-      const [row] = await this.db.execute<{ at: Date | string | null; open: Date | string | null }>(
-        `select max(occurred_at) as at,
+    // Every meter's position in one statement at the first call, not a query per meter and cycle.
+    this.loaded ??= this.db
+      .execute<{ meter_id: number; at: Date | string; open: Date | string | null }>(
+        `select meter_id, max(occurred_at) as at,
                 min(occurred_at) filter (where ended_at is null and type = any(?::text[]) and occurred_at > ?) as open
-           from meter_event where meter_id = ?`,
-        [`{${[...SELF_ENDING].join(',')}}`, new Date(Date.now() - OPEN_EVENT_WINDOW_MS), meterId],
-      );
-      this.newest.set(meterId, row?.at ? new Date(row.at) : undefined);
-      if (row?.open) this.unfinished.set(meterId, new Date(row.open));
+           from meter_event group by meter_id`,
+        [`{${[...SELF_ENDING].join(',')}}`, new Date(Date.now() - OPEN_EVENT_WINDOW_MS)],
+      )
+      .then((rows) => {
+        for (const row of rows) {
+          this.newest.set(Number(row.meter_id), new Date(row.at));
+          if (row.open) this.unfinished.set(Number(row.meter_id), new Date(row.open));
+        }
+      });
+    try {
+      await this.loaded;
+    } catch (error) {
+      this.loaded = undefined;
+      throw error;
     }
     const open = this.unfinished.get(meterId);
     return open ? new Date(open.getTime() - 1) : this.newest.get(meterId);
   }
+
+  private loaded?: Promise<void>;
 
   async record(meterId: number, events: DeviceEvent[], now = new Date()): Promise<RecordedEvents> {
     if (!events.length) return { stored: 0, dropped: [] };
