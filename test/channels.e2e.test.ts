@@ -197,15 +197,11 @@ describe('collection channels, meters under collection and on-demand reads', () 
   });
 
   it('reports collection progress live to administrators and auditors only', async () => {
-    const watch = (token: string) => {
-      const received: any[] = [];
-      const client = server.ws(token);
-      client.subscribe(
-        { query: `subscription { collectionProgress { meters succeeded failed values badValues finishedAt } }` },
-        { next: (v) => received.push(v), error: () => {}, complete: () => {} },
+    const watch = (token: string) =>
+      server.subscribe(
+        token,
+        `subscription { collectionProgress { meters succeeded failed values badValues finishedAt } }`,
       );
-      return { client, received };
-    };
     const admin = watch(await server.login('admin'));
     const reader = watch(await server.login('reader1'));
     await new Promise((r) => setTimeout(r, 300)); // let both subscriptions register

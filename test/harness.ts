@@ -32,8 +32,18 @@ export interface TestServer {
   ): Promise<GqlResult<T>>;
   login(username: string, password?: string): Promise<string>;
   ws(token?: string): Client;
+  /** Subscribes over its own WebSocket and collects what arrives; `done` resolves on error or completion. */
+  subscribe(token: string | undefined, query: string, variables?: Record<string, unknown>): Subscription;
   em(): EntityManager;
   stop(): Promise<void>;
+}
+
+export interface Subscription {
+  // Payloads as the client receives them: { data: ... } per event.
+  received: any[];
+  errors: unknown[];
+  done: Promise<void>;
+  client: Client;
 }
 
 export interface GqlError {
@@ -142,6 +152,25 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
         retryAttempts: 0,
         lazy: true,
       });
+    },
+    subscribe(token, query, variables) {
+      const client = this.ws(token);
+      const received: Subscription['received'] = [];
+      const errors: unknown[] = [];
+      const done = new Promise<void>((resolve) => {
+        client.subscribe(
+          { query, variables },
+          {
+            next: (v) => received.push(v),
+            error: (e) => {
+              errors.push(e);
+              resolve();
+            },
+            complete: resolve,
+          },
+        );
+      });
+      return { received, errors, done, client };
     },
     em: () => app.db.orm.em.fork() as EntityManager,
     async stop() {

@@ -181,13 +181,7 @@ describe('archive integrity across scopes', () => {
 
   it('stops a subscription when its user is deactivated', async () => {
     const token = await server.login('reader1');
-    const received: unknown[] = [];
-    let closed: unknown;
-    const client = server.ws(token);
-    client.subscribe(
-      { query: `subscription { readingRecorded { value } }` },
-      { next: (v) => received.push(v), error: (e) => (closed = e), complete: () => {} },
-    );
+    const { received, errors, client } = server.subscribe(token, `subscription { readingRecorded { value } }`);
     await new Promise((r) => setTimeout(r, 300));
     const users = await server.gql<any>(`{ users(filter: { search: "reader1" }) { nodes { id } } }`, {}, admin);
     await server.gql(
@@ -206,7 +200,7 @@ describe('archive integrity across scopes', () => {
     );
     await new Promise((r) => setTimeout(r, 800));
     expect(received).toEqual([]);
-    expect((closed as { code?: number } | undefined)?.code).toBe(4403);
+    expect((errors[0] as { code?: number } | undefined)?.code).toBe(4403);
     await client.dispose();
   });
 });

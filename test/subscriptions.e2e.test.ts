@@ -12,25 +12,7 @@ afterAll(async () => server?.stop());
 
 const SUBSCRIPTION = `subscription { readingRecorded { value meter { assetNo orgUnit { code } } } }`;
 
-function collect(token: string | undefined) {
-  const received: unknown[] = [];
-  const errors: unknown[] = [];
-  const client = server.ws(token);
-  const done = new Promise<void>((resolve) => {
-    client.subscribe(
-      { query: SUBSCRIPTION },
-      {
-        next: (v) => received.push(v),
-        error: (e) => {
-          errors.push(e);
-          resolve();
-        },
-        complete: resolve,
-      },
-    );
-  });
-  return { client, received, errors, done };
-}
+const collect = (token: string | undefined) => server.subscribe(token, SUBSCRIPTION);
 
 async function installedMeter(station: string) {
   const res = await server.gql<{ meters: { nodes: { id: string; assetNo: string }[] } }>(
