@@ -9,6 +9,7 @@ import {
   type PymodbusSerialServer,
   type PymodbusServer,
 } from '../../../../test/support/pymodbus-server.js';
+import { openPtyPair, type PtyPair } from '../../../../test/support/pty-pair.js';
 import { checkCollector } from '../../sdk/conformance.js';
 import type { CollectorSession, PointRequest } from '../../sdk/index.js';
 import {
@@ -309,29 +310,48 @@ describe.skipIf(!withPymodbus)(`Modbus TCP against pymodbus ${version ?? '(not i
   });
 });
 
-describe.skipIf(!withPymodbus)('Modbus RTU over a serial line against pymodbus', () => {
+describe.skipIf(!withPymodbus)('Modbus RTU on a serial line (socat pseudo-terminals, pymodbus)', () => {
+  let line: PtyPair;
   let server: PymodbusSerialServer;
-  const device = (unitId: number) => ({
+  const sessions: CollectorSession<ModbusPoint>[] = [];
+  const device = (unitId: number, extra: Record<string, unknown> = {}) => ({
     id: `rtu-${unitId}`,
-    settings: modbusRtu.deviceSchema.parse({ path: server.path, unitId, responseTimeoutMs: TIMEOUT_MS }),
+    settings: modbusRtu.deviceSchema.parse({ path: line.b, unitId, responseTimeoutMs: TIMEOUT_MS, ...extra }),
   });
+  function session(unitId: number, extra: Record<string, unknown> = {}) {
+    const s = modbusRtu.createSession(device(unitId, extra), ctx);
+    sessions.push(s);
+    return s;
+  }
+  async function connected(unitId: number, extra: Record<string, unknown> = {}) {
+    const s = session(unitId, extra);
+    await s.connect(signal());
+    return s;
+  }
 
   beforeAll(async () => {
-    server = await startPymodbusSerialServer();
+    line = await openPtyPair('modbus-rtu');
+    server = await startPymodbusSerialServer(line.a);
   });
-  afterAll(async () => server?.stop());
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await line?.stop();
+  });
 
   it('passes the conformance kit', async () => {
     const results = await checkCollector(modbusRtu, {
       device: {
         id: 'meter',
-        settings: { path: server.path, unitId: SERVED.singlePhaseUnit, responseTimeoutMs: TIMEOUT_MS },
+        settings: { path: line.b, unitId: SERVED.singlePhaseUnit, responseTimeoutMs: TIMEOUT_MS },
       },
       points: [
         ...singlePhase.map((request) => ({ request, expect: 'good' as const })),
         { request: point('outside', { address: 0x3000, type: 'float32' }), expect: 'bad' },
       ],
-      unreachableDevice: { id: 'dead', settings: { path: '/dev/metergraph-no-such-port', unitId: 1 } },
+      unreachableDevice: { id: 'dead', settings: { path: `${line.b}-missing`, unitId: 1 } },
       timeoutMs: 2000,
     });
     expect(results.filter((r) => !r.ok)).toEqual([]);
@@ -349,13 +369,9 @@ describe.skipIf(!withPymodbus)('Modbus RTU over a serial line against pymodbus',
       ],
       [SERVED.silentUnit, singlePhase.slice(3), { forwardActiveTotal: `bad: no reply within ${TIMEOUT_MS} ms` }],
     ] as const) {
-      const s = modbusRtu.createSession(device(unitId), ctx);
-      try {
-        await s.connect(signal());
-        expect(summary(await s.read!([...points], signal()))).toEqual(expected);
-      } finally {
-        await s.close();
-      }
+      const s = await connected(unitId);
+      expect(summary(await s.read!([...points], signal()))).toEqual(expected);
+      await s.close();
     }
   });
 });
