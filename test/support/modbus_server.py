@@ -1,6 +1,6 @@
 """A Modbus server with known register values, for the Modbus collector's tests.
 
-Serves, on 127.0.0.1:<port> (Modbus TCP) or on a pseudo-terminal (Modbus RTU with --serial):
+Serves, on 127.0.0.1:<port> (Modbus TCP) or on a serial device (Modbus RTU with --serial PATH):
 
   unit 1  three-phase meter, scaled integers (input and holding registers)
   unit 2  single-phase meter, float32 values (holding registers)
@@ -21,10 +21,8 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import struct
 import sys
-import tty
 
 import pymodbus
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext, ModbusSparseDataBlock
@@ -131,65 +129,26 @@ async def serve_tcp(host, port):
     await task
 
 
-def open_pty():
-    """A pseudo-terminal pair in raw mode: (master fd, slave fd, slave path)."""
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    os.set_blocking(master, False)
-    return master, slave, os.ttyname(slave)
+async def serve_serial(path):
+    """RTU on a serial device: in the tests, one end of a socat pseudo-terminal pair.
 
-
-def bridge(loop, source, target):
-    def forward():
-        try:
-            data = os.read(source, 4096)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            # EIO: nobody has the other end open right now.
-            return
-        if data:
-            try:
-                os.write(target, data)
-            except OSError:
-                pass  # the other end is not open: bytes on an unconnected line are lost
-
-    loop.add_reader(source, forward)
-
-
-async def serve_serial():
-    """RTU on a serial line made of two pseudo-terminals joined back to back (like a null modem).
-
-    Baud rate and parity mean nothing on a pseudo-terminal, and some kernels refuse even parity on
-    one, so the server side keeps pyserial's defaults (8N1) whatever the client sets.
+    Baud rate and parity mean nothing on a pseudo-terminal, so the server keeps pyserial's
+    defaults (8N1) whatever the client sets.
     """
-    loop = asyncio.get_running_loop()
-    client_master, client_slave, client_path = open_pty()
-    server_master, server_slave, server_path = open_pty()
-    bridge(loop, client_master, server_master)
-    bridge(loop, server_master, client_master)
-    server = ModbusSerialServer(
-        context(),
-        framer=ModbusRtuFramer,
-        port=server_path,
-    )
+    server = ModbusSerialServer(context(), framer=ModbusRtuFramer, port=path)
     await server.start()
     if server.transport is None:
         # pymodbus 3.0 logs a failed open at debug level and carries on; fail loudly instead.
-        raise SystemExit(f"cannot open {server_path} for the Modbus RTU server")
-    ready(path=client_path)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        for fd in (client_master, client_slave, server_master, server_slave):
-            os.close(fd)
+        raise SystemExit(f"cannot open {path} for the Modbus RTU server")
+    ready(path=path)
+    await asyncio.Event().wait()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, help="Modbus TCP port to listen on")
-    parser.add_argument("--serial", action="store_true", help="serve Modbus RTU on a pseudo-terminal instead")
+    parser.add_argument("--serial", metavar="PATH", help="serve Modbus RTU on this serial device instead")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     if not args.serial and args.port is None:
@@ -201,7 +160,7 @@ def main():
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.CRITICAL, force=True)
     try:
         if args.serial:
-            asyncio.run(serve_serial())
+            asyncio.run(serve_serial(args.serial))
         else:
             asyncio.run(serve_tcp(args.host, args.port))
     except KeyboardInterrupt:

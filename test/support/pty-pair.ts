@@ -21,10 +21,14 @@ export interface PtyPair {
 
 const STARTUP_MS = 3000;
 
-export async function openPtyPair(name = 'pty'): Promise<PtyPair> {
+/**
+ * Opens a new line. With `at` (the ends of a stopped pair), the new line comes back at the same
+ * paths, like an adapter plugged in again.
+ */
+export async function openPtyPair(name = 'pty', at?: Pick<PtyPair, 'a' | 'b'>): Promise<PtyPair> {
   const base = join(tmpdir(), `metergraph-${name}-${process.pid}-${randomUUID().slice(0, 8)}`);
-  const a = `${base}-a`;
-  const b = `${base}-b`;
+  const a = at?.a ?? `${base}-a`;
+  const b = at?.b ?? `${base}-b`;
   const child = spawn(
     process.env.SOCAT ?? 'socat',
     ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],

@@ -66,7 +66,7 @@ export interface PymodbusServer {
 }
 
 export interface PymodbusSerialServer {
-  /** The serial device (a pseudo-terminal) a Modbus RTU client opens. */
+  /** The serial device the server answers on (give the collector the other end of the line). */
   path: string;
   pymodbusVersion: string;
   stop(): Promise<void>;
@@ -158,12 +158,12 @@ export async function startPymodbusServer(options: { port?: number } = {}): Prom
   return { port, pymodbusVersion: ready.pymodbus, stop };
 }
 
-/** A Modbus RTU server at the far end of a pseudo-terminal serial line. */
-export async function startPymodbusSerialServer(): Promise<PymodbusSerialServer> {
-  const { ready, stop } = await launch(['--serial']);
-  if (!ready.path) {
-    await stop();
-    throw new Error('modbus_server.py: no serial path in the ready line');
-  }
-  return { path: ready.path, pymodbusVersion: ready.pymodbus, stop };
+/**
+ * A Modbus RTU server on a serial device: one end of a socat pseudo-terminal pair
+ * (test/support/pty-pair.ts), the collector opening the other. When the line goes away the server
+ * loses it for good; start another one on the line that replaces it.
+ */
+export async function startPymodbusSerialServer(path: string): Promise<PymodbusSerialServer> {
+  const { ready, stop } = await launch(['--serial', path]);
+  return { path, pymodbusVersion: ready.pymodbus, stop };
 }

@@ -1,7 +1,9 @@
 /**
  * Modbus collectors: `modbus-tcp` (Modbus TCP, meters or TCP-to-RS485 gateways) and `modbus-rtu`
  * (Modbus RTU on a local serial line, e.g. an RS485 adapter at /dev/ttyUSB0). Both share the
- * session below; they differ in how the device is reached, which the SDK describes per collector.
+ * session below; they differ in how the device is reached, which the SDK describes per collector:
+ * a TCP session has a connection of its own, while the RTU sessions of all meters on one serial
+ * line share one open port (./serial-line.ts, docs/adr/0006).
  *
  * A point is one entry of the meter's register map (table, address, type, word order, scale);
  * {@link REGISTER_MAPS} has typical maps to start from. Contiguous points of one table are read
@@ -21,6 +23,7 @@ import {
   type SessionContext,
 } from '../../sdk/index.js';
 import { decodeRegisters, isDecimalString, REGISTER_COUNT, REGISTER_TYPES } from './decode.js';
+import { joinLine, type LineEvents } from './serial-line.js';
 
 // modbus-serial is CommonJS; its module object carries the client class both as itself and as `default`.
 const ModbusRTU = ModbusSerial.default;
@@ -246,9 +249,52 @@ class ConnectionLost extends Error {}
 /** A reply: the registers, or why there are none (`code` for an exception reply). */
 type Reply = { words: number[] } | { reason: string; code?: number };
 
+/** A session's way to its device: a TCP connection of its own, or its share of a serial line. */
+interface Link {
+  readonly client: ModbusClient;
+  /** Gives the connection up. Never throws. */
+  release(): Promise<void>;
+}
+
+/** Opens a Modbus TCP connection for one session. */
+async function connectTcp(device: ModbusTcpDevice, events: LineEvents, signal: AbortSignal): Promise<Link> {
+  const where = `${device.host}:${device.port}`;
+  const client = new ModbusRTU();
+  // Before connecting: it also bounds the connection attempt.
+  client.setTimeout(device.responseTimeoutMs);
+  client.on('error', (error: unknown) => events.error(error));
+  client.on('close', () => events.lost(`connection to ${where} closed`));
+  const release = async () => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      // destroy() drops the socket at once, without waiting for the peer.
+      client.destroy(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }).catch(() => undefined);
+  };
+  try {
+    await withSignal(client.connectTCP(device.host, { port: device.port }), signal);
+  } catch (error) {
+    await release();
+    if (signal.aborted) throw error;
+    throw new Error(`cannot reach ${where}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+  return { client, release };
+}
+
+/** Takes a share of the serial line: one open port per path, whichever meter it is for (./serial-line.ts). */
+async function connectRtu(device: ModbusRtuDevice, events: LineEvents, signal: AbortSignal): Promise<Link> {
+  const share = await joinLine(device, events, signal);
+  return { client: share.client, release: () => share.leave() };
+}
+
 /** One Modbus device (a meter, or a gateway reached at one unit id). Requests are strictly one at a time. */
 class ModbusSession implements CollectorSession<ModbusPoint> {
-  private client?: ModbusClient;
+  private link?: Link;
+  /** What the current connection reports to; events of an earlier connection are ignored. */
+  private events?: LineEvents;
   private lost?: ConnectionLost;
   private readonly lostListeners = new Set<(error: ConnectionLost) => void>();
 
@@ -263,36 +309,22 @@ class ModbusSession implements CollectorSession<ModbusPoint> {
 
   async connect(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw signal.reason ?? new Error('aborted');
-    const client = new ModbusRTU();
-    this.client = client;
+    // A second connect without close: give the first connection up instead of holding the line.
+    await this.close();
     this.lost = undefined;
-    // Before connecting: for TCP it also bounds the connection attempt.
-    client.setTimeout(this.device.responseTimeoutMs);
-    client.setID(this.device.unitId);
-    client.on('error', (error: unknown) =>
-      this.ctx.logger.warn('modbus port error', { where: this.where(), error: String(error) }),
-    );
-    client.on('close', () => {
-      if (this.client === client) this.markLost(new ConnectionLost(`connection to ${this.where()} closed`));
-    });
+    const events: LineEvents = {
+      lost: (reason) => {
+        if (this.events === events) this.markLost(new ConnectionLost(reason));
+      },
+      error: (error) => this.ctx.logger.warn('modbus port error', { where: this.where(), error: String(error) }),
+    };
+    this.events = events;
     const d = this.device;
-    const opening =
-      d.transport === 'tcp'
-        ? client.connectTCP(d.host, { port: d.port })
-        : client.connectRTUBuffered(d.path, {
-            baudRate: d.baudRate,
-            parity: d.parity,
-            dataBits: d.dataBits,
-            stopBits: d.stopBits,
-          });
     try {
-      await withSignal(opening, signal);
+      this.link = await (d.transport === 'tcp' ? connectTcp(d, events, signal) : connectRtu(d, events, signal));
     } catch (error) {
-      this.client = undefined;
       this.markLost(new ConnectionLost('connect failed'));
-      await this.shutdown(client);
-      if (signal.aborted) throw error;
-      throw new Error(`cannot reach ${this.where()}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      throw error;
     }
   }
 
@@ -312,8 +344,12 @@ class ModbusSession implements CollectorSession<ModbusPoint> {
 
   /** Reads `count` registers; exception replies, timeouts and malformed replies are reasons, a lost connection throws. */
   private async request(table: Table, start: number, count: number, signal: AbortSignal): Promise<Reply> {
-    const client = this.client;
+    const client = this.link?.client;
     if (!client || this.lost || !client.isOpen) throw this.lost ?? new ConnectionLost('not connected');
+    // On a serial line the client is shared by the sessions of all its meters: address this one,
+    // with its own timeout. The host runs one session of a line at a time, so these hold until the reply.
+    client.setID(this.device.unitId);
+    client.setTimeout(this.device.responseTimeoutMs);
     const call =
       table === 'holding' ? client.readHoldingRegisters(start, count) : client.readInputRegisters(start, count);
     try {
@@ -377,30 +413,13 @@ class ModbusSession implements CollectorSession<ModbusPoint> {
     }
   }
 
-  private async shutdown(client: ModbusClient): Promise<void> {
-    try {
-      await new Promise<void>((resolve) => {
-        // A serial port that is gone may never confirm the close.
-        const timer = setTimeout(resolve, 1000);
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        // destroy() drops a TCP socket at once; the serial port has no destroy and is closed instead.
-        if (this.device.transport === 'tcp') client.destroy(done);
-        else client.close(done);
-      });
-    } catch (error) {
-      this.ctx.logger.debug('modbus close failed', { where: this.where(), error: String(error) });
-    }
-  }
-
   async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
+    const link = this.link;
+    this.link = undefined;
+    this.events = undefined;
+    if (!link) return;
     this.markLost(new ConnectionLost('session closed'));
-    await this.shutdown(client);
+    await link.release();
   }
 }
 

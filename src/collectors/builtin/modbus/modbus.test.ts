@@ -1,4 +1,5 @@
 import ModbusSerial from 'modbus-serial';
+import { SerialPort } from 'serialport';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   freePort,
@@ -9,6 +10,9 @@ import {
   type PymodbusSerialServer,
   type PymodbusServer,
 } from '../../../../test/support/pymodbus-server.js';
+import { openPtyPair, type PtyPair } from '../../../../test/support/pty-pair.js';
+import { PluginHost } from '../../../plugins/plugin-host.js';
+import { createLogger } from '../../../shared/logger.js';
 import { checkCollector } from '../../sdk/conformance.js';
 import type { CollectorSession, PointRequest } from '../../sdk/index.js';
 import {
@@ -309,36 +313,54 @@ describe.skipIf(!withPymodbus)(`Modbus TCP against pymodbus ${version ?? '(not i
   });
 });
 
-describe.skipIf(!withPymodbus)('Modbus RTU over a serial line against pymodbus', () => {
+describe.skipIf(!withPymodbus)('Modbus RTU on a serial line (socat pseudo-terminals, pymodbus)', () => {
+  let line: PtyPair;
   let server: PymodbusSerialServer;
-  const device = (unitId: number) => ({
+  const sessions: CollectorSession<ModbusPoint>[] = [];
+  const device = (unitId: number, extra: Record<string, unknown> = {}) => ({
     id: `rtu-${unitId}`,
-    settings: modbusRtu.deviceSchema.parse({ path: server.path, unitId, responseTimeoutMs: TIMEOUT_MS }),
+    settings: modbusRtu.deviceSchema.parse({ path: line.b, unitId, responseTimeoutMs: TIMEOUT_MS, ...extra }),
   });
+  function session(unitId: number, extra: Record<string, unknown> = {}) {
+    const s = modbusRtu.createSession(device(unitId, extra), ctx);
+    sessions.push(s);
+    return s;
+  }
+  async function connected(unitId: number, extra: Record<string, unknown> = {}) {
+    const s = session(unitId, extra);
+    await s.connect(signal());
+    return s;
+  }
 
   beforeAll(async () => {
-    server = await startPymodbusSerialServer();
+    line = await openPtyPair('modbus-rtu');
+    server = await startPymodbusSerialServer(line.a);
   });
-  afterAll(async () => server?.stop());
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await line?.stop();
+  });
 
   it('passes the conformance kit', async () => {
     const results = await checkCollector(modbusRtu, {
       device: {
         id: 'meter',
-        settings: { path: server.path, unitId: SERVED.singlePhaseUnit, responseTimeoutMs: TIMEOUT_MS },
+        settings: { path: line.b, unitId: SERVED.singlePhaseUnit, responseTimeoutMs: TIMEOUT_MS },
       },
       points: [
         ...singlePhase.map((request) => ({ request, expect: 'good' as const })),
         { request: point('outside', { address: 0x3000, type: 'float32' }), expect: 'bad' },
       ],
-      unreachableDevice: { id: 'dead', settings: { path: '/dev/metergraph-no-such-port', unitId: 1 } },
+      unreachableDevice: { id: 'dead', settings: { path: `${line.b}-missing`, unitId: 1 } },
       timeoutMs: 2000,
     });
     expect(results.filter((r) => !r.ok)).toEqual([]);
   });
 
   it('reads meters on one line by unit id, with exceptions and silence as bad values', async () => {
-    // The host never runs two sessions of one line at once; neither does this test.
     for (const [unitId, points, expected] of [
       [SERVED.threePhaseUnit, threePhase, SERVED.threePhase],
       [SERVED.singlePhaseUnit, singlePhase, SERVED.singlePhase],
@@ -349,13 +371,144 @@ describe.skipIf(!withPymodbus)('Modbus RTU over a serial line against pymodbus',
       ],
       [SERVED.silentUnit, singlePhase.slice(3), { forwardActiveTotal: `bad: no reply within ${TIMEOUT_MS} ms` }],
     ] as const) {
-      const s = modbusRtu.createSession(device(unitId), ctx);
+      const s = await connected(unitId);
+      expect(summary(await s.read!([...points], signal()))).toEqual(expected);
+      await s.close();
+    }
+  });
+
+  it('collects two meters on one line through the host, both sessions open at once', async () => {
+    const host = new PluginHost(createLogger('silent'), { callTimeoutMs: 4000, installDir: process.cwd() });
+    await host.load([{ kind: 'builtin', collector: modbusRtu }]);
+    const order: string[] = [];
+    const collect = async (unitId: number, points: PointRequest<ModbusPoint>[]) => {
+      const s = await host.openSession('modbus-rtu', {
+        id: `rtu-${unitId}`,
+        settings: { path: line.b, unitId, responseTimeoutMs: TIMEOUT_MS },
+      });
       try {
-        await s.connect(signal());
-        expect(summary(await s.read!([...points], signal()))).toEqual(expected);
+        await s.connect();
+        order.push(`connected ${unitId}`);
+        const values = await s.read(points);
+        order.push(`read ${unitId}`);
+        return values;
       } finally {
         await s.close();
       }
+    };
+    // As the runtime starts them: the second session connects before the first one reads.
+    const [three, single] = await Promise.all([
+      collect(SERVED.threePhaseUnit, threePhase),
+      collect(SERVED.singlePhaseUnit, singlePhase),
+    ]).finally(() => host.stop());
+    expect(order).toEqual(['connected 1', 'connected 2', 'read 1', 'read 2']);
+    expect(summary(three!)).toEqual(SERVED.threePhase);
+    expect(summary(single!)).toEqual(SERVED.singlePhase);
+  });
+
+  it('gives each open session its own meter, each with its own timeout, until the last one closes', async () => {
+    const three = await connected(SERVED.threePhaseUnit);
+    const single = await connected(SERVED.singlePhaseUnit);
+    const silent = await connected(SERVED.silentUnit, { responseTimeoutMs: 150 });
+    expect(summary(await single.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+    expect(summary(await three.read!(threePhase, signal()))).toEqual(SERVED.threePhase);
+    expect(summary(await silent.read!(singlePhase.slice(3), signal()))).toEqual({
+      forwardActiveTotal: 'bad: no reply within 150 ms',
+    });
+    expect(summary(await single.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+
+    // Leaving does not close the line under the others.
+    await three.close();
+    await silent.close();
+    expect(summary(await single.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+    await expect(lockedBySomeoneElse(line.b)).resolves.toBe(true);
+
+    // The last one out closes the port: another program could open it now.
+    await single.close();
+    await expect(lockedBySomeoneElse(line.b)).resolves.toBe(false);
+
+    // And the next session opens it again.
+    const again = await connected(SERVED.threePhaseUnit);
+    expect(summary(await again.read!(threePhase, signal()))).toEqual(SERVED.threePhase);
+  });
+
+  it('refuses a meter whose serial settings differ from the open line, with the reason', async () => {
+    const open = await connected(SERVED.threePhaseUnit);
+    const faster = session(SERVED.singlePhaseUnit, { baudRate: 19_200 });
+    await expect(faster.connect(signal())).rejects.toThrow(
+      `${line.b} is open at 9600 baud 8E1 for another meter, this one is set to 19200 baud 8E1: meters on one line need the same serial settings`,
+    );
+    const otherFraming = session(SERVED.singlePhaseUnit, { parity: 'none', stopBits: 2 });
+    await expect(otherFraming.connect(signal())).rejects.toThrow(/is open at 9600 baud 8E1 .* set to 9600 baud 8N2/);
+    await faster.close();
+    await otherFraming.close();
+    // The refused sessions took no share of the line: the meter already on it still reads.
+    expect(summary(await open.read!(threePhase, signal()))).toEqual(SERVED.threePhase);
+
+    // Once the line is free it opens with the new settings (a pseudo-terminal ignores the baud rate).
+    await open.close();
+    await faster.connect(signal());
+    expect(summary(await faster.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+  });
+});
+
+describe.skipIf(!withPymodbus)('Modbus RTU when the serial line goes away', () => {
+  it('rejects the calls in flight and on the lost line, and the next connect opens the line again', async () => {
+    let line = await openPtyPair('modbus-rtu-lost');
+    let server = await startPymodbusSerialServer(line.a);
+    const sessions: CollectorSession<ModbusPoint>[] = [];
+    const connected = async (unitId: number, responseTimeoutMs = TIMEOUT_MS) => {
+      const s = modbusRtu.createSession(
+        {
+          id: `rtu-${unitId}`,
+          settings: modbusRtu.deviceSchema.parse({ path: line.b, unitId, responseTimeoutMs }),
+        },
+        ctx,
+      );
+      sessions.push(s);
+      await s.connect(signal());
+      return s;
+    };
+    try {
+      const waiting = await connected(SERVED.silentUnit, 4000);
+      const idle = await connected(SERVED.singlePhaseUnit);
+      const started = Date.now();
+      // Expected before the line goes, so that the rejection is never left unhandled meanwhile.
+      const reading = expect(waiting.read!(singlePhase, signal())).rejects.toThrow(`serial line ${line.b} closed`);
+      await new Promise((r) => setTimeout(r, 100));
+      await line.stop();
+      await reading;
+      expect(Date.now() - started).toBeLessThan(2000);
+      await expect(idle.read!(singlePhase, signal())).rejects.toThrow(`serial line ${line.b} closed`);
+      await expect(connected(SERVED.singlePhaseUnit)).rejects.toThrow(`cannot reach ${line.b}`);
+
+      // The adapter is plugged in again (and the meters' end of the line with it): the next
+      // connect opens the line anew.
+      await server.stop();
+      line = await openPtyPair('modbus-rtu-lost', line);
+      server = await startPymodbusSerialServer(line.a);
+      const back = await connected(SERVED.singlePhaseUnit);
+      expect(summary(await back.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+      // The sessions of the lost line close without touching the new one.
+      await waiting.close();
+      await idle.close();
+      expect(summary(await back.read!(singlePhase, signal()))).toEqual(SERVED.singlePhase);
+    } finally {
+      await Promise.all(sessions.map((s) => s.close()));
+      await server.stop();
+      await line.stop();
     }
   });
 });
+
+/** True when the port is held open (and so locked) by somebody: serialport refuses to lock it. */
+async function lockedBySomeoneElse(path: string): Promise<boolean> {
+  const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
+  const error = await new Promise<Error | null>((resolve) => port.open(resolve));
+  if (!error) {
+    await new Promise((resolve) => port.close(resolve));
+    return false;
+  }
+  if (/Cannot lock port/.test(error.message)) return true;
+  throw error;
+}
