@@ -9,8 +9,9 @@ import { dlt645Serial, type Dlt645Point } from './index.js';
 import { recordEvent, simulatedMeter, startDlt645SerialSimulator, type Dlt645SerialSimulator } from './simulator.js';
 
 const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
-const signal = () => AbortSignal.timeout(4000);
-const TIMEOUT_MS = 300;
+const signal = () => AbortSignal.timeout(6000);
+// Generous enough for a busy machine (socat, simulator and collector share two cores), short enough to keep silence tests quick.
+const TIMEOUT_MS = 800;
 const M1 = '000000000001';
 const M2 = '000000000002';
 const point = (id: string, di: string, index = 0): PointRequest<Dlt645Point> => ({ id, settings: { di, index } });
@@ -97,7 +98,7 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
 
   it("reads the meter's event records through echoes, neighbours' replies and noise", async () => {
     // A cover-open record is 60 bytes: sent one byte every 2 ms behind a neighbour's reply of the
-    // same length, it takes longer than the 300 ms the other tests allow.
+    // same length, it takes longer than the 800 ms the other tests allow.
     const s = await session(M1, { responseTimeoutMs: 2000 });
     sim.faults = { echoRequest: true, foreignReplyFirst: true, garbageBeforeReply: true, byteByByte: true };
     const events = await s.readEvents!(undefined, signal()).finally(() => s.close());
