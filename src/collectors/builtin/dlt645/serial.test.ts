@@ -98,7 +98,7 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
 
   it("reads the meter's event records through echoes, neighbours' replies and noise", async () => {
     // A cover-open record is 60 bytes: sent one byte every 2 ms behind a neighbour's reply of the
-    // same length, it takes longer than the 800 ms the other tests allow.
+    // same length, it needs a longer reply timeout than the other tests use.
     const s = await session(M1, { responseTimeoutMs: 2000 });
     sim.faults = { echoRequest: true, foreignReplyFirst: true, garbageBeforeReply: true, byteByByte: true };
     const events = await s.readEvents!(undefined, signal()).finally(() => s.close());
