@@ -21,19 +21,39 @@
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432    BENCH_DB=mg_bench_alarm_query
 //   BENCH_KEEP_DB=1        keep the database at the end, and reuse it if it already holds the alarms
 //   BENCH_SKIP_BUILD=1     use dist/ as it is
-import { execFileSync, fork, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { benchDatabase, seed, SEED_MARKER } from './seed.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..');
-const require = createRequire(import.meta.url);
+import { join, relative } from 'node:path';
+import {
+  BENCH_ADMIN,
+  BENCH_DIR,
+  backgroundCpu,
+  benchDatabase,
+  benchLog,
+  compile,
+  cpuBusy,
+  cpuInfo,
+  databaseComment,
+  dropDatabase,
+  exitOnSignals,
+  forkServer,
+  formatNumber,
+  formatShare,
+  graphql,
+  loadTest,
+  login,
+  machineLine,
+  packageVersion,
+  postgresVersion,
+  ROOT,
+  runMain,
+  serverEnv,
+  setDatabaseComment,
+  settledStats,
+  sourceInfo,
+  withClient,
+  writeResults,
+} from './lib.mjs';
+import { seed, SEED_MARKER } from './seed.mjs';
 
 const settings = {
   alarms: Number(process.env.BENCH_ALARMS ?? 1_000_000),
@@ -47,13 +67,11 @@ const settings = {
   deepPosition: 500_000,
 };
 const db = benchDatabase({ ...process.env, BENCH_DB: process.env.BENCH_DB ?? 'mg_bench_alarm_query' });
-const ADMIN = { username: 'benchadmin', password: 'bench-password-1' };
 const MANAGER = { username: 'benchmanager', password: 'bench-password-2' };
-const JWT_SECRET = 'bench-only-secret-not-used-for-anything-0123456789';
 /** The first supply station of the bench archive (bench/seed.mjs), and its materialised path. */
 const STATION = { id: 3, code: 'BENCH-S01', path: '/1/2/3/' };
 const ALARM_MARKER = (n) => `${SEED_MARKER}; ${n} alarms`;
-const log = (...args) => console.error('[bench:alarm-query]', ...args);
+const log = benchLog('alarm-query');
 
 // --- Alarms ------------------------------------------------------------------------------------
 
@@ -237,48 +255,16 @@ const QUERIES = [
 
 // --- Plumbing ----------------------------------------------------------------------------------
 
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
-
-function sh(command, args) {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function databaseMarker() {
-  return withClient(db.adminUrl, async (c) => {
-    const r = await c.query(
-      `select shobj_description(oid, 'pg_database') as marker from pg_database where datname = $1`,
-      [db.name],
-    );
-    return r.rows[0]?.marker ?? null;
-  });
-}
+exitOnSignals();
 
 async function prepareDatabase() {
-  if (settings.keepDb && (await databaseMarker()) === ALARM_MARKER(settings.alarms)) {
+  if (settings.keepDb && (await databaseComment(db)) === ALARM_MARKER(settings.alarms)) {
     log(`${db.name} already holds the archive and ${settings.alarms} alarms (BENCH_KEEP_DB=1): reused`);
     // The server applies migrations added since at its start; analyze afterwards.
     return { reused: true };
   }
   await seed(db, (m) => log(m));
-  const { SEVERITY } = await import(join(root, 'dist/src/collectors/alarms/alarm-raiser.js'));
+  const { SEVERITY } = await import(join(ROOT, 'dist/src/collectors/alarms/alarm-raiser.js'));
   return withClient(db.url, async (c) => {
     const started = Date.now();
     const insert = alarmInsert(settings.alarms, SEVERITY);
@@ -289,9 +275,7 @@ async function prepareDatabase() {
     const insertSeconds = (Date.now() - started) / 1000;
     log(`inserted in ${insertSeconds.toFixed(1)} s; vacuum analyze`);
     await c.query('vacuum (analyze) alarm');
-    await withClient(db.adminUrl, (a) =>
-      a.query(`comment on database ${db.name} is '${ALARM_MARKER(settings.alarms)}'`),
-    );
+    await setDatabaseComment(db, ALARM_MARKER(settings.alarms));
     return { reused: false, insertSeconds };
   });
 }
@@ -318,134 +302,6 @@ async function describeData() {
   });
 }
 
-function startServer() {
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: String(settings.poolMax),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DEMO: 'false',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    JWT_SECRET,
-    JWT_ACCESS_TTL: '7200',
-    LOG_LEVEL: 'warn',
-  };
-  const child = fork(join(here, 'metergraph-server.mjs'), [], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const pending = new Map();
-  child.on('message', (message) => {
-    const waiter = pending.get(message?.type);
-    if (waiter) {
-      pending.delete(message.type);
-      waiter(message);
-    }
-  });
-  const next = (type, timeoutMs) =>
-    new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-      const onExit = (code) => reject(new Error(`server exited with code ${code} while waiting for '${type}'`));
-      child.once('exit', onExit);
-      pending.set(type, (message) => {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolvePromise(message);
-      });
-    });
-  const ask = (type) => {
-    const answer = next(type, 10_000);
-    child.send({ type });
-    return answer;
-  };
-  return {
-    ready: next('ready', 180_000),
-    stats: () => ask('stats'),
-    traceStart: () => ask('trace-start'),
-    traceStop: async () => (await ask('trace-stop')).statements,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function graphql(url, token, query, variables) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  const body = JSON.parse(text);
-  if (response.status !== 200 || body.errors) throw new Error(`HTTP ${response.status}: ${text.slice(0, 500)}`);
-  return body.data;
-}
-
-async function login(url, user) {
-  const data = await graphql(
-    url,
-    null,
-    `
-      mutation ($u: String!, $p: String!) {
-        login(input: { username: $u, password: $p }) {
-          accessToken
-        }
-      }
-    `,
-    { u: user.username, p: user.password },
-  );
-  return data.login.accessToken;
-}
-
-function cannon(options) {
-  return new Promise((resolvePromise, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolvePromise(result)));
-  });
-}
-
-function cpuBusy(before, after) {
-  let busy = 0;
-  let all = 0;
-  after.forEach((cpu, i) => {
-    const prev = before[i].times;
-    const d = Object.fromEntries(Object.entries(cpu.times).map(([k, v]) => [k, v - prev[k]]));
-    all += d.user + d.nice + d.sys + d.idle + d.irq;
-    busy += d.user + d.nice + d.sys + d.irq;
-  });
-  return all ? busy / all : null;
-}
-async function backgroundCpu(ms = 2000) {
-  const before = os.cpus();
-  await new Promise((r) => setTimeout(r, ms));
-  return cpuBusy(before, os.cpus());
-}
-
-/**
- * autocannon drops its sockets at the deadline while the server is still running some requests:
- * waits until the server's request and statement counters stand still, and returns them.
- */
-async function settle(server) {
-  let last = await server.stats();
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = await server.stats();
-    if (now.statements === last.statements && now.requests === last.requests) return now;
-    last = now;
-  }
-  return last;
-}
-
 /** EXPLAIN (ANALYZE, BUFFERS) of a recorded statement, three times: the median execution time and the last plan. */
 async function explain(client, statement) {
   const runs = [];
@@ -468,11 +324,7 @@ async function explain(client, statement) {
 
 // --- Main --------------------------------------------------------------------------------------
 
-const fmt = (n, digits = 1) =>
-  n === null || n === undefined || Number.isNaN(n)
-    ? 'n/a'
-    : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const pct = (share) => (share === null || share === undefined ? 'n/a' : `${Math.round(share * 100)} %`);
+const fmt = (n, digits = 1) => formatNumber(n, digits);
 
 async function benchQuery(q, { url, tokens, ctx, server }) {
   const token = tokens[q.user];
@@ -482,7 +334,7 @@ async function benchQuery(q, { url, tokens, ctx, server }) {
 
   // The answer must be the page SQL computes (and the count, when asked for).
   await graphql(url, token, query); // first request: loaders, plan caches
-  await settle(server); // requests of the previous query's load pass may still be running
+  await settledStats(server, 120); // requests of the previous query's load pass may still be running
   await server.traceStart();
   const statsBefore = await server.stats();
   const data = await graphql(url, token, query);
@@ -502,13 +354,13 @@ async function benchQuery(q, { url, tokens, ctx, server }) {
   if (got.length !== settings.pageSize) throw new Error(`${q.name}: ${got.length} alarms on the page`);
 
   const options = { url, method: 'POST', headers, body, pipelining: 1, timeout: 30 };
-  if (settings.warmup > 0) await cannon({ ...options, connections: 1, duration: settings.warmup });
+  if (settings.warmup > 0) await loadTest({ ...options, connections: 1, duration: settings.warmup });
   const pass = async (connections) => {
     const cpus = os.cpus();
     const s0 = await server.stats();
-    const r = await cannon({ ...options, connections, duration: settings.duration });
+    const r = await loadTest({ ...options, connections, duration: settings.duration });
     const busy = cpuBusy(cpus, os.cpus());
-    const s1 = await settle(server);
+    const s1 = await settledStats(server, 120);
     const served = s1.requests - s0.requests;
     return {
       connections,
@@ -548,18 +400,15 @@ async function main() {
     ? QUERIES.filter((q) => process.env.BENCH_QUERIES.split(',').includes(q.name))
     : QUERIES;
 
-  if (process.env.BENCH_SKIP_BUILD !== '1') {
-    log('compiling: tsc -p tsconfig.build.json');
-    const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (built.status !== 0) throw new Error('tsc failed');
-  }
+  compile(log);
   const prepared = await prepareDatabase();
 
   log('starting the server');
-  const server = startServer();
+  const server = forkServer(
+    join(BENCH_DIR, 'metergraph-server.mjs'),
+    serverEnv(db, settings.poolMax, { JWT_ACCESS_TTL: '7200' }),
+    { readyTimeoutMs: 180_000 },
+  );
   const results = [];
   let data;
   let background;
@@ -569,7 +418,7 @@ async function main() {
     // The server's first start applies migrations that are newer than the database: analyze after it.
     await withClient(db.url, (c) => c.query('analyze alarm'));
     data = await describeData();
-    const tokens = { admin: await login(url, ADMIN) };
+    const tokens = { admin: await login(url, BENCH_ADMIN) };
     const managerExists = await withClient(
       db.url,
       async (c) => (await c.query(`select 1 from app_user where username = $1`, [MANAGER.username])).rowCount > 0,
@@ -629,11 +478,7 @@ async function main() {
     if (typeof sampleAt !== 'string' || typeof sampleId !== 'string')
       throw new Error(`unexpected cursor format ${sample.alarms.pageInfo.endCursor}`);
 
-    background = await backgroundCpu();
-    if (background > 0.15)
-      log(
-        `warning: the machine is ${Math.round(background * 100)} % busy before the run (other processes); figures will be noisy`,
-      );
+    background = await backgroundCpu(log);
     for (const q of chosen) results.push(await benchQuery(q, { url, tokens, ctx, server }));
 
     log('EXPLAIN ANALYZE of the recorded statements');
@@ -657,31 +502,22 @@ async function main() {
     await server.stop();
     if (!settings.keepDb) {
       log(`dropping ${db.name}`);
-      await withClient(db.adminUrl, (c) => c.query(`drop database if exists ${db.name} with (force)`));
+      await dropDatabase(db);
     }
   }
 
-  const packageVersion = (p) => JSON.parse(readFileSync(join(root, 'node_modules', p, 'package.json'), 'utf8')).version;
   const report = {
     benchmark: 'alarm-query: the alarms root query at a million alarms',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     settings: { ...settings, database: db.name },
     machine: {
-      cpus: os.cpus().length,
-      nproc: sh('nproc', []),
-      cpuModel: os.cpus()[0]?.model ?? null,
+      ...cpuInfo(),
       node: process.version,
-      postgres: await withClient(
-        db.adminUrl,
-        async (c) => (await c.query('show server_version')).rows[0].server_version,
-      ),
+      postgres: await postgresVersion(db.adminUrl),
       backgroundCpuBusyBefore: background,
     },
-    source: {
-      commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-      uncommittedChanges: Boolean(sh('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'migrations'])),
-    },
+    source: sourceInfo(['src', 'migrations']),
     versions: { autocannon: packageVersion('autocannon'), '@mikro-orm/core': packageVersion('@mikro-orm/core') },
     data: { ...data, prepared },
     results: results.map(({ statements, ...r }) => ({
@@ -692,10 +528,7 @@ async function main() {
       })),
     })),
   };
-  const dir = join(here, 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `alarm-query-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  const file = writeResults('alarm-query', startedAt, report);
 
   const sqlMs = (r) =>
     plans
@@ -706,7 +539,7 @@ async function main() {
 alarms root query, ${fmt(data.alarms, 0)} alarms (${Object.entries(data.byStatus)
     .map(([s, n]) => `${s} ${fmt(n, 0)}`)
     .join(', ')}); station ${STATION.code}: ${fmt(data.station.n, 0)} (${fmt(data.station.open, 0)} OPEN)
-${settings.duration} s per pass; ${report.machine.nproc ?? report.machine.cpus} CPUs, Node ${process.version}, PostgreSQL ${report.machine.postgres}; machine ${pct(background)} busy before
+${settings.duration} s per pass; ${machineLine(report.machine)}; machine ${formatShare(background)} busy before
 
 | Query | 1 conn: req/s | p50 ms | p99 ms | ${settings.connections} conn: req/s | p50 ms | p99 ms | server CPU ms/req | SQL stmts | alarm SQL exec ms (EXPLAIN ANALYZE) | failed |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -719,15 +552,8 @@ ${results
 `);
   const slowest = [...plans].sort((a, b) => b.executionMs - a.executionMs).slice(0, 3);
   for (const p of slowest) console.log(`-- ${p.query} (${fmt(p.executionMs, 2)} ms)\n${p.plan}\n`);
-  log(`results written to ${relative(root, file)}`);
+  log(`results written to ${relative(ROOT, file)}`);
   if (results.some((r) => r.latency.failed + r.load.failed)) process.exitCode = 1;
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error('[bench:alarm-query] failed:', error instanceof Error ? error.stack : error);
-  process.exitCode = 1;
-} finally {
-  for (const child of children) child.kill('SIGKILL');
-}
+await runMain('alarm-query', main, { stack: true });

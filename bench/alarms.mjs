@@ -6,52 +6,52 @@
 //   BENCH_SUBSCRIBERS=1000   WebSocket subscribers (half station manager 1, half station manager 2)
 //   BENCH_ALARMS=40          alarms raised, one every BENCH_GAP_MS (default 250)
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432    BENCH_SKIP_BUILD=1
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
+import {
+  BENCH_JWT_SECRET,
+  benchDatabase,
+  benchLog,
+  compile,
+  login,
+  machineLine,
+  percentile,
+  recreateDatabase,
+  ROOT,
+  writeResults,
+} from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const db = benchDatabase({ BENCH_PG_URL: process.env.BENCH_PG_URL, BENCH_DB: 'mg_bench_alarms' });
 const settings = {
   subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 1000),
   alarms: Number(process.env.BENCH_ALARMS ?? 40),
   gapMs: Number(process.env.BENCH_GAP_MS ?? 250),
-  pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  db: 'mg_bench_alarms',
+  pgUrl: db.server,
+  db: db.name,
 };
-const log = (...args) => console.error('[bench:alarms]', ...args);
+const log = benchLog('alarms');
 
-if (!process.env.BENCH_SKIP_BUILD) {
-  log('compiling: npm run build');
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
-}
-const { loadConfig } = await import(join(root, 'dist/src/config/config.js'));
-const { createLogger } = await import(join(root, 'dist/src/shared/logger.js'));
-const { startApp } = await import(join(root, 'dist/src/app.js'));
-const { AlarmRaiser } = await import(join(root, 'dist/src/collectors/alarms/alarm-raiser.js'));
+compile(log, { withSdk: true });
+const { loadConfig } = await import(join(ROOT, 'dist/src/config/config.js'));
+const { createLogger } = await import(join(ROOT, 'dist/src/shared/logger.js'));
+const { startApp } = await import(join(ROOT, 'dist/src/app.js'));
+const { AlarmRaiser } = await import(join(ROOT, 'dist/src/collectors/alarms/alarm-raiser.js'));
 
-async function admin(text) {
-  const client = new pg.Client({ connectionString: `${settings.pgUrl}/postgres` });
-  await client.connect();
-  await client.query(text);
-  await client.end();
-}
-await admin(`drop database if exists ${settings.db} with (force)`);
-await admin(`create database ${settings.db}`);
+await recreateDatabase(db);
 
 // The demo archive (two stations), collected by nobody: only the bench raises alarms.
 const config = loadConfig({
-  DATABASE_URL: `${settings.pgUrl}/${settings.db}`,
+  DATABASE_URL: db.url,
   DATA_DIR: mkdtempSync(join(os.tmpdir(), 'mg-bench-alarms-')),
   DEMO: 'true',
   DEMO_LIVE_INTERVAL_MS: '3600000',
   DEMO_FAULT_RATE: '0',
   NODE_ENV: 'production',
-  JWT_SECRET: 'bench-only-secret-0123456789-0123456789',
+  JWT_SECRET: BENCH_JWT_SECRET,
   LOG_LEVEL: 'silent',
   PORT: '0',
   HOST: '127.0.0.1',
@@ -60,17 +60,11 @@ const config = loadConfig({
 log('starting the server and seeding the demo archive');
 const app = await startApp(config, createLogger('silent'));
 const url = app.server.url;
-const login = async (username) => {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: `mutation { login(input: { username: "${username}", password: "metergraph-demo" }) { accessToken } }`,
-    }),
-  });
-  return (await res.json()).data.login.accessToken;
+const demoUser = (username) => ({ username, password: 'metergraph-demo' });
+const tokens = {
+  manager1: await login(`${url}/graphql`, demoUser('manager1')),
+  manager2: await login(`${url}/graphql`, demoUser('manager2')),
 };
-const tokens = { manager1: await login('manager1'), manager2: await login('manager2') };
 
 log(`connecting ${settings.subscribers} subscribers`);
 const raisedAt = new Map();
@@ -106,8 +100,8 @@ for (let i = 0; i < settings.subscribers; i++) {
   client.on('connected', () => ready++);
 }
 const deadline = Date.now() + 60_000;
-while (ready < settings.subscribers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-await new Promise((r) => setTimeout(r, 2000)); // let every subscription register
+while (ready < settings.subscribers && Date.now() < deadline) await sleep(50);
+await sleep(2000); // let every subscription register
 log(`${ready} connected; raising ${settings.alarms} alarms`);
 
 const sql = { execute: (text, params) => app.db.orm.em.getConnection().execute(text, params) };
@@ -128,20 +122,17 @@ for (let i = 0; i < settings.alarms; i++) {
   else expected.manager2 += perUser;
   // One alarm per meter and type may be active: close it so the next raise on a meter is new.
   await sql.execute(`update alarm set status = 'CLOSED' where id = ?`, [result.id]);
-  await new Promise((r) => setTimeout(r, settings.gapMs));
+  await sleep(settings.gapMs);
 }
 const waitUntil = Date.now() + 30_000;
 while (received.manager1 + received.manager2 < expected.manager1 + expected.manager2 && Date.now() < waitUntil)
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
 
 await Promise.all(clients.map((c) => c.dispose()));
 await app.stop();
 
 latencies.sort((a, b) => a - b);
-const pct = (p) =>
-  latencies.length
-    ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1)
-    : 'n/a';
+const pct = (p) => percentile(latencies, p)?.toFixed(1) ?? 'n/a';
 const deliveries = received.manager1 + received.manager2;
 const wanted = expected.manager1 + expected.manager2;
 const result = {
@@ -155,13 +146,9 @@ const result = {
   wrongStation: wrongStation.count,
   latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: latencies.at(-1)?.toFixed(1) },
 };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(root, `bench/results/alarms-${result.when.replace(/[:.]/g, '-')}.json`),
-  JSON.stringify(result, null, 2),
-);
+writeResults('alarms', result.when, result);
 console.log(`
-Alarm fan-out: ${settings.alarms} alarms, ${ready} subscribers (half per station), one server process; ${os.cpus().length} CPUs, Node ${process.version}
+Alarm fan-out: ${settings.alarms} alarms, ${ready} subscribers (half per station), one server process; ${machineLine(result.machine)}
 
 | subscribers | deliveries / expected | lost | to the wrong station | p50 ms | p90 ms | p99 ms | max ms |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |

@@ -12,19 +12,34 @@
 //   BENCH_WARMUP=5         seconds of warm-up per server   BENCH_SERVERS=metergraph,postgraphile
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432        BENCH_DB=mg_bench
 //   BENCH_RESEED=1         drop and seed again             BENCH_SKIP_BUILD=1  use dist/ as it is
-import { execFileSync, fork, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { benchDatabase, isSeeded, LAYOUT, seed, SEED_MARKER } from './seed.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..');
-const require = createRequire(import.meta.url);
+import { join, relative } from 'node:path';
+import {
+  BENCH_ADMIN,
+  BENCH_DIR,
+  backgroundCpu,
+  benchDatabase,
+  benchLog,
+  commandOutput,
+  compile,
+  cpuBusy,
+  cpuInfo,
+  exitOnSignals,
+  forkServer,
+  formatShare,
+  loadTest,
+  login,
+  machineLine,
+  packageVersion,
+  ROOT,
+  runMain,
+  serverEnv,
+  settledStats,
+  sourceInfo,
+  withClient,
+  writeResults,
+} from './lib.mjs';
+import { isSeeded, LAYOUT, seed, SEED_MARKER } from './seed.mjs';
 
 const settings = {
   duration: Number(process.env.BENCH_DURATION ?? 20),
@@ -37,8 +52,6 @@ const settings = {
     .filter(Boolean),
 };
 const PAGE = { orgUnits: 10, meters: 10 };
-const ADMIN = { username: 'benchadmin', password: 'bench-password-1' };
-const JWT_SECRET = 'bench-only-secret-not-used-for-anything-0123456789';
 
 /** The same data from both servers: 10 transformer areas, 10 meters each, current customer, newest reading. */
 export const QUERIES = {
@@ -108,38 +121,11 @@ const NORMALISE = {
     })),
 };
 
-const log = (...args) => console.log('[bench:api]', ...args);
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => process.exit(130));
-}
-
-function build() {
-  if (process.env.BENCH_SKIP_BUILD === '1') return log('build skipped (BENCH_SKIP_BUILD=1)');
-  log('compiling: tsc -p tsconfig.build.json');
-  const result = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error('tsc failed');
-}
-
-function sh(command, args) {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8' }).trim();
-  } catch {
-    return null;
-  }
-}
+const log = benchLog('api', console.log);
+exitOnSignals();
 
 async function machine(db) {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
+  return withClient(db.url, async (client) => {
     const version = (await client.query('show server_version')).rows[0].server_version;
     const size = (await client.query('select pg_size_pretty(pg_database_size(current_database())) as s')).rows[0].s;
     const names = ['shared_buffers', 'work_mem', 'max_connections', 'jit'];
@@ -147,87 +133,17 @@ async function machine(db) {
       await client.query(`select name, current_setting(name) as value from unnest($1::text[]) name`, [names])
     ).rows;
     return {
-      cpus: os.cpus().length,
-      nproc: sh('nproc', []),
-      cpuModel: os.cpus()[0]?.model ?? null,
-      memory: sh('free', ['-h'])?.split('\n')[1]?.replace(/\s+/g, ' ') ?? `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+      ...cpuInfo(),
+      memory:
+        commandOutput('free', ['-h'])?.split('\n')[1]?.replace(/\s+/g, ' ') ??
+        `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       kernel: `${os.type()} ${os.release()}`,
       node: process.version,
       postgres: version,
       postgresSettings: Object.fromEntries(settingsRows.map((r) => [r.name, r.value])),
       databaseSize: size,
     };
-  } finally {
-    await client.end();
-  }
-}
-
-function startServer(name, db) {
-  const script = join(here, `${name}-server.mjs`);
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: String(settings.poolMax),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DEMO: 'false',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    JWT_SECRET,
-    LOG_LEVEL: 'warn',
-  };
-  const child = fork(script, [], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const pending = new Map();
-  child.on('message', (message) => {
-    const waiter = pending.get(message?.type);
-    if (waiter) {
-      pending.delete(message.type);
-      waiter(message);
-    }
   });
-  const next = (type, timeoutMs) =>
-    new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-      const onExit = (code) => reject(new Error(`${name} exited with code ${code} while waiting for '${type}'`));
-      child.once('exit', onExit);
-      pending.set(type, (message) => {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolvePromise(message);
-      });
-    });
-  return {
-    ready: next('ready', 120_000),
-    stats: () => {
-      const answer = next('stats', 10_000);
-      child.send({ type: 'stats' });
-      return answer;
-    },
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Busy share of all CPUs between two os.cpus() snapshots (server, PostgreSQL, load generator and anything else). */
-function cpuBusy(before, after) {
-  let busy = 0;
-  let all = 0;
-  after.forEach((cpu, i) => {
-    const prev = before[i].times;
-    const d = Object.fromEntries(Object.entries(cpu.times).map(([k, v]) => [k, v - prev[k]]));
-    all += d.user + d.nice + d.sys + d.idle + d.irq;
-    busy += d.user + d.nice + d.sys + d.irq;
-  });
-  return all ? busy / all : null;
 }
 
 async function post(url, headers, body) {
@@ -236,43 +152,14 @@ async function post(url, headers, body) {
   return { status: response.status, text };
 }
 
-function cannon(options) {
-  return new Promise((resolvePromise, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolvePromise(result)));
-  });
-}
-
-/** CPU busy share over `ms` while this bench is idle: anything well above 0 means the figures will be noisy. */
-async function backgroundCpu(ms = 2000) {
-  const before = os.cpus();
-  await new Promise((r) => setTimeout(r, ms));
-  return cpuBusy(before, os.cpus());
-}
-
 async function benchServer(name, db) {
-  const background = await backgroundCpu();
-  if (background > 0.15) {
-    log(
-      `warning: the machine is ${Math.round(background * 100)} % busy before the run (other processes); figures will be noisy`,
-    );
-  }
+  const background = await backgroundCpu(log);
   log(`${name}: starting`);
-  const server = startServer(name, db);
+  const server = forkServer(join(BENCH_DIR, `${name}-server.mjs`), serverEnv(db, settings.poolMax), { name });
   try {
     const { url } = await server.ready;
     const headers = { 'content-type': 'application/json' };
-    if (name === 'metergraph') {
-      const login = await post(
-        url,
-        headers,
-        JSON.stringify({
-          query: `mutation { login(input: { username: "${ADMIN.username}", password: "${ADMIN.password}" }) { accessToken } }`,
-        }),
-      );
-      const token = JSON.parse(login.text).data?.login?.accessToken;
-      if (!token) throw new Error(`metergraph: login failed: ${login.text}`);
-      headers.authorization = `Bearer ${token}`;
-    }
+    if (name === 'metergraph') headers.authorization = `Bearer ${await login(url, BENCH_ADMIN)}`;
     const body = JSON.stringify({ query: QUERIES[name] });
 
     // A first request (schema build, pool connect, JIT) is not measured; the second one is counted.
@@ -302,27 +189,16 @@ async function benchServer(name, db) {
       expectBody: check.text,
       timeout: 10,
     };
-    // autocannon drops its sockets at the deadline while the server is still running some requests:
-    // wait until the statement count stands still before reading it.
-    const settle = async () => {
-      let last = await server.stats();
-      for (let i = 0; i < 50; i++) {
-        await new Promise((r) => setTimeout(r, 250));
-        const now = await server.stats();
-        if (now.statements === last.statements && now.requests === last.requests) return now;
-        last = now;
-      }
-      return last;
-    };
+    // Statement and request counts are read once they stand still (settledStats).
     log(`${name}: warm-up ${settings.warmup} s`);
-    await cannon({ ...options, duration: settings.warmup });
-    const start = await settle();
+    await loadTest({ ...options, duration: settings.warmup });
+    const start = await settledStats(server, 50);
     log(`${name}: measuring ${settings.duration} s with ${settings.connections} connections`);
     const loadBefore = os.loadavg()[0];
     const cpusBefore = os.cpus();
-    const result = await cannon({ ...options, duration: settings.duration });
+    const result = await loadTest({ ...options, duration: settings.duration });
     const machineCpuBusy = cpuBusy(cpusBefore, os.cpus());
-    const end = await settle();
+    const end = await settledStats(server, 50);
     const served = end.requests - start.requests;
     return {
       server: name,
@@ -360,8 +236,6 @@ async function benchServer(name, db) {
 
 const fmt = (n, digits = 1) => (n === null || n === undefined ? 'n/a' : Number(n).toFixed(digits));
 
-const pct = (share) => (share === null || share === undefined ? 'n/a' : `${Math.round(share * 100)} %`);
-
 export function markdownTable(runs) {
   const lines = [
     '| Server | req/s | p50 (ms) | p99 (ms) | SQL statements / request | server CPU ms / request | CPU busy: before / during | failed requests |',
@@ -370,7 +244,7 @@ export function markdownTable(runs) {
   for (const { server, result: r } of runs) {
     const failed = r.errors + r.non2xx + r.mismatches;
     lines.push(
-      `| ${server === 'metergraph' ? 'Metergraph' : 'PostGraphile 4'} | ${fmt(r.requestsPerSecond)} | ${fmt(r.latencyMs.p50, 0)} | ${fmt(r.latencyMs.p99, 0)} | ${fmt(r.statementsPerRequest, 2)} (single request: ${r.statementsSingleRequest}) | ${fmt(r.serverCpuMsPerRequest, 1)} | ${pct(r.backgroundCpuBusyBefore)} / ${pct(r.machineCpuBusy)} | ${failed} of ${r.requests} |`,
+      `| ${server === 'metergraph' ? 'Metergraph' : 'PostGraphile 4'} | ${fmt(r.requestsPerSecond)} | ${fmt(r.latencyMs.p50, 0)} | ${fmt(r.latencyMs.p99, 0)} | ${fmt(r.statementsPerRequest, 2)} (single request: ${r.statementsSingleRequest}) | ${fmt(r.serverCpuMsPerRequest, 1)} | ${formatShare(r.backgroundCpuBusyBefore)} / ${formatShare(r.machineCpuBusy)} | ${failed} of ${r.requests} |`,
     );
   }
   return lines.join('\n');
@@ -380,7 +254,7 @@ async function main() {
   const startedAt = new Date();
   const unknown = settings.servers.filter((s) => !QUERIES[s]);
   if (unknown.length) throw new Error(`BENCH_SERVERS: unknown ${unknown.join(', ')}`);
-  build();
+  if (!compile(log)) log('build skipped (BENCH_SKIP_BUILD=1)');
   const db = benchDatabase();
   if (process.env.BENCH_RESEED === '1' || !(await isSeeded(db))) {
     await seed(db, (m) => log(m));
@@ -396,7 +270,6 @@ async function main() {
     throw new Error('the two servers returned different rows');
   }
 
-  const packageVersion = (p) => JSON.parse(readFileSync(join(root, 'node_modules', p, 'package.json'), 'utf8')).version;
   const report = {
     benchmark: 'api: nested query',
     startedAt: startedAt.toISOString(),
@@ -405,10 +278,7 @@ async function main() {
     data: { marker: SEED_MARKER, layout: LAYOUT },
     machine: env,
     // What was compiled: the commit, and whether src/ or migrations/ had uncommitted changes.
-    source: {
-      commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-      uncommittedChanges: Boolean(sh('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'migrations'])),
-    },
+    source: sourceInfo(['src', 'migrations']),
     versions: {
       autocannon: packageVersion('autocannon'),
       postgraphile: packageVersion('postgraphile'),
@@ -419,19 +289,16 @@ async function main() {
     queries: Object.fromEntries(settings.servers.map((s) => [s, QUERIES[s]])),
     results: Object.fromEntries(runs.map((r) => [r.server, r.result])),
   };
-  const dir = join(here, 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `api-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  const file = writeResults('api', startedAt, report);
 
   console.log('');
   console.log(
-    `Nested query, ${settings.connections} connections, ${settings.duration} s per server; ${env.nproc ?? env.cpus} CPUs, Node ${env.node}, PostgreSQL ${env.postgres}`,
+    `Nested query, ${settings.connections} connections, ${settings.duration} s per server; ${machineLine(env)}`,
   );
   console.log('');
   console.log(markdownTable(runs));
   console.log('');
-  log(`results written to ${relative(root, file)}`);
+  log(`results written to ${relative(ROOT, file)}`);
   const failed = runs.filter((r) => r.result.errors + r.result.non2xx + r.result.mismatches > 0);
   if (failed.length) {
     log(`failed requests on: ${failed.map((r) => r.server).join(', ')}`);
@@ -439,11 +306,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error('[bench:api] failed:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-} finally {
-  for (const child of children) child.kill('SIGKILL');
-}
+await runMain('api', main);

@@ -2,6 +2,7 @@
 // test reach PostgreSQL through the same `pg` package (MikroORM via knex, PostGraphile directly),
 // so patching Client#query once counts both the same way. Import this before anything opens a pool.
 import pg from 'pg';
+import { ownCpuMs } from './lib.mjs';
 
 let statements = 0;
 /** Statements recorded while the driver asked for a trace (text and parameters), else null. */
@@ -32,8 +33,7 @@ export function answerStats(httpServer, stop) {
   });
   process.on('message', async (message) => {
     if (message?.type === 'stats') {
-      const cpu = process.cpuUsage();
-      process.send({ type: 'stats', statements, requests, cpuMs: (cpu.user + cpu.system) / 1000 });
+      process.send({ type: 'stats', statements, requests, cpuMs: ownCpuMs() });
     } else if (message?.type === 'trace-start') {
       trace = [];
       process.send({ type: 'trace-start' });

@@ -6,65 +6,60 @@
 //   BENCH_METERS=10000      meters                      BENCH_INTERVALS=50  15-minute values per meter
 //   BENCH_BATCH=5000        readings per submit() call  BENCH_PG_URL=postgres://postgres@127.0.0.1:5432
 //   BENCH_SKIP_BUILD=1      use dist/ as it is
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import {
+  BENCH_JWT_SECRET,
+  benchDatabase,
+  benchLog,
+  compile,
+  machineLine,
+  postgresVersion,
+  query,
+  recreateDatabase,
+  ROOT,
+  writeResults,
+} from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const db = benchDatabase({ BENCH_PG_URL: process.env.BENCH_PG_URL, BENCH_DB: 'mg_bench_ingest' });
 const settings = {
   meters: Number(process.env.BENCH_METERS ?? 10_000),
   intervals: Number(process.env.BENCH_INTERVALS ?? 50),
   batch: Number(process.env.BENCH_BATCH ?? 5000),
-  pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  db: 'mg_bench_ingest',
+  pgUrl: db.server,
+  db: db.name,
 };
-const log = (...args) => console.error('[bench:ingest]', ...args);
+const log = benchLog('ingest');
 
-if (!process.env.BENCH_SKIP_BUILD) {
-  log('compiling: tsc -p tsconfig.build.json');
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-}
-const { loadConfig } = await import(join(root, 'dist/src/config/config.js'));
-const { createLogger } = await import(join(root, 'dist/src/shared/logger.js'));
-const { migrate, openDatabase } = await import(join(root, 'dist/src/orm/orm.js'));
-const { Ingestion, IngestionBusyError } = await import(join(root, 'dist/src/collectors/ingestion/ingestion.js'));
-
-const adminUrl = `${settings.pgUrl}/postgres`;
-const dbUrl = `${settings.pgUrl}/${settings.db}`;
-async function sqlOn(url, text, params = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
-}
+compile(log);
+const { loadConfig } = await import(join(ROOT, 'dist/src/config/config.js'));
+const { createLogger } = await import(join(ROOT, 'dist/src/shared/logger.js'));
+const { migrate, openDatabase } = await import(join(ROOT, 'dist/src/orm/orm.js'));
+const { Ingestion, IngestionBusyError } = await import(join(ROOT, 'dist/src/collectors/ingestion/ingestion.js'));
 
 log(`creating ${settings.db} with ${settings.meters} meters`);
-await sqlOn(adminUrl, `drop database if exists ${settings.db} with (force)`);
-await sqlOn(adminUrl, `create database ${settings.db}`);
+await recreateDatabase(db);
 const config = loadConfig({
-  DATABASE_URL: dbUrl,
-  JWT_SECRET: 'bench-only-secret-0123456789-0123456789',
+  DATABASE_URL: db.url,
+  JWT_SECRET: BENCH_JWT_SECRET,
   NODE_ENV: 'production',
   DATABASE_POOL_MAX: '4',
   LOG_LEVEL: 'silent',
 });
-const db = await openDatabase(config, createLogger('silent'));
-await migrate(db);
-await sqlOn(
-  dbUrl,
+const database = await openDatabase(config, createLogger('silent'));
+await migrate(database);
+await query(
+  db.url,
   `insert into org_unit (id, kind, code, name, path) values (1, 'TRANSFORMER_AREA', 'BENCH', 'Bench area', '/1/')`,
 );
-await sqlOn(
-  dbUrl,
+await query(
+  db.url,
   `insert into meter (id, asset_no, barcode, comm_address, protocol, manufacturer, model, accuracy_class, status, installed_at, org_unit_id)
    select i, 'B' || i, 'BC' || i, lpad(i::text, 12, '0'), 'SIMULATED', 'x', 'y', '1.0', 'INSTALLED', '2025-01-01', 1
      from generate_series(1, $1) as i`,
@@ -88,11 +83,11 @@ function* rows() {
   }
 }
 const total = settings.meters * settings.intervals;
-const count = async () => Number((await sqlOn(dbUrl, 'select count(*) as n from reading')).rows[0].n);
+const count = async () => Number((await query(db.url, 'select count(*) as n from reading')).rows[0].n);
 
 // 1. Raw COPY of the rows, one stream, no checks.
 log(`raw COPY of ${total} rows`);
-const copyClient = new pg.Client({ connectionString: dbUrl });
+const copyClient = new pg.Client({ connectionString: db.url });
 await copyClient.connect();
 let t = process.hrtime.bigint();
 await pipeline(
@@ -118,11 +113,11 @@ await pipeline(
 const copySeconds = Number(process.hrtime.bigint() - t) / 1e9;
 await copyClient.end();
 const copied = await count();
-await sqlOn(dbUrl, 'truncate reading');
+await query(db.url, 'truncate reading');
 
 // 2. The pipeline: submit() in batches (waiting when it pushes back), then drain.
 log(`pipeline with batches of ${settings.batch}`);
-const sql = { execute: (text, params) => db.orm.em.getConnection().execute(text, params) };
+const sql = { execute: (text, params) => database.orm.em.getConnection().execute(text, params) };
 const journalDir = mkdtempSync(join(os.tmpdir(), 'mg-bench-journal-'));
 let written = 0;
 const ingestion = new Ingestion(sql, createLogger('silent'), {
@@ -142,7 +137,7 @@ const submit = async (readings) => {
     } catch (error) {
       if (!(error instanceof IngestionBusyError)) throw error;
       refused++;
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   }
 };
@@ -174,7 +169,7 @@ await ingestion.drain(600_000);
 const replaySeconds = Number(process.hrtime.bigint() - t) / 1e9;
 const afterReplay = await count();
 await ingestion.stop();
-await db.close();
+await database.close();
 
 const rate = (n, s) => Math.round(n / s);
 const result = {
@@ -185,7 +180,7 @@ const result = {
     cpu: os.cpus()[0]?.model,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    postgres: (await sqlOn(adminUrl, 'show server_version')).rows[0].server_version,
+    postgres: await postgresVersion(db.adminUrl),
   },
   rows: total,
   copy: { seconds: copySeconds, rowsPerSecond: rate(copied, copySeconds), stored: copied },
@@ -203,11 +198,9 @@ const result = {
     eventsPublished: written,
   },
 };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-const file = join(root, `bench/results/ingest-${result.when.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify(result, null, 2));
+const file = writeResults('ingest', result.when, result);
 console.log(`
-Ingestion of ${total} readings (${settings.meters} meters x ${settings.intervals} intervals); ${result.machine.cpus} CPUs, Node ${process.version}, PostgreSQL ${result.machine.postgres}
+Ingestion of ${total} readings (${settings.meters} meters x ${settings.intervals} intervals); ${machineLine(result.machine)}
 
 | Path | seconds | readings/s | stored |
 | --- | ---: | ---: | ---: |

@@ -1,6 +1,7 @@
 // Metergraph as built in dist/, started like dist/src/main.js but inside a forked child so that the
 // bench driver can read the statement count. Configuration comes from the environment (main.js's).
 import { answerStats } from './count-statements.mjs';
+import { announceReady } from './lib.mjs';
 import 'reflect-metadata';
 
 const { loadConfig } = await import('../dist/src/config/config.js');
@@ -11,4 +12,4 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const app = await startApp(config, logger);
 answerStats(app.server.httpServer, () => app.stop());
-process.send?.({ type: 'ready', url: `http://127.0.0.1:${app.server.httpServer.address().port}/graphql` });
+announceReady(app.server.httpServer);

@@ -18,19 +18,34 @@
 //   BENCH_WARMUP=2      seconds of warm-up per path before the first round
 //   BENCH_METERS=4      meters behind the gateway in (d)                   BENCH_PATHS=bare,host,cycle,meters
 //   BENCH_SKIP_BUILD=1  use dist/ as it is
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import ModbusSerial from 'modbus-serial';
+import {
+  BENCH_DIR,
+  backgroundCpu,
+  benchLog,
+  commandOutput,
+  compile,
+  cpuBusy,
+  cpuInfo,
+  formatNumber,
+  formatShare,
+  killOnExit,
+  machineLine,
+  ownCpuMs,
+  packageVersion,
+  percentile,
+  ROOT,
+  runMain,
+  sourceInfo,
+  writeResults,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..');
-const require = createRequire(import.meta.url);
 const PYTHON = '/usr/bin/python3';
 
 const settings = {
@@ -46,7 +61,7 @@ const settings = {
   responseTimeoutMs: 2000,
   callTimeoutMs: 10_000,
 };
-const log = (...args) => console.error('[bench:modbus]', ...args);
+const log = benchLog('modbus');
 
 // The register map of bench/modbus_server.py: five energy quantities, kWh of unit 1; unit n holds
 // (n - 1) * 1000 kWh more.
@@ -72,17 +87,10 @@ const pointsOf = (unitId) =>
 const expectedOf = (unitId) =>
   Object.fromEntries(ENERGY.map(([name, , kwh]) => [name, (kwh + (unitId - 1) * 1000).toFixed(2)]));
 
-if (process.env.BENCH_SKIP_BUILD !== '1') {
-  log('compiling: tsc -p tsconfig.build.json');
-  const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (built.status !== 0) throw new Error('tsc failed');
-}
-const { PluginHost } = await import(join(root, 'dist/src/plugins/plugin-host.js'));
-const { modbusTcp } = await import(join(root, 'dist/src/collectors/builtin/modbus/index.js'));
-const { createLogger } = await import(join(root, 'dist/src/shared/logger.js'));
+compile(log);
+const { PluginHost } = await import(join(ROOT, 'dist/src/plugins/plugin-host.js'));
+const { modbusTcp } = await import(join(ROOT, 'dist/src/collectors/builtin/modbus/index.js'));
+const { createLogger } = await import(join(ROOT, 'dist/src/shared/logger.js'));
 const ModbusRTU = ModbusSerial.default;
 
 // Frames in flight at once, over all clients of this process (the collector uses this same
@@ -100,14 +108,6 @@ for (const method of ['readHoldingRegisters', 'readInputRegisters']) {
   };
 }
 
-function sh(command, args) {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
 async function freePort() {
   return new Promise((resolvePromise, reject) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
@@ -123,14 +123,14 @@ async function startGateway(units) {
   const port = await freePort();
   const child = spawn(
     PYTHON,
-    ['-u', join(here, 'modbus_server.py'), '--port', String(port), '--units', String(units)],
+    ['-u', join(BENCH_DIR, 'modbus_server.py'), '--port', String(port), '--units', String(units)],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-4000)));
-  process.once('exit', () => child.kill('SIGKILL'));
+  killOnExit(child);
   const ready = await new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`modbus_server.py: no ready line\n${stderr}`)), 15_000);
     child.once('exit', (code) => reject(new Error(`modbus_server.py exited (${code})\n${stderr}`)));
@@ -158,7 +158,7 @@ async function startGateway(units) {
   };
 }
 
-const CLOCK_TICKS = Number(sh('getconf', ['CLK_TCK']) ?? 100);
+const CLOCK_TICKS = Number(commandOutput('getconf', ['CLK_TCK']) ?? 100);
 /** CPU ms used so far by another process (user + system, from /proc). */
 function processCpuMs(pid) {
   try {
@@ -167,28 +167,6 @@ function processCpuMs(pid) {
   } catch {
     return null;
   }
-}
-const ownCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-/** Busy share of all CPUs between two os.cpus() snapshots. */
-function cpuBusy(before, after) {
-  let busy = 0;
-  let all = 0;
-  after.forEach((cpu, i) => {
-    const prev = before[i].times;
-    const d = Object.fromEntries(Object.entries(cpu.times).map(([k, v]) => [k, v - prev[k]]));
-    all += d.user + d.nice + d.sys + d.idle + d.irq;
-    busy += d.user + d.nice + d.sys + d.irq;
-  });
-  return all ? busy / all : null;
-}
-async function backgroundCpu(ms = 2000) {
-  const before = os.cpus();
-  await new Promise((r) => setTimeout(r, ms));
-  return cpuBusy(before, os.cpus());
 }
 
 const decodeUint32 = (words, i) => ((words[2 * i] * 65536 + words[2 * i + 1]) / 100).toFixed(2);
@@ -309,13 +287,7 @@ function paths(gateway, host) {
   };
 }
 
-const pct = (sorted, p) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null;
-const fmt = (n, digits = 0) =>
-  n === null || n === undefined
-    ? 'n/a'
-    : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const share = (s) => (s === null || s === undefined ? 'n/a' : `${Math.round(s * 100)} %`);
+const fmt = (n, digits = 0) => formatNumber(n, digits);
 
 async function main() {
   const startedAt = new Date();
@@ -324,15 +296,11 @@ async function main() {
   const unknownPaths = settings.paths.filter((p) => !['bare', 'host', 'cycle', 'meters'].includes(p));
   if (unknownPaths.length) throw new Error(`BENCH_PATHS: unknown ${unknownPaths.join(', ')}`);
 
-  const background = await backgroundCpu();
-  if (background > 0.15)
-    log(
-      `warning: the machine is ${Math.round(background * 100)} % busy before the run (other processes); figures will be noisy`,
-    );
+  const background = await backgroundCpu(log);
 
   const gateway = await startGateway(Math.max(settings.meters, 1));
   log(`pymodbus ${gateway.pymodbus} serving on 127.0.0.1:${gateway.port}`);
-  const host = new PluginHost(createLogger('silent'), { callTimeoutMs: settings.callTimeoutMs, installDir: root });
+  const host = new PluginHost(createLogger('silent'), { callTimeoutMs: settings.callTimeoutMs, installDir: ROOT });
   await host.load([{ kind: 'builtin', collector: modbusTcp }]);
   const all = paths(gateway, host);
   const chosen = settings.paths.map((name) => ({ name, ...all[name] }));
@@ -391,7 +359,12 @@ async function main() {
       readsPerSecond: reads / r.seconds,
       pointsPerSecond: (reads * p.pointsPerRead) / r.seconds,
       roundsReadsPerSecond: r.rounds,
-      latencyMs: { p50: pct(sorted, 50), p90: pct(sorted, 90), p99: pct(sorted, 99), max: sorted.at(-1) ?? null },
+      latencyMs: {
+        p50: percentile(sorted, 50),
+        p90: percentile(sorted, 90),
+        p99: percentile(sorted, 99),
+        max: sorted.at(-1) ?? null,
+      },
       benchCpuMsPerRead: r.nodeCpuMs / reads,
       serverCpuMsPerRead: r.serverCpuMs / reads,
       benchCpuShare: r.nodeCpuMs / 1000 / r.seconds,
@@ -407,48 +380,39 @@ async function main() {
     row.vsBareRounds = bare ? row.roundsReadsPerSecond.map((v, i) => v / bare.roundsReadsPerSecond[i]) : null;
   }
 
-  const packageVersion = (p) => JSON.parse(readFileSync(join(root, 'node_modules', p, 'package.json'), 'utf8')).version;
   const report = {
     benchmark: 'modbus: reads through one gateway',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     settings,
     machine: {
-      cpus: os.cpus().length,
-      nproc: sh('nproc', []),
-      cpuModel: os.cpus()[0]?.model ?? null,
+      ...cpuInfo(),
       node: process.version,
       pymodbus: gateway.pymodbus,
-      python: sh(PYTHON, ['--version']),
+      python: commandOutput(PYTHON, ['--version']),
       backgroundCpuBusyBefore: background,
     },
-    source: {
-      commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-      uncommittedChanges: Boolean(sh('git', ['-C', root, 'status', '--porcelain', '--', 'src'])),
-    },
+    source: sourceInfo(['src']),
     versions: { 'modbus-serial': packageVersion('modbus-serial') },
     results: rows,
   };
-  const dir = join(here, 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `modbus-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  const file = writeResults('modbus', startedAt, report);
 
   console.log(`
-Modbus TCP reads through one gateway (pymodbus ${gateway.pymodbus}, 127.0.0.1), ${settings.rounds} interleaved rounds, ${fmt(settings.duration, 0)} s per path; ${report.machine.nproc ?? report.machine.cpus} CPUs, Node ${process.version}; machine ${share(background)} busy before
+Modbus TCP reads through one gateway (pymodbus ${gateway.pymodbus}, 127.0.0.1), ${settings.rounds} interleaved rounds, ${fmt(settings.duration, 0)} s per path; ${machineLine(report.machine)}; machine ${formatShare(background)} busy before
 
 | Path | reads | reads/s | points/s | vs bare | vs bare per round | p50 ms | p99 ms | bench CPU ms/read | pymodbus CPU ms/read | CPU: bench / pymodbus / machine | frames in flight |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows
   .map(
     (r) =>
-      `| ${r.label} | ${fmt(r.reads)} | ${fmt(r.readsPerSecond)} | ${fmt(r.pointsPerSecond)} | ${fmt(r.vsBare, 2)} | ${r.vsBareRounds ? r.vsBareRounds.map((v) => fmt(v, 2)).join(' / ') : 'n/a'} | ${fmt(r.latencyMs.p50, 3)} | ${fmt(r.latencyMs.p99, 3)} | ${fmt(r.benchCpuMsPerRead, 3)} | ${fmt(r.serverCpuMsPerRead, 3)} | ${share(r.benchCpuShare)} / ${share(r.serverCpuShare)} / ${share(r.machineCpuBusy)} | ${r.maxFramesInFlight} |`,
+      `| ${r.label} | ${fmt(r.reads)} | ${fmt(r.readsPerSecond)} | ${fmt(r.pointsPerSecond)} | ${fmt(r.vsBare, 2)} | ${r.vsBareRounds ? r.vsBareRounds.map((v) => fmt(v, 2)).join(' / ') : 'n/a'} | ${fmt(r.latencyMs.p50, 3)} | ${fmt(r.latencyMs.p99, 3)} | ${fmt(r.benchCpuMsPerRead, 3)} | ${fmt(r.serverCpuMsPerRead, 3)} | ${formatShare(r.benchCpuShare)} / ${formatShare(r.serverCpuShare)} / ${formatShare(r.machineCpuBusy)} | ${r.maxFramesInFlight} |`,
   )
   .join('\n')}
 
 One read = one Modbus request of 10 holding registers (5 energy values); (a) decodes nothing, (b)-(d) return 5 decoded points.
 `);
-  log(`results written to ${relative(root, file)}`);
+  log(`results written to ${relative(ROOT, file)}`);
   const overlapping = rows.filter((r) => r.maxFramesInFlight > 1);
   if (overlapping.length) {
     log(`more than one frame in flight through the gateway on: ${overlapping.map((r) => r.path).join(', ')}`);
@@ -456,9 +420,4 @@ One read = one Modbus request of 10 holding registers (5 energy values); (a) dec
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error('[bench:modbus] failed:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-}
+await runMain('modbus', main);

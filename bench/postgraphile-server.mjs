@@ -1,6 +1,7 @@
 // PostGraphile v4 over the same database (schema public), as a plain HTTP server in a forked child.
 // No JWT, no roles, no pgSettings: every request runs as the connecting user.
 import { answerStats } from './count-statements.mjs';
+import { announceReady } from './lib.mjs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { createServer } from 'node:http';
@@ -51,4 +52,4 @@ answerStats(server, async () => {
   await handler.release?.();
   await pool.end();
 });
-process.send?.({ type: 'ready', url: `http://127.0.0.1:${server.address().port}/graphql` });
+announceReady(server);

@@ -14,9 +14,17 @@
 // Environment: BENCH_PG_URL (server URL without database, default postgres://postgres@127.0.0.1:5432),
 // BENCH_DB (default mg_bench).
 import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import {
+  BENCH_JWT_SECRET,
+  benchDatabase,
+  databaseComment,
+  recreateDatabase,
+  ROOT,
+  setDatabaseComment,
+  withClient,
+} from './lib.mjs';
 
 export const LAYOUT = {
   stations: 10,
@@ -31,35 +39,9 @@ const BOXES_PER_AREA = Math.ceil(LAYOUT.metersPerArea / LAYOUT.metersPerBox);
 /** Written as the database comment; a database with another marker is reseeded. */
 export const SEED_MARKER = `metergraph bench seed v1: ${METERS} meters, ${AREAS} areas, ${LAYOUT.readingsPerMeter} readings/meter`;
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-export function benchDatabase(env = process.env) {
-  const server = (env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
-  const name = env.BENCH_DB ?? 'mg_bench';
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB must be a plain lower-case identifier, got ${name}`);
-  return { server, name, url: `${server}/${name}`, adminUrl: `${server}/postgres` };
-}
-
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** True when the database exists, carries the current marker and holds the expected row counts. */
 export async function isSeeded(db = benchDatabase()) {
-  const marker = await withClient(db.adminUrl, async (c) => {
-    const r = await c.query(
-      `select shobj_description(oid, 'pg_database') as marker from pg_database where datname = $1`,
-      [db.name],
-    );
-    return r.rows[0]?.marker ?? null;
-  });
-  if (marker !== SEED_MARKER) return false;
+  if ((await databaseComment(db)) !== SEED_MARKER) return false;
   return withClient(db.url, async (c) => {
     const r = await c.query(
       `select (select count(*) from meter)::int as meters, (select count(*) from reading)::int as readings,
@@ -72,13 +54,13 @@ export async function isSeeded(db = benchDatabase()) {
 
 function migrate(db) {
   const result = spawnSync(process.execPath, ['dist/src/orm/migrate-cli.js'], {
-    cwd: root,
+    cwd: ROOT,
     stdio: 'inherit',
     env: {
       ...process.env,
       DATABASE_URL: db.url,
       // Set so that the CLI does not write a development secret into DATA_DIR.
-      JWT_SECRET: 'bench-only-secret-not-used-for-anything-0123456789',
+      JWT_SECRET: BENCH_JWT_SECRET,
       LOG_LEVEL: 'warn',
     },
   });
@@ -143,10 +125,7 @@ const SQL = [
 
 export async function seed(db = benchDatabase(), log = console.log) {
   const started = Date.now();
-  await withClient(db.adminUrl, async (c) => {
-    await c.query(`drop database if exists ${db.name} with (force)`);
-    await c.query(`create database ${db.name}`);
-  });
+  await recreateDatabase(db);
   log(`seed: created database ${db.name}, applying migrations`);
   migrate(db);
   await withClient(db.url, async (c) => {
@@ -157,7 +136,7 @@ export async function seed(db = benchDatabase(), log = console.log) {
     await c.query('vacuum (analyze)');
   });
   // Last, so that an interrupted seed is never taken for a complete one.
-  await withClient(db.adminUrl, (c) => c.query(`comment on database ${db.name} is '${SEED_MARKER}'`));
+  await setDatabaseComment(db, SEED_MARKER);
   log(`seed: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${SEED_MARKER}`);
 }
 
