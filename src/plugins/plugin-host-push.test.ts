@@ -4,7 +4,7 @@ import { createLogger } from '../shared/logger.js';
 import { PluginHost, type SubscriptionSink } from './plugin-host.js';
 
 const fixtures = new URL('../../test/fixtures/plugins/', import.meta.url).pathname;
-const CALL_TIMEOUT_MS = 300;
+const CALL_TIMEOUT_MS = 500;
 
 /** A built-in push plugin whose devices all share one line, with a read to compete for it. */
 const calls: string[] = [];
@@ -97,7 +97,7 @@ describe('push subscriptions through the plugin host', () => {
     await session.connect();
     expect(await session.read(points)).toMatchObject([{ value: '10.5' }, { value: '20' }]);
     await session.close();
-    await new Promise((r) => setTimeout(r, CALL_TIMEOUT_MS * 2));
+    await new Promise((r) => setTimeout(r, CALL_TIMEOUT_MS + 100));
     const before = sink.batches.length;
     await until(() => sink.batches.length > before);
     controller.abort();

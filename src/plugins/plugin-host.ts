@@ -168,14 +168,16 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
   };
 }
 
-function inWorker(plugin: WorkerPlugin, timeoutMs: number): Runner {
+function inWorker(plugin: WorkerPlugin, timeoutMs: number, loadTimeoutMs: number): Runner {
   return {
     description: plugin.description!,
-    validateDevice: (settings) => plugin.ensureLoaded(timeoutMs).then(() => plugin.validateDevice(settings, timeoutMs)),
-    validatePoint: (settings) => plugin.ensureLoaded(timeoutMs).then(() => plugin.validatePoint(settings, timeoutMs)),
-    resourceKey: (device) => plugin.ensureLoaded(timeoutMs).then(() => plugin.resourceKey(device, timeoutMs)),
+    validateDevice: (settings) =>
+      plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.validateDevice(settings, timeoutMs)),
+    validatePoint: (settings) =>
+      plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.validatePoint(settings, timeoutMs)),
+    resourceKey: (device) => plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.resourceKey(device, timeoutMs)),
     open: async (device) => {
-      await plugin.ensureLoaded(timeoutMs);
+      await plugin.ensureLoaded(loadTimeoutMs);
       const sessionId = await plugin.createSession(device, timeoutMs);
       return {
         call: (method, args, cancel) => plugin.sessionCall(sessionId, method, args, timeoutMs, cancel),
@@ -198,7 +200,16 @@ export class PluginHost {
 
   constructor(
     private readonly logger: Logger,
-    private readonly options: { callTimeoutMs: number; installDir: string },
+    private readonly options: {
+      callTimeoutMs: number;
+      installDir: string;
+      /**
+       * Starting a package's worker and importing it (at startup and after a crash). Default: the
+       * call timeout, but at least 10 s: a thread and its imports are slower than a device call,
+       * above all on a busy machine.
+       */
+      loadTimeoutMs?: number;
+    },
   ) {}
 
   async load(sources: PluginSource[]): Promise<PluginStatus[]> {
@@ -219,6 +230,7 @@ export class PluginHost {
 
   private async loadOne(source: PluginSource): Promise<PluginStatus> {
     const timeoutMs = this.options.callTimeoutMs;
+    const loadTimeoutMs = this.options.loadTimeoutMs ?? Math.max(timeoutMs, 10_000);
     if (source.kind === 'builtin') {
       const d = source.collector.describe();
       return this.accept(d.id, inProcess(source.collector, timeoutMs, this.logger), {
@@ -244,12 +256,12 @@ export class PluginHost {
       }
       const plugin = new WorkerPlugin(manifest.entryUrl, this.logger);
       try {
-        const description = await plugin.load(timeoutMs);
+        const description = await plugin.load(loadTimeoutMs);
         if (!semver.satisfies(plugin.sdkVersion ?? '0.0.0', `^${SDK_VERSION.split('.')[0]}`)) {
           await plugin.stop();
           return failed(`built with collector SDK ${plugin.sdkVersion}, incompatible with ${SDK_VERSION}`);
         }
-        return this.accept(description.id, inWorker(plugin, timeoutMs), {
+        return this.accept(description.id, inWorker(plugin, timeoutMs, loadTimeoutMs), {
           id: description.id,
           source: `${manifest.name}@${manifest.version}`,
           version: manifest.version,
