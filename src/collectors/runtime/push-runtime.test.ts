@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PluginHost } from '../../plugins/plugin-host.js';
 import { createLogger } from '../../shared/logger.js';
 import type { IncomingReading } from '../ingestion/ingestion.js';
@@ -162,15 +162,14 @@ describe('push runtime', () => {
       backoff: { baseMs: 40, capMs: 1000 },
       random: () => 1,
     });
+    const pauses = vi.spyOn(runtime, 'delayMs');
     runtime.start();
     await until(() => readings.length > 0);
     expect(attempts).toHaveLength(5);
+    // Random pinned to the full pause: 40, 80, 160, 320 ms, and the attempts waited that long.
+    expect(pauses.mock.results.map((r) => r.value)).toEqual([40, 80, 160, 320]);
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
-    // 40, 80, 160, 320 ms (random pinned to the full pause), give or take the timers.
-    [40, 80, 160, 320].forEach((pause, i) => {
-      expect(gaps[i]).toBeGreaterThanOrEqual(pause - 5);
-      expect(gaps[i]).toBeLessThan(pause + 60);
-    });
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual([40, 80, 160, 320][i]! - 5));
     expect(failures).toEqual(Array(4).fill([2, 'broker refused the subscription']));
     expect(successes).toHaveLength(1);
     expect(runtime.status()[0]).toMatchObject({ state: 'subscribed', failures: 4 });
@@ -195,15 +194,28 @@ describe('push runtime', () => {
       backoff: { baseMs: 40, capMs: 1000, healthyMs: 100 },
       random: () => 1,
     });
+    const pauses = vi.spyOn(runtime, 'delayMs');
     runtime.start();
     await until(() => attempts.length >= 3);
     expect(failures.slice(0, 2)).toEqual([
       [3, 'connection refused'],
       [3, 'connection refused'],
     ]);
-    // Delivered before it broke: not a communication failure, and the pause is the first one again.
+    // Delivered before it broke: not a communication failure; healthy: the pause is the first one again.
     expect(failures).toHaveLength(2);
-    expect(attempts[2]! - attempts[1]!).toBeLessThan(150 + 40 + 60);
+    expect(pauses.mock.calls.map(([n]) => n)).toEqual([0, 1, 0, 0].slice(0, pauses.mock.calls.length));
+    expect(pauses.mock.calls.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('pauses between half and all of a doubling delay, capped', () => {
+    const pause = (random: number) =>
+      new PushRuntime(host, { submit: () => ({ accepted: 0 }) }, async () => [], createLogger('silent'), {
+        intervalMs: 1000,
+        random: () => random,
+      });
+    expect([0, 1, 2, 5, 6, 40].map((n) => pause(1).delayMs(n))).toEqual([1000, 2000, 4000, 32_000, 60_000, 60_000]);
+    expect([0, 1, 6].map((n) => pause(0).delayMs(n))).toEqual([500, 1000, 30_000]);
+    expect(pause(0.5).delayMs(0)).toBe(750);
   });
 
   it('subscribes new meters, resubscribes changed ones and stops removed ones', async () => {
