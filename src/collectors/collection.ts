@@ -65,13 +65,16 @@ export function createCollection<P extends CataloguedPlugin>(
   const fromChannels = channelTargets(sql);
   const simulated = options.simulate ? simulatedTargets(sql, options.simulate.faultRate) : undefined;
   // Push-mode plugins deliver through a subscription; the planner never schedules reads for them.
-  const isPush = (target: CollectionTarget) =>
-    host.list().some((p) => p.id === target.pluginId && p.status === 'ready' && p.description?.mode === 'push');
-  const targets = async (): Promise<CollectionTarget[]> => [
-    ...(simulated ? await simulated() : []),
-    ...(await fromChannels()).filter((t) => !isPush(t)),
-  ];
-  const pushTargets = async (): Promise<CollectionTarget[]> => (await fromChannels()).filter(isPush);
+  const pushPlugins = () =>
+    new Set(host.list().flatMap((p) => (p.status === 'ready' && p.description?.mode === 'push' ? [p.id] : [])));
+  const targets = async (): Promise<CollectionTarget[]> => {
+    const push = pushPlugins();
+    return [...(simulated ? await simulated() : []), ...(await fromChannels()).filter((t) => !push.has(t.pluginId))];
+  };
+  const pushTargets = async (): Promise<CollectionTarget[]> => {
+    const push = pushPlugins();
+    return (await fromChannels()).filter((t) => push.has(t.pluginId));
+  };
   const note = (sqlText: string, params: unknown[]) =>
     sql
       .execute(sqlText, params)
