@@ -95,9 +95,11 @@ afterAll(async () => {
 describe('collection of a push-mode (MQTT) meter through the server', () => {
   const base = () => Number(meter.latestReading.value);
   const first = () => (base() + 0.5).toFixed(2);
-  const firstAt = new Date(Date.now() - 60_000);
+  // After the seeded history (its newest reading is the last local midnight, before the server started).
+  let firstAt: Date;
 
   it('stores what the meter publishes as its latest reading', async () => {
+    firstAt = new Date();
     const stored = await publishUntilStored({ ts: firstAt.toISOString(), energy: { total: Number(first()) } }, first());
     expect(stored.latestReading).toEqual({
       value: first(),
