@@ -9,13 +9,21 @@ import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
 import { readingPublisher } from './ingestion/publish.js';
 import { ChannelBackoff } from './runtime/channel-backoff.js';
 import { channelTargets } from './runtime/channel-targets.js';
+import { PushRuntime, type Subscriber } from './runtime/push-runtime.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
 import { TaskPlanner } from './runtime/task-planner.js';
 import type { PointValue } from './sdk/index.js';
 import { simulatedTargets } from './runtime/simulated-targets.js';
 
+/** A loaded plugin as collection sees it: its mode decides between reads on schedule and a subscription. */
+export interface CataloguedPlugin {
+  id?: string;
+  status: 'ready' | 'failed';
+  description?: { mode: 'poll' | 'push' };
+}
+
 /** What collection needs from the plugin host beyond sessions (a port: the host satisfies it). */
-export interface PluginCatalogue<P extends { id?: string; status: 'ready' | 'failed' }> extends SessionOpener {
+export interface PluginCatalogue<P extends CataloguedPlugin> extends SessionOpener, Subscriber {
   list(): P[];
   validateDevice(pluginId: string, settings: unknown): Promise<{ path: string[]; message: string }[]>;
   validatePoint(pluginId: string, settings: unknown): Promise<{ path: string[]; message: string }[]>;
@@ -40,7 +48,7 @@ export interface CollectionOptions {
  * Automatic collection, assembled: runtime (schedules, on-demand reads) -> ingestion (journal,
  * checks, batched writes) -> alarms and live events. Returns the port the API uses.
  */
-export function createCollection<P extends { id?: string; status: 'ready' | 'failed' }>(
+export function createCollection<P extends CataloguedPlugin>(
   sql: SqlExecutor,
   events: Events,
   logger: Logger,
@@ -69,10 +77,17 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
   });
   const fromChannels = channelTargets(sql);
   const simulated = options.simulate ? simulatedTargets(sql, options.simulate.faultRate) : undefined;
-  const targets = async (): Promise<CollectionTarget[]> => [
-    ...(simulated ? await simulated() : []),
-    ...(await fromChannels()),
-  ];
+  // Push-mode plugins deliver through a subscription; the planner never schedules reads for them.
+  const pushPlugins = () =>
+    new Set(host.list().flatMap((p) => (p.status === 'ready' && p.description?.mode === 'push' ? [p.id] : [])));
+  const targets = async (): Promise<CollectionTarget[]> => {
+    const push = pushPlugins();
+    return [...(simulated ? await simulated() : []), ...(await fromChannels()).filter((t) => !push.has(t.pluginId))];
+  };
+  const pushTargets = async (): Promise<CollectionTarget[]> => {
+    const push = pushPlugins();
+    return (await fromChannels()).filter((t) => push.has(t.pluginId));
+  };
   const note = (sqlText: string, params: unknown[]) =>
     sql
       .execute(sqlText, params)
@@ -83,32 +98,23 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     retryCapMs: options.retryCapMs,
     taskRetentionDays: options.taskRetentionDays,
   });
-  const runtime = new CollectionRuntime(host, ingestion, planner, logger, {
-    intervalMs: options.cycleMs,
-    jitterMs: Math.min(2000, options.cycleMs / 4),
-    concurrency: 4,
-    events: meterEvents,
-    // After three connections in a row fail, a channel rests 30 s, doubling up to 15 min.
-    backoff: new ChannelBackoff({ threshold: 3, baseMs: 30_000, capMs: 900_000 }),
-    onBadValue: (meterId, value) =>
+  // The same outcomes, alarms and bookkeeping whether a meter was read or pushed its values.
+  const outcomes = {
+    onBadValue: (meterId: number, value: PointValue) =>
       alarms.raiseLater({
         meterId,
         type: AlarmType.READING_FAILURE,
         message: value.reason ?? 'no value',
         at: value.measuredAt,
       }),
-    onFailure: (meterId, reason) => {
+    onFailure: (meterId: number, reason: string) => {
       alarms.raiseLater({ meterId, type: AlarmType.COMMUNICATION_FAILURE, message: reason, at: new Date() });
       void note(`update meter_collection set last_failure_at = now(), last_error = ? where meter_id = ?`, [
         reason.slice(0, 255),
         meterId,
       ]);
     },
-    // Progress for live views; a cycle with nothing due is not news.
-    onCycle: (report) => {
-      if (report.meters) events.publish('COLLECTION_CYCLE', { finishedAt: new Date().toISOString(), ...report });
-    },
-    onSuccess: (meterId, values) => {
+    onSuccess: (meterId: number, values: PointValue[]) => {
       // Answering clears a communication failure; answering every point clears a reading failure.
       const cleared = values.some((v) => v.quality === 'bad')
         ? [AlarmType.COMMUNICATION_FAILURE, AlarmType.METER_OFFLINE]
@@ -116,6 +122,24 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
       alarms.clearLater(meterId, cleared);
       void note(`update meter_collection set last_success_at = now() where meter_id = ?`, [meterId]);
     },
+  };
+  const runtime = new CollectionRuntime(host, ingestion, planner, logger, {
+    intervalMs: options.cycleMs,
+    jitterMs: Math.min(2000, options.cycleMs / 4),
+    concurrency: 4,
+    events: meterEvents,
+    // After three connections in a row fail, a channel rests 30 s, doubling up to 15 min.
+    backoff: new ChannelBackoff({ threshold: 3, baseMs: 30_000, capMs: 900_000 }),
+    ...outcomes,
+    // Progress for live views; a cycle with nothing due is not news.
+    onCycle: (report) => {
+      if (report.meters) events.publish('COLLECTION_CYCLE', { finishedAt: new Date().toISOString(), ...report });
+    },
+  });
+  const push = new PushRuntime(host, ingestion, pushTargets, logger, {
+    intervalMs: options.cycleMs,
+    events: meterEvents,
+    ...outcomes,
   });
 
   const port = {
@@ -168,6 +192,7 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     start() {
       ingestion.start();
       runtime.start();
+      push.start();
       // Hourly; the first look a minute after start, when the first reads are in.
       watchTimer = setTimeout(function tick() {
         runWatch();
@@ -176,7 +201,7 @@ export function createCollection<P extends { id?: string; status: 'ready' | 'fai
     },
     async stop() {
       clearTimeout(watchTimer);
-      await runtime.stop();
+      await Promise.all([runtime.stop(), push.stop()]);
       await ingestion.stop();
     },
   };

@@ -7,11 +7,13 @@ import {
   type DeviceEvent,
   type PointRequest,
   type PointValue,
+  type ValueSink,
 } from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { PluginLoadError, readManifest } from './package-plugin.js';
-import { PluginCallError, WorkerPlugin, type SettingsIssue } from './worker-plugin.js';
+import { checkEvent, checkValues } from './value-check.js';
+import { PluginCallError, WorkerPlugin, type RawSink, type SettingsIssue } from './worker-plugin.js';
 
 export type PluginSource = { kind: 'builtin'; collector: BrandedCollector } | { kind: 'package'; spec: string };
 
@@ -43,13 +45,29 @@ export interface HostedSession {
 
 export type SessionMethod = 'connect' | 'read' | 'readEvents' | 'probe' | 'syncTime' | 'close';
 
+/**
+ * Where a subscription's deliveries go. Values and events arrive checked (see value-check.ts);
+ * `connected` is told once `connect` resolved, just before `subscribe` is called.
+ */
+export interface SubscriptionSink extends ValueSink {
+  connected?(): void;
+}
+
+/** One session of a plugin, as the host drives it. */
+interface OpenedSession {
+  /** A call with the host's timeout; `cancel` ends it early. */
+  call(method: SessionMethod, args: unknown[], cancel?: AbortSignal): Promise<unknown>;
+  /** `subscribe` without a timeout, until `signal` fires (plus a grace period) or the plugin returns. */
+  subscribe(points: PointRequest[], sink: RawSink, signal: AbortSignal): Promise<void>;
+}
+
 /** The same operations whether the plugin runs in-process (built-in) or in a worker (package). */
 interface Runner {
   description: CollectorDescription;
   validateDevice(settings: unknown): Promise<SettingsIssue[]>;
   validatePoint(settings: unknown): Promise<SettingsIssue[]>;
   resourceKey(device: HostedDevice): Promise<string>;
-  open(device: HostedDevice): Promise<(method: SessionMethod, args: unknown[]) => Promise<unknown>>;
+  open(device: HostedDevice): Promise<OpenedSession>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +76,43 @@ const issuesOf = (result: {
   error?: { issues: { path: PropertyKey[]; message: string }[] };
 }): SettingsIssue[] =>
   result.success ? [] : result.error!.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+
+/**
+ * Waits for a plugin's subscribe: its rejection is the subscription's failure; once `signal`
+ * fired, the plugin gets `graceMs` to return before the host goes on without it (to close).
+ */
+async function untilStopped(
+  running: Promise<void>,
+  signal: AbortSignal,
+  graceMs: number,
+  onLate: () => void,
+): Promise<void> {
+  let onAbort = () => {};
+  const stopped = new Promise<'stopped'>((resolve) => {
+    onAbort = () => resolve('stopped');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const first = await Promise.race([running.then(() => 'ended' as const), stopped]);
+    if (first === 'ended') return;
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    return;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    running.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (late) onLate();
+}
 
 /** First-party collectors run in the API's process; their calls still get timeouts. */
 function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logger): Runner {
@@ -79,36 +134,55 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
         { id: device.id, settings: collector.deviceSchema.parse(device.settings) },
         { logger: log, now: () => new Date() },
       );
-      return async (method, args) => {
-        const signal = AbortSignal.timeout(timeoutMs);
-        const fn = (session as unknown as Record<string, ((...a: unknown[]) => Promise<unknown>) | undefined>)[method];
-        if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed');
-        if (method === 'read')
-          args = [
-            (args[0] as PointRequest[]).map((p) => ({ ...p, settings: collector.pointSchema.parse(p.settings) })),
+      const parsePoints = (points: PointRequest[]) =>
+        points.map((p) => ({ ...p, settings: collector.pointSchema.parse(p.settings) }));
+      return {
+        call: async (method, args, cancel) => {
+          const timeout = AbortSignal.timeout(timeoutMs);
+          const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
+          const fn = (session as unknown as Record<string, ((...a: unknown[]) => Promise<unknown>) | undefined>)[
+            method
           ];
-        // withSignal: a plugin that ignores its signal still cannot hold the caller past the timeout.
-        return withSignal(fn.call(session, ...args, signal), signal).catch((error: unknown) => {
-          if (signal.aborted)
-            throw new PluginCallError(`plugin call ${method} timed out after ${timeoutMs} ms`, 'timeout');
-          throw error;
-        });
+          if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed');
+          if (method === 'read') args = [parsePoints(args[0] as PointRequest[])];
+          // withSignal: a plugin that ignores its signal still cannot hold the caller past the timeout.
+          return withSignal(fn.call(session, ...args, signal), signal).catch((error: unknown) => {
+            if (timeout.aborted)
+              throw new PluginCallError(`plugin call ${method} timed out after ${timeoutMs} ms`, 'timeout');
+            if (cancel?.aborted) throw new PluginCallError(`plugin call ${method} cancelled`, 'cancelled');
+            throw error;
+          });
+        },
+        subscribe: async (points, sink, signal) => {
+          if (typeof session.subscribe !== 'function')
+            throw new PluginCallError('session has no subscribe()', 'failed');
+          const parsed = parsePoints(points);
+          const running = (async () => session.subscribe!(parsed, sink, signal))();
+          await untilStopped(running, signal, timeoutMs, () =>
+            log.warn(`subscribe did not return within ${timeoutMs} ms of its stop`),
+          );
+        },
       };
     },
     stop: async () => {},
   };
 }
 
-function inWorker(plugin: WorkerPlugin, timeoutMs: number, loadMs: number): Runner {
+function inWorker(plugin: WorkerPlugin, timeoutMs: number, loadTimeoutMs: number): Runner {
   return {
     description: plugin.description!,
-    validateDevice: (settings) => plugin.ensureLoaded(loadMs).then(() => plugin.validateDevice(settings, timeoutMs)),
-    validatePoint: (settings) => plugin.ensureLoaded(loadMs).then(() => plugin.validatePoint(settings, timeoutMs)),
-    resourceKey: (device) => plugin.ensureLoaded(loadMs).then(() => plugin.resourceKey(device, timeoutMs)),
+    validateDevice: (settings) =>
+      plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.validateDevice(settings, timeoutMs)),
+    validatePoint: (settings) =>
+      plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.validatePoint(settings, timeoutMs)),
+    resourceKey: (device) => plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.resourceKey(device, timeoutMs)),
     open: async (device) => {
-      await plugin.ensureLoaded(loadMs);
+      await plugin.ensureLoaded(loadTimeoutMs);
       const sessionId = await plugin.createSession(device, timeoutMs);
-      return (method, args) => plugin.sessionCall(sessionId, method, args, timeoutMs);
+      return {
+        call: (method, args, cancel) => plugin.sessionCall(sessionId, method, args, timeoutMs, cancel),
+        subscribe: (points, sink, signal) => plugin.subscribe(sessionId, points, sink, signal, timeoutMs),
+      };
     },
     stop: () => plugin.stop(),
   };
@@ -129,7 +203,11 @@ export class PluginHost {
     private readonly options: {
       callTimeoutMs: number;
       installDir: string;
-      /** Starting a worker and importing a package (default: 15 s, or the call timeout if longer). */
+      /**
+       * Starting a package's worker and importing it (at startup and after a crash). Default: the
+       * call timeout, but at least 10 s: a thread and its imports are slower than a device call,
+       * above all on a busy machine.
+       */
       loadTimeoutMs?: number;
     },
   ) {}
@@ -152,6 +230,7 @@ export class PluginHost {
 
   private async loadOne(source: PluginSource): Promise<PluginStatus> {
     const timeoutMs = this.options.callTimeoutMs;
+    const loadTimeoutMs = this.options.loadTimeoutMs ?? Math.max(timeoutMs, 10_000);
     if (source.kind === 'builtin') {
       const d = source.collector.describe();
       return this.accept(d.id, inProcess(source.collector, timeoutMs, this.logger), {
@@ -177,13 +256,12 @@ export class PluginHost {
       }
       const plugin = new WorkerPlugin(manifest.entryUrl, this.logger);
       try {
-        const loadMs = this.options.loadTimeoutMs ?? Math.max(timeoutMs, 15_000);
-        const description = await plugin.load(loadMs);
+        const description = await plugin.load(loadTimeoutMs);
         if (!semver.satisfies(plugin.sdkVersion ?? '0.0.0', `^${SDK_VERSION.split('.')[0]}`)) {
           await plugin.stop();
           return failed(`built with collector SDK ${plugin.sdkVersion}, incompatible with ${SDK_VERSION}`);
         }
-        return this.accept(description.id, inWorker(plugin, timeoutMs, loadMs), {
+        return this.accept(description.id, inWorker(plugin, timeoutMs, loadTimeoutMs), {
           id: description.id,
           source: `${manifest.name}@${manifest.version}`,
           version: manifest.version,
@@ -229,7 +307,7 @@ export class PluginHost {
     // The line or gateway itself, whichever plugin speaks on it: two protocols on one serial line
     // must take turns as much as two meters do.
     const key = await runner.resourceKey(device);
-    const call = await runner.open(device);
+    const { call } = await runner.open(device);
     let connected = false;
     let closed = false;
     const guarded = <T>(method: SessionMethod, args: unknown[]) =>
@@ -259,6 +337,69 @@ export class PluginHost {
         );
       },
     };
+  }
+
+  /**
+   * Runs a push-mode subscription: opens a session, connects (with the call timeout, taking its turn
+   * on the device's line), then calls `subscribe` with no timeout and without holding the line, so
+   * that it runs until `signal` fires. Resolves when it was stopped or the plugin's subscribe
+   * returned by itself; rejects when connect or subscribe failed, or the plugin's worker died.
+   * `close` is always called, on the line, before this settles. Everything the plugin delivers is
+   * checked before it reaches `sink`: a value that is not as the SDK describes becomes a bad value
+   * with the reason, an event that is not one is logged and dropped.
+   */
+  async subscribe(
+    pluginId: string,
+    device: HostedDevice,
+    points: PointRequest[],
+    sink: SubscriptionSink,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const runner = this.runner(pluginId);
+    if (signal.aborted) return;
+    const key = await runner.resourceKey(device);
+    const session = await runner.open(device);
+    const requested = new Set(points.map((p) => p.id));
+    let open = true;
+    // A throwing sink is the caller's bug; it must not end up in the plugin's code.
+    const deliver = (what: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (error) {
+        this.logger.error({ plugin: pluginId, device: device.id, err: error }, `delivering ${what} failed`);
+      }
+    };
+    const checked: RawSink = {
+      values: (raw) => {
+        if (!open) return;
+        const values = checkValues(raw, requested, new Date());
+        if (values.length) deliver('values', () => sink.values(values));
+      },
+      event: (raw) => {
+        if (!open) return;
+        const event = checkEvent(raw);
+        if (typeof event === 'string')
+          this.logger.warn(
+            { plugin: pluginId, device: device.id, problem: event },
+            'plugin delivered an invalid event',
+          );
+        else deliver('an event', () => sink.event(event));
+      },
+    };
+    try {
+      await this.mutex.run(key, () => session.call('connect', [], signal));
+      if (signal.aborted) return;
+      deliver('connected', () => sink.connected?.());
+      await session.subscribe(points, checked, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    } finally {
+      open = false;
+      await this.mutex
+        .run(key, () => session.call('close', []))
+        .catch((error: unknown) => this.logger.warn({ plugin: pluginId, err: error }, 'close failed'));
+    }
   }
 
   async stop(): Promise<void> {

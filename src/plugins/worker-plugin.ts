@@ -12,13 +12,19 @@ export interface SettingsIssue {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
+}
+
+/** Where a subscription's deliveries go; unchecked, as they arrive from the worker. */
+export interface RawSink {
+  values(values: unknown): void;
+  event(event: unknown): void;
 }
 
 export class PluginCallError extends Error {
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'crashed' | 'failed',
+    readonly kind: 'timeout' | 'crashed' | 'failed' | 'cancelled',
   ) {
     super(message);
   }
@@ -33,6 +39,8 @@ export class WorkerPlugin {
   private worker?: Worker;
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  /** Open subscriptions by call id: where the worker's { sub, values | event } messages go. */
+  private streams = new Map<number, RawSink>();
   private sessionSeq = 0;
   description?: CollectorDescription;
   sdkVersion?: string;
@@ -61,6 +69,9 @@ export class WorkerPlugin {
       'message',
       (msg: {
         id?: number;
+        sub?: number;
+        values?: unknown;
+        event?: unknown;
         ok?: boolean;
         result?: unknown;
         error?: string;
@@ -71,6 +82,13 @@ export class WorkerPlugin {
         if (msg.log) {
           const level = (['debug', 'info', 'warn', 'error'].includes(msg.log) ? msg.log : 'info') as 'info';
           this.logger[level]({ plugin: this.description?.id, detail: msg.detail }, msg.message ?? '');
+          return;
+        }
+        if (msg.sub !== undefined) {
+          const stream = this.streams.get(msg.sub);
+          if (!stream) return;
+          if ('values' in msg) stream.values(msg.values);
+          else stream.event(msg.event);
           return;
         }
         const call = msg.id === undefined ? undefined : this.pending.get(msg.id);
@@ -98,17 +116,28 @@ export class WorkerPlugin {
     return worker;
   }
 
-  /** Sends one call; rejects at `timeoutMs`, and terminates a worker that no longer answers at all. */
-  private call<T>(op: string, args: unknown, timeoutMs: number): Promise<T> {
+  /**
+   * Sends one call; rejects at `timeoutMs`, and terminates a worker that no longer answers at all.
+   * `cancel` ends the call early (the worker's signal fires with "cancelled").
+   */
+  private call<T>(op: string, args: unknown, timeoutMs: number, cancel?: AbortSignal): Promise<T> {
     const worker = this.worker;
     // Only load() starts a worker, so a worker never runs without its plugin loaded.
     if (!worker)
       return Promise.reject(
         new PluginCallError(`plugin is not running (${this.lastCrash ?? 'not loaded'})`, 'crashed'),
       );
+    if (cancel?.aborted) return Promise.reject(new PluginCallError(`plugin call ${op} cancelled`, 'cancelled'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      const onCancel = () => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(timer);
+        worker.postMessage({ op: 'abort', target: id, reason: 'cancelled' });
+        reject(new PluginCallError(`plugin call ${op} cancelled`, 'cancelled'));
+      };
       const timer = setTimeout(() => {
+        cancel?.removeEventListener('abort', onCancel);
         this.pending.delete(id);
         worker.postMessage({ op: 'abort', target: id });
         reject(new PluginCallError(`plugin call ${op} timed out after ${timeoutMs} ms`, 'timeout'));
@@ -117,7 +146,19 @@ export class WorkerPlugin {
           if (!ok && this.worker === worker) void worker.terminate();
         });
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      cancel?.addEventListener('abort', onCancel, { once: true });
+      const done = () => cancel?.removeEventListener('abort', onCancel);
+      this.pending.set(id, {
+        resolve: (v) => {
+          done();
+          resolve(v as T);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        timer,
+      });
       worker.postMessage({ id, op, args });
     });
   }
@@ -166,14 +207,78 @@ export class WorkerPlugin {
     return sessionId;
   }
 
-  sessionCall<T>(sessionId: string, method: SessionMethod, args: unknown[], timeoutMs: number) {
-    return this.call<T>('call', { sessionId, method, args }, timeoutMs);
+  sessionCall<T>(sessionId: string, method: SessionMethod, args: unknown[], timeoutMs: number, cancel?: AbortSignal) {
+    return this.call<T>('call', { sessionId, method, args }, timeoutMs, cancel);
+  }
+
+  /**
+   * Runs the session's `subscribe` in the worker with no timeout: deliveries go to `sink` until
+   * `signal` fires (then the worker's signal fires too, and the plugin gets `graceMs` to return)
+   * or the plugin's subscribe settles. Resolves when it ended normally or was stopped; rejects with
+   * the plugin's error, or with kind `crashed` when the worker died under it.
+   */
+  subscribe(
+    sessionId: string,
+    points: PointRequest[],
+    sink: RawSink,
+    signal: AbortSignal,
+    graceMs: number,
+  ): Promise<void> {
+    const worker = this.worker;
+    if (!worker)
+      return Promise.reject(
+        new PluginCallError(`plugin is not running (${this.lastCrash ?? 'not loaded'})`, 'crashed'),
+      );
+    if (signal.aborted) return Promise.resolve();
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      let grace: NodeJS.Timeout | undefined;
+      const finish = () => {
+        this.pending.delete(id);
+        this.streams.delete(id);
+        signal.removeEventListener('abort', onAbort);
+        clearTimeout(grace);
+      };
+      const onAbort = () => {
+        worker.postMessage({ op: 'abort', target: id, reason: 'subscription stopped' });
+        // A plugin that ignores its signal is not waited for: close() follows and ends it.
+        grace = setTimeout(() => {
+          this.logger.warn(
+            { plugin: this.description?.id },
+            `subscribe did not return within ${graceMs} ms of its stop`,
+          );
+          finish();
+          resolve();
+        }, graceMs);
+      };
+      this.pending.set(id, {
+        resolve: () => {
+          finish();
+          resolve();
+        },
+        reject: (error) => {
+          finish();
+          // Once stopped, how the plugin ended does not matter.
+          if (signal.aborted) resolve();
+          else reject(error);
+        },
+      });
+      this.streams.set(id, sink);
+      signal.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({ id, op: 'subscribe', args: { sessionId, points } });
+    });
   }
 
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
+    // Nothing will answer them now (open subscriptions included).
+    for (const [id, call] of this.pending) {
+      clearTimeout(call.timer);
+      call.reject(new PluginCallError('plugin stopped', 'crashed'));
+      this.pending.delete(id);
+    }
   }
 }
 

@@ -12,7 +12,11 @@
  *   never run at the same time;
  * - `read` and `subscribe` are called only after `connect` resolved; `close` is always called;
  * - every call receives an `AbortSignal` that fires at its timeout; a plugin must stop work and
- *   release resources when it fires.
+ *   release resources when it fires. `subscribe` has no timeout: its signal fires when the host
+ *   stops the subscription, and it does not keep the device's line from other sessions;
+ * - what a push plugin delivers to its sink is checked: a malformed value becomes a bad value with
+ *   the reason, a malformed event is dropped; a failed or ended subscription is started again
+ *   after a growing pause.
  *
  * What a plugin promises:
  * - a point that cannot be read is a {@link PointValue} with `quality: 'bad'` and a `reason`, not a
@@ -160,7 +164,10 @@ export interface CollectorSession<PointSettings = unknown> {
   connect(signal: AbortSignal): Promise<void>;
   /** Poll mode: read the points. Per-point failures are bad values, not a rejection. */
   read?(points: PointRequest<PointSettings>[], signal: AbortSignal): Promise<PointValue[]>;
-  /** Push mode: deliver values to the sink until the signal fires. */
+  /**
+   * Push mode: deliver values (and events) to the sink until the signal fires, then return. No call
+   * timeout applies; reject when the device is lost, and the host subscribes again after a pause.
+   */
   subscribe?(points: PointRequest<PointSettings>[], sink: ValueSink, signal: AbortSignal): Promise<void>;
   /**
    * Since 1.1, poll mode with capability `events`: the events the device recorded that began after

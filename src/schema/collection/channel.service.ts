@@ -127,6 +127,14 @@ export async function removeMeterCollection(ctx: Context, meterGlobalId: string)
 export async function readMeterNow(ctx: Context, meterGlobalId: string) {
   ctx.access.assert('update', 'Channel');
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'read', meterGlobalId, ['input', 'meterId']);
+  // A push-mode meter has nothing to ask: its values are stored as it delivers them.
+  const mc = await ctx.em.findOne(MeterCollection, { meter }, { populate: ['channel'] });
+  const plugin = mc && ctx.collection.plugins().find((p) => p.id === mc.channel.pluginId);
+  if (plugin?.description?.mode === 'push')
+    throw badField(
+      ['input', 'meterId'],
+      `the meter delivers its values by itself (${plugin.id}, push mode): they are stored as they arrive`,
+    );
   const values = await ctx.collection.readNow(meter.id, ctx.access.requireUser().id);
   if (!values)
     throw badField(
