@@ -6,6 +6,7 @@
 //   BENCH_METERS=10000      meters                      BENCH_INTERVALS=50  15-minute values per meter
 //   BENCH_BATCH=5000        readings per submit() call  BENCH_PG_URL=postgres://postgres@127.0.0.1:5432
 //   BENCH_SKIP_BUILD=1      use dist/ as it is
+//   BENCH_WRITE_BATCH, BENCH_PARALLEL_WRITES   ingestion's rows per INSERT and INSERTs in flight (its defaults)
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,9 @@ const settings = {
   meters: Number(process.env.BENCH_METERS ?? 10_000),
   intervals: Number(process.env.BENCH_INTERVALS ?? 50),
   batch: Number(process.env.BENCH_BATCH ?? 5000),
+  // Ingestion's own settings (its defaults unless set): rows per INSERT and INSERTs in flight.
+  writeBatch: process.env.BENCH_WRITE_BATCH ? Number(process.env.BENCH_WRITE_BATCH) : undefined,
+  parallelWrites: process.env.BENCH_PARALLEL_WRITES ? Number(process.env.BENCH_PARALLEL_WRITES) : undefined,
   pgUrl: db.server,
   db: db.name,
 };
@@ -122,7 +126,8 @@ const journalDir = mkdtempSync(join(os.tmpdir(), 'mg-bench-journal-'));
 let written = 0;
 const ingestion = new Ingestion(sql, createLogger('silent'), {
   journalDir,
-  batchSize: 5000,
+  ...(settings.writeBatch ? { batchSize: settings.writeBatch } : {}),
+  ...(settings.parallelWrites ? { parallelWrites: settings.parallelWrites } : {}),
   onWritten: (r) => (written += r.length),
 });
 ingestion.start();
