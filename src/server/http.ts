@@ -7,6 +7,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { specifiedRules, validate } from 'graphql';
+import { queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
 import { authenticate, sessionCheck } from '../auth/authenticate.js';
 import type { Config } from '../config/config.js';
@@ -91,10 +93,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.disable('x-powered-by');
   const httpServer = createServer(app);
 
+  const limits = queryLimitRules();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { authorization?: unknown }>(
     {
       schema,
+      // The same limits on the shape of an operation as over HTTP.
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limits]),
       // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -132,6 +137,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: !config.isProduction,
+    validationRules: limits,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // main.ts owns the signals: it stops the live demo, the server and the database in order.

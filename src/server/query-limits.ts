@@ -1,0 +1,50 @@
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+
+/** Fields that check a secret: one per request, never under an alias (no brute force in one request). */
+const GUARDED_FIELDS = new Set(['login', 'refreshToken']);
+
+/** Rejects a request that asks `login` (or `refreshToken`) twice, or under an alias. */
+export const oneCredentialCheckRule: ValidationRule = (context: ValidationContext) => {
+  let seen = 0;
+  return {
+    Field(node) {
+      // Only the root mutations: `refreshToken` is also a field of the login payload.
+      if (!GUARDED_FIELDS.has(node.name.value) || context.getParentType() !== context.getSchema().getMutationType())
+        return;
+      seen++;
+      if (node.alias || seen > 1)
+        context.reportError(
+          new GraphQLError(`${node.name.value} may be asked once per request and without an alias`, { nodes: node }),
+        );
+    },
+  };
+};
+
+/**
+ * Limits on the shape of every operation, HTTP and WebSocket alike, checked before anything runs.
+ * Tuned to the schema: the deepest documented query (units -> meters -> customer -> unit, with
+ * connection wrappers) is depth 9 and costs a few hundred; the limits leave room above that.
+ */
+export function queryLimitRules(): ValidationRule[] {
+  // Reported as validation errors (BAD_USER_INPUT with the limit), not thrown: a throw inside
+  // validation would surface as an internal error.
+  const report = {
+    propagateOnRejection: false,
+    exposeLimits: true,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) =>
+        context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''))),
+    ],
+  };
+  return [
+    maxDepthRule({ n: 12, ignoreIntrospection: true, flattenFragments: true, ...report }),
+    maxAliasesRule({ n: 15, ...report }),
+    maxDirectivesRule({ n: 30, ...report }),
+    costLimitRule({ maxCost: 5000, ignoreIntrospection: true, flattenFragments: true, ...report }),
+    oneCredentialCheckRule,
+  ] as ValidationRule[];
+}

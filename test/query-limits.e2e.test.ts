@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onlyError, startTestServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await server.login('admin');
+});
+afterAll(async () => server?.stop());
+
+const LOGIN = (alias = '') => `${alias}login(input: { username: "admin", password: "wrong-password" }) { accessToken }`;
+
+describe('limits on the shape of an operation', () => {
+  it('refuses a query nested deeper than the schema needs, before running it', async () => {
+    const deep = `{ orgUnits(first: 1) { nodes { ${'parent { '.repeat(12)}id${' }'.repeat(12)} } } }`;
+    server.queries.reset();
+    const error = onlyError(await server.gql(deep, {}, admin));
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toMatch(/depth/i);
+    expect(server.queries.count).toBeLessThanOrEqual(2); // authentication only, no resolver ran
+    const fine = `{ orgUnits(first: 1) { nodes { ${'parent { '.repeat(4)}id${' }'.repeat(4)} } } }`;
+    expect((await server.gql(fine, {}, admin)).errors).toBeUndefined();
+  });
+
+  it('refuses many aliases and a query too costly to run', async () => {
+    const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `m${i}: me { username }`).join(' ')} }`;
+    expect(onlyError(await server.gql(aliases, {}, admin)).message).toMatch(/aliases/i);
+    // Within the depth and alias limits, but together too costly (deep selections under every alias).
+    const branch = `orgUnits { nodes { meters { nodes { customer { orgUnit { parent { parent { parent { parent { parent { id name code kind timeZone } } } } } } } } } } }`;
+    const wide = `{ ${Array.from({ length: 15 }, (_, i) => `u${i}: ${branch}`).join(' ')} }`;
+    const error = onlyError(await server.gql(wide, {}, admin));
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toMatch(/^Query Cost limit of 5000 exceeded/i);
+  });
+
+  it('checks one password per request: login cannot be aliased or repeated', async () => {
+    const aliased = await server.gql(`mutation { ${LOGIN('a: ')} }`);
+    expect(onlyError(aliased).message).toBe('login may be asked once per request and without an alias');
+    const twice = await server.gql(`mutation { ${LOGIN('')} again: ${LOGIN('')} }`);
+    expect(twice.errors?.length).toBeGreaterThanOrEqual(1);
+    expect(twice.data).toBeUndefined();
+    // Batched HTTP requests are refused as a whole.
+    const batch = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: `mutation { ${LOGIN()} }` }, { query: `mutation { ${LOGIN()} }` }]),
+    });
+    expect(batch.status).toBe(400);
+    // One plain login still works.
+    expect(await server.login('admin')).toBeTruthy();
+  });
+
+  it('applies the same limits to subscriptions over WebSocket', async () => {
+    const deep = `subscription { collectionAlarms { orgUnit { ${'parent { '.repeat(12)}id${' }'.repeat(12)} } } }`;
+    const sub = server.subscribe(admin, deep);
+    await sub.done;
+    expect(sub.received).toEqual([]);
+    expect(JSON.stringify(sub.errors)).toMatch(/depth/i);
+    await sub.client.dispose();
+  });
+});
