@@ -1,7 +1,6 @@
 import type { DeviceEvent, PointRequest, PointValue } from '../sdk/index.js';
-import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
-import type { CollectionTarget, ReadingSink } from './runtime.js';
+import { readingsOf, type CollectionTarget, type ReadingSink } from './runtime.js';
 
 /** Where a subscription delivers (values and events arrive checked by the host). */
 export interface SubscriptionSink {
@@ -267,22 +266,9 @@ export class PushRuntime {
   /** Good values to ingestion (as the poll runtime hands them over), bad ones to onBadValue. */
   private deliver(sub: Subscription, values: PointValue[]): void {
     const { target } = sub;
-    const byId = new Map(target.points.map((p) => [p.id, p]));
-    const readings: IncomingReading[] = [];
-    for (const v of values) {
-      const point = byId.get(v.pointId);
-      if (!point || v.quality === 'bad' || v.value === undefined) {
-        this.options.onBadValue?.(target.meterId, v);
-        continue;
-      }
-      readings.push({
-        meterId: target.meterId,
-        register: point.register,
-        value: v.value,
-        measuredAt: v.measuredAt.toISOString(),
-        source: 'AUTOMATIC',
-      });
-    }
+    // Pushed values for points the meter does not have are reported like bad ones.
+    const { readings, bad, unknown } = readingsOf(target, values);
+    for (const v of [...bad, ...unknown]) this.options.onBadValue?.(target.meterId, v);
     if (readings.length) {
       try {
         this.sink.submit(readings);

@@ -39,6 +39,35 @@ export function groupOf(row: {
   };
 }
 
+/**
+ * A target's values sorted the one way both runtimes use: good ones become AUTOMATIC readings of
+ * their point's register; bad or empty ones are returned for alarms; values for points the target
+ * does not have are returned apart (the caller decides what they mean).
+ */
+export function readingsOf(
+  target: CollectionTarget,
+  values: PointValue[],
+): { readings: IncomingReading[]; bad: PointValue[]; unknown: PointValue[] } {
+  const byId = new Map(target.points.map((p) => [p.id, p]));
+  const readings: IncomingReading[] = [];
+  const bad: PointValue[] = [];
+  const unknown: PointValue[] = [];
+  for (const v of values) {
+    const point = byId.get(v.pointId);
+    if (!point) unknown.push(v);
+    else if (v.quality === 'bad' || v.value === undefined) bad.push(v);
+    else
+      readings.push({
+        meterId: target.meterId,
+        register: point.register,
+        value: v.value,
+        measuredAt: v.measuredAt.toISOString(),
+        source: 'AUTOMATIC',
+      });
+  }
+  return { readings, bad, unknown };
+}
+
 /** A read to do: a meter for a task (first attempt or re-collection), optionally of a frozen value. */
 export interface Job {
   target: CollectionTarget;
@@ -164,23 +193,9 @@ export class CollectionRuntime {
       const points = options.at ? target.points.map((p) => ({ ...p, at: options.at })) : target.points;
       const values = await session.read(points);
       this.options.onSuccess?.(target.meterId, values);
-      const byId = new Map(target.points.map((p) => [p.id, p]));
-      const readings: IncomingReading[] = [];
-      for (const v of values) {
-        const point = byId.get(v.pointId);
-        if (!point) continue;
-        if (v.quality === 'bad' || v.value === undefined) {
-          this.options.onBadValue?.(target.meterId, v);
-          continue;
-        }
-        readings.push({
-          meterId: target.meterId,
-          register: point.register,
-          value: v.value,
-          measuredAt: v.measuredAt.toISOString(),
-          source: 'AUTOMATIC',
-        });
-      }
+      // A value for a point nobody asked for is ignored.
+      const { readings, bad } = readingsOf(target, values);
+      for (const v of bad) this.options.onBadValue?.(target.meterId, v);
       if (readings.length) this.sink.submit(readings);
       if (options.events && session.readEvents && this.options.events) await this.readEvents(target, session);
       return values;
