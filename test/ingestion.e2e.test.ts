@@ -137,6 +137,7 @@ describe.skipIf(!tempPostgresAvailable())('PostgreSQL stopped mid-ingestion', ()
     const config = loadConfig({
       DATABASE_URL: pg.url,
       JWT_SECRET: 'x'.repeat(40),
+      AUDIT_KEY: 'a'.repeat(40),
       NODE_ENV: 'test',
       DATABASE_POOL_MAX: '2',
     });

@@ -6,7 +6,12 @@ describe('production error masking', () => {
   beforeAll(async () => {
     server = await startTestServer({
       demo: false,
-      env: { NODE_ENV: 'production', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' },
+      env: {
+        NODE_ENV: 'production',
+        AUDIT_KEY: 'a'.repeat(40),
+        ADMIN_USERNAME: 'root',
+        ADMIN_PASSWORD: 'root-password-1',
+      },
     });
   });
   afterAll(async () => server?.stop());

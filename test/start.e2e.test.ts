@@ -132,6 +132,14 @@ describe('npm start on a fresh data directory', () => {
     expect(counts2.data).toEqual({ customers: { totalCount: 300 } });
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+    // The audit chain holds the two logins and checks out with the command operators run.
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    delete env.NODE_ENV;
+    const verified = JSON.parse(
+      execFileSync(process.execPath, ['dist/src/auth/audit/verify-cli.js'], { cwd: root, env, encoding: 'utf8' }),
+    ) as { ok: boolean; checked: number };
+    expect(verified).toMatchObject({ ok: true, checked: 2 });
     // Two cold starts, one with the demo's month of readings seeded: slow on a busy 2-core machine.
   }, 300_000);
 

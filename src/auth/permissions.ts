@@ -15,6 +15,7 @@ export const SUBJECTS = [
   'CollectorPlugin',
   'Alarm',
   'Channel',
+  'AuditRecord',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -71,7 +72,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'create', subject: 'Reading', scope: subtree },
   ],
   [Role.INSPECTOR]: [...read(archive, subtree)],
-  [Role.AUDITOR]: [...read([...archive, 'User', 'RolePermission', 'CollectorPlugin'], all)],
+  [Role.AUDITOR]: [...read([...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord'], all)],
   [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),

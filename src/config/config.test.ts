@@ -14,6 +14,9 @@ describe('loadConfig', () => {
     expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
     expect(JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')).jwtSecret).toBe(config.jwt.secret);
     expect(loadConfig({ DATA_DIR: dir }).jwt.secret).toBe(config.jwt.secret);
+    // The audit key joins the same file without replacing the JWT secret.
+    expect(loadConfig({ DATA_DIR: dir }).audit.key.equals(config.audit.key)).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')).jwtSecret).toBe(config.jwt.secret);
   });
 
   it('reports every problem at once', () => {
@@ -29,7 +32,14 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const issues = (error as ConfigError).issues.map((i) => i.split(':')[0]).sort();
-      expect(issues).toEqual(['ADMIN_PASSWORD', 'DATABASE_URL', 'DEFAULT_TIME_ZONE', 'JWT_SECRET', 'PORT']);
+      expect(issues).toEqual([
+        'ADMIN_PASSWORD',
+        'AUDIT_KEY',
+        'DATABASE_URL',
+        'DEFAULT_TIME_ZONE',
+        'JWT_SECRET',
+        'PORT',
+      ]);
     }
   });
 
@@ -37,9 +47,11 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(40),
+      AUDIT_KEY: 'a'.repeat(40),
       DATABASE_URL: 'postgres://localhost/db',
     });
     expect(config.jwt.secret).toBe('x'.repeat(40));
+    expect(config.audit.key.toString()).toBe('a'.repeat(40));
     expect(config.demo.enabled).toBe(false);
   });
 });

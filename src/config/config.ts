@@ -38,6 +38,8 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
   JWT_ACCESS_TTL: durationSeconds.default(900),
   JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
+  /** Key of the audit log's hash chain (HMAC-SHA256). Keep it apart from the database's credentials. */
+  AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   DEMO: bool.optional(),
   DEMO_LIVE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   /** Share of simulated meter-minutes with a fault: ~6 faulty meters a minute among the demo's 300. */
@@ -85,6 +87,9 @@ function crossIssues(raw: Record<string, string | undefined>): string[] {
   if (raw.NODE_ENV === 'production' && !raw.JWT_SECRET) {
     issues.push('JWT_SECRET: is required in production (development secrets are never generated there)');
   }
+  if (raw.NODE_ENV === 'production' && !raw.AUDIT_KEY) {
+    issues.push('AUDIT_KEY: is required in production (development secrets are never generated there)');
+  }
   return issues;
 }
 
@@ -99,6 +104,7 @@ export interface Config {
   dataDir: string;
   defaultTimeZone: string;
   jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  audit: { key: Buffer };
   demo: { enabled: boolean; liveIntervalMs: number; faultRate: number };
   admin?: { username: string; password: string };
   logLevel: Env['LOG_LEVEL'];
@@ -126,19 +132,17 @@ export class ConfigError extends Error {
 }
 
 /**
- * Development secrets live in DATA_DIR so that tokens survive a restart; production must be given
- * JWT_SECRET explicitly (enforced by the schema above).
+ * Development secrets live in DATA_DIR so that tokens and the audit chain survive a restart;
+ * production must be given them explicitly (enforced above). Each is generated once, on first use.
  */
-function developmentSecret(dataDir: string): string {
+function developmentSecret(dataDir: string, name: 'jwtSecret' | 'auditKey'): string {
   const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string };
-    if (saved.jwtSecret) return saved.jwtSecret;
-  }
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  if (saved[name]) return saved[name];
   mkdirSync(dataDir, { recursive: true });
-  const jwtSecret = randomBytes(48).toString('base64url');
-  writeFileSync(file, JSON.stringify({ jwtSecret }, null, 2), { mode: 0o600 });
-  return jwtSecret;
+  saved[name] = randomBytes(48).toString('base64url');
+  writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
+  return saved[name];
 }
 
 /** Parses the environment, reporting every problem at once. Throws ConfigError. */
@@ -165,12 +169,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     jwt: {
-      secret: env.JWT_SECRET ?? developmentSecret(dataDir),
+      secret: env.JWT_SECRET ?? developmentSecret(dataDir, 'jwtSecret'),
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtl: env.JWT_ACCESS_TTL,
       refreshTtl: env.JWT_REFRESH_TTL,
     },
+    audit: { key: Buffer.from(env.AUDIT_KEY ?? developmentSecret(dataDir, 'auditKey'), 'utf8') },
     // The demo is on by default only where it cannot hurt: the embedded database outside production.
     demo: {
       enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'),

@@ -26,6 +26,7 @@ import {
   CollectionTaskResolver,
 } from './collection/schedule.resolver.js';
 import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -49,6 +50,7 @@ export const resolvers = [
   CollectionTaskResolver,
   CollectionRetryResolver,
   MeterEventFieldResolver,
+  AuditResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

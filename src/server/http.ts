@@ -8,9 +8,11 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { specifiedRules, validate } from 'graphql';
-import { queryLimitRules } from './query-limits.js';
+import { noMutationRule, queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
+import { AuditTrail } from '../auth/audit/trail.js';
 import { authenticate, sessionCheck } from '../auth/authenticate.js';
+import { auditPlugin } from './audit-plugin.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { CollectionPort, Context } from '../schema/common/context.js';
@@ -70,10 +72,15 @@ async function buildContext(
   authorization: unknown,
   ip: string | undefined,
   requestId: string,
+  audit?: AuditTrail,
 ): Promise<Context> {
-  const em = deps.db.orm.em.fork() as Context['em'];
+  // An own event manager per audited request, so that its trail hears this request's flushes only
+  // (transactions forked from `em` share it).
+  const em = deps.db.orm.em.fork({ cloneEventManager: audit !== undefined }) as Context['em'];
+  if (audit) em.getEventManager().registerSubscriber(audit);
   const access = await authenticate(em, deps.config, authorization);
   return {
+    audit,
     config: deps.config,
     logger: deps.logger.child({ requestId }),
     em,
@@ -98,8 +105,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { authorization?: unknown }>(
     {
       schema,
-      // The same limits on the shape of an operation as over HTTP.
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limits]),
+      // The same limits on the shape of an operation as over HTTP; mutations go over HTTP only,
+      // where they are audited.
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limits, noMutationRule]),
       // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -145,6 +153,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     formatError: createErrorFormatter(logger, config.isProduction),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      auditPlugin(),
       {
         // Operations keep running after their client hung up; shutdown waits for them too.
         async requestDidStart() {
@@ -189,7 +198,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         const requestId =
           (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
         try {
-          return await buildContext(deps, req.headers.authorization, clientIp(req), requestId);
+          const ip = clientIp(req);
+          return await buildContext(deps, req.headers.authorization, ip, requestId, new AuditTrail(ip, requestId));
         } catch (error) {
           if (error instanceof AppError) {
             throw new AppError(error.extensions.code as never, error.message, { http: { status: 401 } });

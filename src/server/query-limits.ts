@@ -48,3 +48,11 @@ export function queryLimitRules(): ValidationRule[] {
     oneCredentialCheckRule,
   ] as ValidationRule[];
 }
+
+/** WebSocket carries subscriptions and queries; mutations go over HTTP, where they are audited. */
+export const noMutationRule: ValidationRule = (context: ValidationContext) => ({
+  OperationDefinition(node) {
+    if (node.operation === 'mutation')
+      context.reportError(new GraphQLError('Send mutations over HTTP, not WebSocket', { nodes: node }));
+  },
+});

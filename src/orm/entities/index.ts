@@ -16,8 +16,10 @@ export { CollectionSchedule } from './collection-schedule.entity.js';
 export { CollectionTask } from './collection-task.entity.js';
 export { CollectionRetry } from './collection-retry.entity.js';
 export { MeterEvent } from './meter-event.entity.js';
+export { AuditRecord } from './audit-record.entity.js';
 
 import { Alarm } from './alarm.entity.js';
+import { AuditRecord } from './audit-record.entity.js';
 import { Channel } from './channel.entity.js';
 import { CollectionRetry } from './collection-retry.entity.js';
 import { CollectionSchedule } from './collection-schedule.entity.js';
@@ -53,4 +55,5 @@ export const entities = [
   CollectionTask,
   CollectionRetry,
   MeterEvent,
+  AuditRecord,
 ];

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Access } from '../../auth/access.js';
+import type { AuditTrail } from '../../auth/audit/trail.js';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Loaders } from './loaders.js';
@@ -54,6 +55,11 @@ export interface Context {
   events: Events;
   requestId: string;
   ip?: string;
+  /**
+   * HTTP requests only: the audit trail the server turns into records (mutations, security events).
+   * Mutations are not accepted over WebSocket.
+   */
+  audit?: AuditTrail;
   /** Per-operation memo (e.g. a subscription's filter arguments resolved once). */
   memo: Map<string, Promise<unknown>>;
   /** Port to the collection side: the state of the loaded collector plugins. */

@@ -8,6 +8,7 @@ import { RefreshToken, User } from '../../orm/entities/index.js';
 import { unauthenticated } from '../../shared/errors.js';
 import type { Context } from '../common/context.js';
 import type { LoginInput } from './session.type.js';
+import { actorOf } from '../../auth/audit/trail.js';
 
 // One message for every failure, so that a caller cannot tell a wrong user from a wrong password.
 const LOGIN_FAILED = 'Invalid username or password';
@@ -43,11 +44,21 @@ export async function login(ctx: Context, input: LoginInput) {
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), input.password.slice(0, 256));
   if (!user || !ok || !user.active) {
     ctx.logger.warn({ event: 'login_failed', username: input.username.slice(0, 64), ip: ctx.ip }, 'login failed');
+    ctx.audit?.record({
+      action: 'login_failed',
+      outcome: 'UNAUTHENTICATED',
+      actor: null,
+      details: {
+        username: input.username.slice(0, 64),
+        reason: !user ? 'unknown user' : !ok ? 'password' : 'inactive',
+      },
+    });
     throw unauthenticated(LOGIN_FAILED);
   }
   user.lastLoginAt = new Date();
   const result = await ctx.em.transactional((em) => issue(ctx, em, user, randomUUID()));
   ctx.logger.info({ event: 'login', userId: user.id, ip: ctx.ip }, 'login');
+  ctx.audit?.record({ action: 'login', outcome: 'OK', actor: actorOf(user), details: {} });
   return actAs(ctx, user, result);
 }
 
@@ -66,6 +77,12 @@ export async function refresh(ctx: Context, token: string) {
     // Outside any transaction that the error below would roll back.
     await ctx.em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
     ctx.logger.warn({ event: 'refresh_reuse', userId: row.user.id, ip: ctx.ip }, 'refresh token reuse: family revoked');
+    ctx.audit?.record({
+      action: 'refresh_token_reuse',
+      outcome: 'UNAUTHENTICATED',
+      actor: actorOf(row.user),
+      details: { family: row.familyId, revoked: 'family' },
+    });
     throw unauthenticated('Invalid or expired refresh token');
   }
   const result = await ctx.em.transactional(async (em) => {
@@ -78,8 +95,10 @@ export async function refresh(ctx: Context, token: string) {
 }
 
 export async function logout(ctx: Context, token: string) {
-  const row = await ctx.em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) });
-  if (row)
+  const row = await ctx.em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['user'] });
+  if (row) {
     await ctx.em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
+    ctx.audit?.record({ action: 'logout', outcome: 'OK', actor: actorOf(row.user), details: { family: row.familyId } });
+  }
   return { ok: true };
 }

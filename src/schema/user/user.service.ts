@@ -173,6 +173,12 @@ export async function setRolePermissions(ctx: Context, input: SetRolePermissions
     throw badField(['input', 'rules', unknownFields[0]!.i, 'fields'], `unknown Customer field ${unknownFields[0]!.f}`);
   }
   const rules = await ctx.em.transactional(async (em) => {
+    // The rules it replaces, for the audit record (the delete below is not seen by the unit of work).
+    const before = await em.find(RolePermission, { role: data.role }, { orderBy: { id: 'asc' } });
+    ctx.audit?.note(
+      'rulesBefore',
+      before.map(({ action, subject, fields, inverted, scope }) => ({ action, subject, fields, inverted, scope })),
+    );
     await em.nativeDelete(RolePermission, { role: data.role });
     const created = data.rules.map((r) =>
       em.create(RolePermission, {
