@@ -8,6 +8,7 @@ import { Migration20261126150000_alarm_list_indexes } from './Migration202611261
 import { Migration20261126160000_collection_tasks } from './Migration20261126160000_collection_tasks.js';
 import { Migration20261126170000_meter_events } from './Migration20261126170000_meter_events.js';
 import { Migration20261126180000_audit_log } from './Migration20261126180000_audit_log.js';
+import { Migration20261126181000_login_policy } from './Migration20261126181000_login_policy.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -23,4 +24,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126160000_collection_tasks', class: Migration20261126160000_collection_tasks },
   { name: 'Migration20261126170000_meter_events', class: Migration20261126170000_meter_events },
   { name: 'Migration20261126180000_audit_log', class: Migration20261126180000_audit_log },
+  { name: 'Migration20261126181000_login_policy', class: Migration20261126181000_login_policy },
 ];

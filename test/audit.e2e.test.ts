@@ -17,7 +17,7 @@ type Record = {
   action: string;
   outcome: string;
   ip: string | null;
-  details: { input?: any; changes?: any[]; notes?: any; username?: string; reason?: string };
+  details: { input?: any; changes?: any[]; notes?: any; name?: string; reason?: string };
 };
 const LOG = `query($actions: [String!]) { auditLog(first: 20, filter: { actions: $actions }) {
   totalCount nodes { id actor actorRole action outcome ip details hash prevHash } } }`;
@@ -97,7 +97,7 @@ describe('audit log', () => {
     );
     expect(created.errors).toBeUndefined();
     const records = await log(['login', 'login_failed', 'logout', 'createUser']);
-    const actions = records.map((r) => `${r.action}:${r.actor ?? r.details.username}`);
+    const actions = records.map((r) => `${r.action}:${r.actor ?? r.details.name}`);
     expect(actions.slice(0, 4)).toEqual([
       'createUser:admin',
       'logout:reader1',

@@ -29,6 +29,7 @@ export interface TestServer {
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
+    headers?: Record<string, string>,
   ): Promise<GqlResult<T>>;
   login(username: string, password?: string): Promise<string>;
   ws(token?: string): Client;
@@ -59,6 +60,8 @@ export interface GqlResult<T> {
 }
 
 export const DEMO_PASSWORD = 'metergraph-demo';
+/** The account the demo's customer1 logs in with. */
+export const DEMO_CUSTOMER_ACCOUNT = '060100000001';
 
 async function createDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `mg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -129,21 +132,33 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     url,
     kind: database ? 'postgresql' : 'pglite',
     queries,
-    async gql(query, variables, token) {
+    async gql(query, variables, token, headers = {}) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, ...((await res.json()) as object) };
     },
     async login(username, password = username === 'admin' ? 'metergraph-admin' : DEMO_PASSWORD) {
-      const res = await server.gql<{ login: { accessToken: string } }>(
-        'mutation($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { accessToken } }',
-        { u: username, p: password },
-      );
-      if (!res.data?.login) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
-      return res.data.login.accessToken;
+      // The demo's customer signs in at the customers' door, with the account number.
+      const res =
+        username === 'customer1'
+          ? await server.gql<{ customerLogin: { accessToken: string } }>(
+              'mutation($a: String!, $p: String!) { customerLogin(input: { accountNo: $a, password: $p }) { accessToken } }',
+              { a: DEMO_CUSTOMER_ACCOUNT, p: password },
+            )
+          : await server.gql<{ login: { accessToken: string } }>(
+              'mutation($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { accessToken } }',
+              { u: username, p: password },
+            );
+      const tokens = 'login' in (res.data ?? {}) ? (res.data as any).login : (res.data as any)?.customerLogin;
+      if (!tokens) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
+      return tokens.accessToken as string;
     },
     ws(token) {
       return createClient({

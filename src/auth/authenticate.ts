@@ -5,6 +5,7 @@ import { unauthenticated } from '../shared/errors.js';
 import { buildAbility, type Principal } from './ability.js';
 import { Access } from './access.js';
 import type { PermissionRule } from './permissions.js';
+import { sessionRefusal } from './login-guard.js';
 import { verifyAccessToken } from './tokens.js';
 
 /** Reads "Bearer <token>" (case-insensitive scheme); anything else is treated as no token. */
@@ -67,22 +68,34 @@ export async function accessFor(em: EntityManager, user: User): Promise<Access> 
  * For long-lived connections (WebSocket): a check that the session behind a token is still valid
  * (not expired, user active, not revoked). The database is asked at most every `ttlMs`.
  */
-export function sessionCheck(em: EntityManager, config: Config, header: unknown, ttlMs = 5000): () => Promise<boolean> {
+export function sessionCheck(
+  em: EntityManager,
+  config: Config,
+  header: unknown,
+  ip: string | undefined,
+  ttlMs = 5000,
+): () => Promise<boolean> {
   const claims = verifyAccessToken(config, bearerToken(header) ?? '');
   let checkedAt = 0;
   let valid = claims !== null;
   return async () => {
     if (!claims || (claims.exp !== undefined && claims.exp * 1000 <= Date.now())) return false;
     if (Date.now() - checkedAt >= ttlMs) {
-      const user = await em.fork().findOne(User, { id: Number(claims.sub) }, { fields: ['active', 'tokenVersion'] });
-      valid = !!user && user.active && user.tokenVersion === claims.tv;
+      const fork = em.fork();
+      const user = await fork.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit'] });
+      valid = !!user && user.tokenVersion === claims.tv && (await sessionRefusal(fork, config, user, ip)) === null;
       checkedAt = Date.now();
     }
     return valid;
   };
 }
 
-export async function authenticate(em: EntityManager, config: Config, header: unknown): Promise<Access> {
+export async function authenticate(
+  em: EntityManager,
+  config: Config,
+  header: unknown,
+  ip: string | undefined,
+): Promise<Access> {
   const token = bearerToken(header);
   if (!token) {
     if (header !== undefined && header !== null && header !== '')
@@ -92,6 +105,11 @@ export async function authenticate(em: EntityManager, config: Config, header: un
   const claims = verifyAccessToken(config, token);
   if (!claims) throw unauthenticated('Invalid or expired access token');
   const user = await em.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit', 'customer'] });
-  if (!user || !user.active || user.tokenVersion !== claims.tv) throw unauthenticated('Session is no longer valid');
+  if (!user || user.tokenVersion !== claims.tv) throw unauthenticated('Session is no longer valid');
+  // The login policy holds for the whole session: an expired account, an address outside the
+  // allowed ranges or a closed time window ends it.
+  const refused = await sessionRefusal(em, config, user, ip);
+  if (refused)
+    throw unauthenticated(refused === 'inactive' ? 'Session is no longer valid' : `Session refused (${refused})`);
   return accessFor(em, user);
 }

@@ -16,6 +16,7 @@ export const SUBJECTS = [
   'Alarm',
   'Channel',
   'AuditRecord',
+  'LoginPolicy',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -72,7 +73,9 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'create', subject: 'Reading', scope: subtree },
   ],
   [Role.INSPECTOR]: [...read(archive, subtree)],
-  [Role.AUDITOR]: [...read([...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord'], all)],
+  [Role.AUDITOR]: [
+    ...read([...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy'], all),
+  ],
   [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),

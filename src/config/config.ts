@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseCidr } from '../shared/cidr.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -38,6 +39,40 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
   JWT_ACCESS_TTL: durationSeconds.default(900),
   JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
+  /** Login policy defaults, for roles and users without a policy of their own. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  LOGIN_LOCKOUT_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3600),
+  /** Failed logins from one address (any accounts) before the address is locked out. */
+  LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Failures are forgotten after this long without another one. */
+  LOGIN_FAILURE_MEMORY_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+  /**
+   * Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is believed;
+   * from anyone else the header is ignored and the socket address is the client's.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every((s) => parseCidr(s) !== null),
+      'must be comma-separated addresses or CIDR ranges',
+    ),
   /** Key of the audit log's hash chain (HMAC-SHA256). Keep it apart from the database's credentials. */
   AUDIT_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   DEMO: bool.optional(),
@@ -105,6 +140,14 @@ export interface Config {
   defaultTimeZone: string;
   jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
   audit: { key: Buffer };
+  login: {
+    maxFailures: number;
+    lockoutSeconds: number;
+    lockoutMaxSeconds: number;
+    addressMaxFailures: number;
+    failureMemorySeconds: number;
+    trustedProxies: string[];
+  };
   demo: { enabled: boolean; liveIntervalMs: number; faultRate: number };
   admin?: { username: string; password: string };
   logLevel: Env['LOG_LEVEL'];
@@ -174,6 +217,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       audience: env.JWT_AUDIENCE,
       accessTtl: env.JWT_ACCESS_TTL,
       refreshTtl: env.JWT_REFRESH_TTL,
+    },
+    login: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      lockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
+      lockoutMaxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
+      addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES,
+      failureMemorySeconds: env.LOGIN_FAILURE_MEMORY_SECONDS,
+      trustedProxies: env.TRUSTED_PROXIES.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
     audit: { key: Buffer.from(env.AUDIT_KEY ?? developmentSecret(dataDir, 'auditKey'), 'utf8') },
     // The demo is on by default only where it cannot hurt: the embedded database outside production.

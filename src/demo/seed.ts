@@ -32,7 +32,12 @@ export const DEMO_LOGINS: { username: string; password: string; role: Role; note
   },
   { username: 'inspector1', password: 'metergraph-demo', role: Role.INSPECTOR, note: 'Youjiang station, read only' },
   { username: 'auditor', password: 'metergraph-demo', role: Role.AUDITOR, note: 'reads everything, changes nothing' },
-  { username: 'customer1', password: 'metergraph-demo', role: Role.CUSTOMER, note: 'one account (self-service)' },
+  {
+    username: 'customer1',
+    password: 'metergraph-demo',
+    role: Role.CUSTOMER,
+    note: 'logs in with account no. 060100000001 (customerLogin)',
+  },
   {
     username: 'collector',
     password: 'metergraph-demo',

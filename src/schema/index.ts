@@ -27,6 +27,7 @@ import {
 } from './collection/schedule.resolver.js';
 import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -51,6 +52,7 @@ export const resolvers = [
   CollectionRetryResolver,
   MeterEventFieldResolver,
   AuditResolver,
+  LoginPolicyResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -6,7 +6,7 @@ import { actorOf } from '../auth/audit/trail.js';
 import type { Context } from '../schema/common/context.js';
 
 /** Session mutations record their own security events (login, login_failed, token reuse...). */
-const SELF_AUDITED = new Set(['login', 'refreshToken', 'logout']);
+const SELF_AUDITED = new Set(['login', 'customerLogin', 'refreshToken', 'logout']);
 
 /**
  * Records every mutation field that ran: who (as the request ended up authenticated), the input,

@@ -12,6 +12,8 @@ import { noMutationRule, queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
 import { AuditTrail } from '../auth/audit/trail.js';
 import { authenticate, sessionCheck } from '../auth/authenticate.js';
+import { lockedFor, throttleKeyOf } from '../auth/login-guard.js';
+import { clientAddress } from '../shared/cidr.js';
 import { auditPlugin } from './audit-plugin.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
@@ -61,9 +63,9 @@ function tracker() {
   };
 }
 
-function clientIp(req: IncomingMessage): string | undefined {
-  // X-Forwarded-For is not trusted here: that needs a configured proxy list (login hardening).
-  return req.socket.remoteAddress ?? undefined;
+/** The client's address; X-Forwarded-For counts only when it comes through TRUSTED_PROXIES. */
+function clientIp(config: Config, req: IncomingMessage): string | undefined {
+  return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.login.trustedProxies);
 }
 
 /** One request's context: a fresh EntityManager, the caller's permissions and DataLoaders. */
@@ -78,7 +80,7 @@ async function buildContext(
   // (transactions forked from `em` share it).
   const em = deps.db.orm.em.fork({ cloneEventManager: audit !== undefined }) as Context['em'];
   if (audit) em.getEventManager().registerSubscriber(audit);
-  const access = await authenticate(em, deps.config, authorization);
+  const access = await authenticate(em, deps.config, authorization, ip);
   return {
     audit,
     config: deps.config,
@@ -112,8 +114,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          const access = await authenticate(db.orm.em.fork() as Context['em'], config, authorization);
-          if (!access.user) return false;
+          const em = db.orm.em.fork() as Context['em'];
+          const access = await authenticate(em, config, authorization, clientIp(config, ctx.extra.request));
+          // The login policy as at login: a locked-out account opens no new connection.
+          if (!access.user || (await lockedFor(em, [throttleKeyOf(access.user)])) > 0) return false;
           ctx.extra.authorization = authorization;
           return true;
         } catch {
@@ -125,8 +129,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       context: async (ctx) => {
         const endConnection = () => ctx.extra.socket.close(4403, 'Forbidden');
         try {
-          const context = await buildContext(deps, ctx.extra.authorization, clientIp(ctx.extra.request), randomUUID());
-          context.sessionValid = sessionCheck(db.orm.em as Context['em'], config, ctx.extra.authorization);
+          const ip = clientIp(config, ctx.extra.request);
+          const context = await buildContext(deps, ctx.extra.authorization, ip, randomUUID());
+          context.sessionValid = sessionCheck(db.orm.em as Context['em'], config, ctx.extra.authorization, ip);
           context.endConnection = endConnection;
           return context;
         } catch (error) {
@@ -198,7 +203,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         const requestId =
           (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
         try {
-          const ip = clientIp(req);
+          const ip = clientIp(config, req);
           return await buildContext(deps, req.headers.authorization, ip, requestId, new AuditTrail(ip, requestId));
         } catch (error) {
           if (error instanceof AppError) {

@@ -5,7 +5,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 
 /** Fields that check a secret: one per request, never under an alias (no brute force in one request). */
-const GUARDED_FIELDS = new Set(['login', 'refreshToken']);
+const GUARDED_FIELDS = new Set(['login', 'customerLogin', 'refreshToken']);
 
 /** Rejects a request that asks `login` (or `refreshToken`) twice, or under an alias. */
 export const oneCredentialCheckRule: ValidationRule = (context: ValidationContext) => {

@@ -17,9 +17,11 @@ export { CollectionTask } from './collection-task.entity.js';
 export { CollectionRetry } from './collection-retry.entity.js';
 export { MeterEvent } from './meter-event.entity.js';
 export { AuditRecord } from './audit-record.entity.js';
+export { LoginPolicy, LoginThrottle, type StoredTimeWindow } from './login-policy.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
+import { LoginPolicy, LoginThrottle } from './login-policy.entity.js';
 import { Channel } from './channel.entity.js';
 import { CollectionRetry } from './collection-retry.entity.js';
 import { CollectionSchedule } from './collection-schedule.entity.js';
@@ -56,4 +58,6 @@ export const entities = [
   CollectionRetry,
   MeterEvent,
   AuditRecord,
+  LoginPolicy,
+  LoginThrottle,
 ];

@@ -38,4 +38,8 @@ export class User extends Timestamped {
 
   @Property({ type: 'datetime', nullable: true })
   lastLoginAt?: Date;
+
+  /** After this instant the account cannot log in and its sessions stop (temporary staff, contractors). */
+  @Property({ type: 'datetime', nullable: true })
+  expiresAt?: Date;
 }

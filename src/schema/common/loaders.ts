@@ -1,3 +1,4 @@
+import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import DataLoader from 'dataloader';
 import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -108,19 +109,7 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
      * org path -> effective time zone (own, nearest ancestor, server default). Time zones are not
      * confidential, so ancestors outside the caller's scope are consulted too.
      */
-    effectiveTimeZone: new DataLoader<string, string>(async (paths) => {
-      const ids = [...new Set(paths.flatMap((p) => p.split('/').filter(Boolean).map(Number)))];
-      const rows = await em.find(
-        OrgUnit,
-        { id: { $in: ids }, timeZone: { $ne: null } },
-        { fields: ['id', 'timeZone'] },
-      );
-      const zones = new Map(rows.map((r) => [r.id, r.timeZone!]));
-      return paths.map((p) => {
-        const chain = p.split('/').filter(Boolean).map(Number).reverse();
-        return chain.map((id) => zones.get(id)).find(Boolean) ?? defaultTimeZone;
-      });
-    }),
+    effectiveTimeZone: new DataLoader<string, string>((paths) => effectiveTimeZones(em, paths, defaultTimeZone)),
 
     orgUnit: byId(em, access, OrgUnit, 'OrgUnit'),
     meterBox: byId(em, access, MeterBox, 'MeterBox'),

@@ -1,13 +1,21 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../common/context.js';
-import { LoginInput, LoginPayload, LogoutPayload, RefreshTokenInput } from './session.type.js';
-import { login, logout, refresh } from './session.service.js';
+import { CustomerLoginInput, LoginInput, LoginPayload, LogoutPayload, RefreshTokenInput } from './session.type.js';
+import { customerLogin, login, logout, refresh } from './session.service.js';
 
 @Resolver()
 export class SessionResolver {
-  @Mutation(() => LoginPayload, { description: 'Staff login with username and password.' })
+  @Mutation(() => LoginPayload, {
+    description:
+      'Staff login with username and password. Customers use customerLogin; collector services use API keys.',
+  })
   login(@Ctx() ctx: Context, @Arg('input', () => LoginInput) input: LoginInput) {
     return login(ctx, input);
+  }
+
+  @Mutation(() => LoginPayload, { description: 'Customer self-service login with account number and password.' })
+  customerLogin(@Ctx() ctx: Context, @Arg('input', () => CustomerLoginInput) input: CustomerLoginInput) {
+    return customerLogin(ctx, input);
   }
 
   @Mutation(() => LoginPayload, { description: 'Exchange a refresh token for a new token pair.' })

@@ -4,14 +4,26 @@ import { accessFor } from '../../auth/authenticate.js';
 import { dummyHash, verifyPassword } from '../../auth/password.js';
 import { createLoaders } from '../common/loaders.js';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from '../../auth/tokens.js';
-import { RefreshToken, User } from '../../orm/entities/index.js';
-import { unauthenticated } from '../../shared/errors.js';
+import {
+  accountKey,
+  addressKey,
+  clearFailures,
+  customerKey,
+  defaultRules,
+  lockedFor,
+  loginRulesFor,
+  recordFailure,
+  sessionRefusal,
+  throttleKeyOf,
+} from '../../auth/login-guard.js';
+import { RefreshToken, Role, User } from '../../orm/entities/index.js';
+import { AppError, ErrorCode, forbidden, unauthenticated } from '../../shared/errors.js';
 import type { Context } from '../common/context.js';
-import type { LoginInput } from './session.type.js';
+import type { CustomerLoginInput, LoginInput } from './session.type.js';
 import { actorOf } from '../../auth/audit/trail.js';
 
 // One message for every failure, so that a caller cannot tell a wrong user from a wrong password.
-const LOGIN_FAILED = 'Invalid username or password';
+const LOGIN_FAILED = 'Invalid login name or password';
 
 /** From here on the request acts as the signed-in user, so the payload's `user { ... }` resolves. */
 async function actAs<T>(ctx: Context, user: User, result: T): Promise<T> {
@@ -34,32 +46,121 @@ async function issue(ctx: Context, em: EntityManager, user: User, familyId: stri
   return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken: refresh.token, user };
 }
 
-export async function login(ctx: Context, input: LoginInput) {
-  const user = await ctx.em.findOne(
-    User,
-    { username: input.username },
-    { populate: ['passwordHash', 'orgUnit', 'customer'] },
-  );
-  // Verify against a dummy hash when the user is unknown so both paths cost the same.
-  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), input.password.slice(0, 256));
-  if (!user || !ok || !user.active) {
-    ctx.logger.warn({ event: 'login_failed', username: input.username.slice(0, 64), ip: ctx.ip }, 'login failed');
+/** The kinds of user each login door admits: staff by username, customers by account number. */
+const STAFF_ONLY = (user: User) => user.role !== Role.CUSTOMER && user.role !== Role.COLLECTOR_SERVICE;
+const CUSTOMERS_ONLY = (user: User) => user.role === Role.CUSTOMER;
+
+interface Attempt {
+  /** What the caller typed to name the account (for the counter and the audit record). */
+  name: string;
+  throttleKey: string;
+  find: () => Promise<User | null>;
+  admits: (user: User) => boolean;
+  password: string;
+}
+
+/**
+ * One login attempt through either door. Refused at once while the account name or the address is
+ * locked out. The password is always verified (against a dummy hash for an unknown name) so that
+ * unknown and known names cost the same; every failure counts toward a lockout of the name and of
+ * the address, and is answered with the same message. Only after the password is right are the
+ * policy's address and time rules checked (they then tell the user why).
+ */
+async function attempt(ctx: Context, a: Attempt) {
+  const keys = [a.throttleKey, addressKey(ctx.ip)];
+  const retryAfter = await lockedFor(ctx.em, keys);
+  if (retryAfter > 0) {
     ctx.audit?.record({
       action: 'login_failed',
-      outcome: 'UNAUTHENTICATED',
+      outcome: 'RATE_LIMITED',
       actor: null,
-      details: {
-        username: input.username.slice(0, 64),
-        reason: !user ? 'unknown user' : !ok ? 'password' : 'inactive',
-      },
+      details: { name: a.name, reason: 'locked' },
     });
+    throw new AppError(ErrorCode.RATE_LIMITED, 'Too many failed logins; try again later', { retryAfter });
+  }
+  const user = await a.find();
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), a.password.slice(0, 256));
+  const reason = !user ? 'unknown' : !ok ? 'password' : !a.admits(user) ? 'wrong login for this kind of user' : null;
+  const refused = user && !reason ? await sessionRefusal(ctx.em, ctx.config, user, ctx.ip) : null;
+  if (reason || refused === 'inactive' || refused === 'expired') {
+    await failed(ctx, a, user, keys, reason ?? refused!);
     throw unauthenticated(LOGIN_FAILED);
   }
-  user.lastLoginAt = new Date();
-  const result = await ctx.em.transactional((em) => issue(ctx, em, user, randomUUID()));
-  ctx.logger.info({ event: 'login', userId: user.id, ip: ctx.ip }, 'login');
+  if (refused) {
+    ctx.audit?.record({
+      action: 'login_refused',
+      outcome: 'FORBIDDEN',
+      actor: actorOf(user),
+      details: { reason: refused },
+    });
+    throw forbidden(
+      refused === 'address' ? 'Login is not allowed from this address' : 'Login is not allowed at this time',
+    );
+  }
+  await clearFailures(ctx.em, a.throttleKey);
+  user!.lastLoginAt = new Date();
+  const result = await ctx.em.transactional((em) => issue(ctx, em, user!, randomUUID()));
+  ctx.logger.info({ event: 'login', userId: user!.id, ip: ctx.ip }, 'login');
   ctx.audit?.record({ action: 'login', outcome: 'OK', actor: actorOf(user), details: {} });
-  return actAs(ctx, user, result);
+  return actAs(ctx, user!, result);
+}
+
+/** Counts a failed login against the name and the address, and records the lockouts it starts. */
+async function failed(ctx: Context, a: Attempt, user: User | null, keys: string[], reason: string) {
+  const rules = user ? await loginRulesFor(ctx.em, ctx.config, user) : defaultRules(ctx.config);
+  const account = await recordFailure(ctx.em, ctx.config, keys[0]!, rules);
+  const address = await recordFailure(ctx.em, ctx.config, keys[1]!, {
+    ...defaultRules(ctx.config),
+    maxFailures: ctx.config.login.addressMaxFailures,
+  });
+  ctx.logger.warn({ event: 'login_failed', name: a.name, ip: ctx.ip, reason }, 'login failed');
+  ctx.audit?.record({
+    action: 'login_failed',
+    outcome: 'UNAUTHENTICATED',
+    actor: null,
+    details: { name: a.name, reason },
+  });
+  for (const [what, counted] of [
+    ['account', account],
+    ['address', address],
+  ] as const) {
+    if (!counted.lockSeconds) continue;
+    ctx.logger.warn({ event: 'login_locked', what, name: a.name, ip: ctx.ip, ...counted }, 'login locked out');
+    ctx.audit?.record({
+      action: 'login_locked',
+      outcome: 'RATE_LIMITED',
+      actor: null,
+      details: { locked: what, name: a.name, failures: counted.failures, seconds: counted.lockSeconds },
+    });
+  }
+}
+
+export function login(ctx: Context, input: LoginInput) {
+  const name = input.username.slice(0, 64);
+  return attempt(ctx, {
+    name,
+    throttleKey: accountKey(name),
+    find: () => ctx.em.findOne(User, { username: name }, { populate: ['passwordHash', 'orgUnit', 'customer'] }),
+    admits: STAFF_ONLY,
+    password: input.password,
+  });
+}
+
+/** Customers sign in with their account number into the self-service scope (their own account). */
+export function customerLogin(ctx: Context, input: CustomerLoginInput) {
+  const accountNo = input.accountNo.slice(0, 64);
+  return attempt(ctx, {
+    name: accountNo,
+    throttleKey: customerKey(accountNo),
+    find: () =>
+      ctx.em.findOne(
+        User,
+        { role: Role.CUSTOMER, customer: { accountNo } },
+        { populate: ['passwordHash', 'orgUnit', 'customer'], orderBy: { active: 'desc', id: 'asc' } },
+      ),
+    admits: CUSTOMERS_ONLY,
+    password: input.password,
+  });
 }
 
 /**
@@ -85,10 +186,25 @@ export async function refresh(ctx: Context, token: string) {
     });
     throw unauthenticated('Invalid or expired refresh token');
   }
+  // The login policy holds at refresh as at login: no new tokens for an expired account, from a
+  // refused address, outside the time windows, or while the account is locked out.
+  const user = row.user;
+  const refused =
+    (await sessionRefusal(ctx.em, ctx.config, user, ctx.ip)) ??
+    ((await lockedFor(ctx.em, [throttleKeyOf(user)])) > 0 ? 'locked' : null);
+  if (refused) {
+    ctx.audit?.record({
+      action: 'refresh_refused',
+      outcome: 'UNAUTHENTICATED',
+      actor: actorOf(user),
+      details: { reason: refused },
+    });
+    throw unauthenticated('Invalid or expired refresh token');
+  }
   const result = await ctx.em.transactional(async (em) => {
     // Conditional update: of two concurrent refreshes with the same token only one wins.
     const won = await em.nativeUpdate(RefreshToken, { id: row.id, revokedAt: null }, { revokedAt: new Date() });
-    if (!won || !row.user.active) throw unauthenticated('Invalid or expired refresh token');
+    if (!won) throw unauthenticated('Invalid or expired refresh token');
     return issue(ctx, em, row.user, row.familyId);
   });
   return actAs(ctx, result.user, result);

@@ -36,3 +36,12 @@ export class LogoutPayload {
   @Field()
   ok!: boolean;
 }
+
+@InputType()
+export class CustomerLoginInput {
+  @Field({ description: "The customer's account number (户号)." })
+  accountNo!: string;
+
+  @Field()
+  password!: string;
+}

@@ -43,6 +43,7 @@ const createSchema = z.object({
   role: z.enum(Role),
   orgUnitId: z.string(),
   customerId: z.string().optional().nullable(),
+  expiresAt: z.date().optional().nullable(),
 });
 
 /** The unit a user is placed in must be one where the caller may create (or update) users. */
@@ -79,6 +80,7 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
     role: data.role,
     orgUnit,
     customer,
+    expiresAt: data.expiresAt ?? undefined,
   });
   await ctx.em.flush();
   return user;
@@ -91,6 +93,8 @@ const updateSchema = z.object({
   orgUnitId: z.string().optional().nullable(),
   active: z.boolean().optional().nullable(),
   password: formats.password.optional().nullable(),
+  expiresAt: z.date().optional().nullable(),
+  clearExpiry: z.boolean().optional().nullable(),
 });
 
 export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<User> {
@@ -121,6 +125,8 @@ export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<
     user.passwordHash = await hashPassword(data.password);
     endSessions = true;
   }
+  if (data.clearExpiry) user.expiresAt = undefined;
+  else if (data.expiresAt) user.expiresAt = data.expiresAt;
   await ctx.em.transactional(async (em) => {
     if (endSessions) {
       // Old access tokens stop at once (token version); refresh tokens are revoked.

@@ -26,6 +26,9 @@ export class UserType extends NodeInterface {
   @Field(() => Date, { nullable: true })
   lastLoginAt?: Date;
 
+  @Field(() => Date, { nullable: true, description: 'After this the account cannot log in and its sessions end.' })
+  expiresAt?: Date;
+
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -60,6 +63,9 @@ export class CreateUserInput {
 
   @Field(() => ID, { nullable: true, description: 'Required for the CUSTOMER role.' })
   customerId?: string;
+
+  @Field(() => Date, { nullable: true, description: 'When the account ends (temporary staff); none if not given.' })
+  expiresAt?: Date;
 }
 
 @InputType()
@@ -78,6 +84,12 @@ export class UpdateUserInput {
 
   @Field({ nullable: true, description: 'false locks the user out and ends their sessions.' })
   active?: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'When the account ends; a past instant ends its sessions.' })
+  expiresAt?: Date;
+
+  @Field({ nullable: true, description: 'true removes the end date.' })
+  clearExpiry?: boolean;
 
   @Field({ nullable: true, description: 'A new password; ends all other sessions.' })
   password?: string;
