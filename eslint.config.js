@@ -74,6 +74,15 @@ export default tseslint.config(
     [[to('auth|schema|server|plugins|collectors|demo|bootstrap|app\\.js'), 'orm may use only shared and config']],
   ),
   layer(
+    ['src/backup/**'],
+    [
+      [
+        to('auth|schema|server|plugins|collectors|demo|bootstrap|app\\.js'),
+        'backup may use only orm, shared and config',
+      ],
+    ],
+  ),
+  layer(
     ['src/auth/**'],
     [[to('schema|server|plugins|collectors|demo|bootstrap|app\\.js'), 'auth may use only orm, shared and config']],
   ),

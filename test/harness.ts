@@ -63,7 +63,8 @@ export const DEMO_PASSWORD = 'metergraph-demo';
 /** The account the demo's customer1 logs in with. */
 export const DEMO_CUSTOMER_ACCOUNT = '060100000001';
 
-async function createDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A fresh, empty database on the PostgreSQL server of `url`, with a unique name; `drop` removes it. */
+export async function createScratchDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `mg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -86,11 +87,18 @@ export interface StartOptions {
   /** Seed the demo archive (two stations, five areas, 300 customers). Default true. */
   demo?: boolean;
   env?: Record<string, string>;
+  /**
+   * Run on this database instead of the suite's: a PostgreSQL database (`url`, left in place at
+   * stop), or the embedded database kept on disk in `dataDir` (locked while the server runs).
+   */
+  database?: { url: string } | { dataDir: string };
 }
 
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
-  const serverUrl = process.env.DATABASE_URL;
-  const database = serverUrl ? await createDatabase(serverUrl) : undefined;
+  const own = opts.database;
+  const serverUrl = own ? undefined : process.env.DATABASE_URL;
+  const database = serverUrl ? await createScratchDatabase(serverUrl) : undefined;
+  const databaseUrl = own && 'url' in own ? own.url : database?.url;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -100,8 +108,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     DEMO: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Each server its own data directory (ingestion journal, development secrets).
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'mg-test-')),
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    DATA_DIR: own && 'dataDir' in own ? own.dataDir : mkdtempSync(join(tmpdir(), 'mg-test-')),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...opts.env,
   });
   const queries = {
@@ -113,7 +121,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     },
   };
   const app = await startApp(config, createLogger(config.logLevel), {
-    inMemory: true,
+    inMemory: !(own && 'dataDir' in own),
     onQuery: (sql) => {
       queries.count++;
       queries.log.push(sql);
@@ -130,7 +138,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     app,
     config,
     url,
-    kind: database ? 'postgresql' : 'pglite',
+    kind: databaseUrl ? 'postgresql' : 'pglite',
     queries,
     async gql(query, variables, token, headers = {}) {
       const res = await fetch(`${url}/graphql`, {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDatabaseConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('starts with no configuration at all, generating a development secret kept in DATA_DIR', () => {
@@ -53,5 +53,13 @@ describe('loadConfig', () => {
     expect(config.jwt.secret).toBe('x'.repeat(40));
     expect(config.audit.key.toString()).toBe('a'.repeat(40));
     expect(config.demo.enabled).toBe(false);
+  });
+
+  it('reads only the database settings for backup and restore: no JWT_SECRET needed, no secret written', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mg-config-')), 'data');
+    const config = loadDatabaseConfig({ NODE_ENV: 'production', DATA_DIR: dir, DATABASE_URL: 'postgres://h/db' });
+    expect(config).toEqual({ database: { url: 'postgres://h/db', poolMax: 10 }, dataDir: dir });
+    expect(existsSync(dir)).toBe(false);
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
   });
 });

@@ -19,17 +19,21 @@ const isValidTimeZone = (tz: string): boolean => {
   }
 };
 
-/** Everything the server reads from its environment, with defaults that let a bare `npm start` work. */
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+/** Where the data is: all that tools working on the database alone (backup, restore) read. */
+const databaseSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),
+});
+
+/** Everything the server reads from its environment, with defaults that let a bare `npm start` work. */
+const schema = databaseSchema.extend({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
   DEFAULT_TIME_ZONE: z
     .string()
     .default('Asia/Shanghai')
@@ -188,17 +192,31 @@ function developmentSecret(dataDir: string, name: 'jwtSecret' | 'auditKey'): str
   return saved[name];
 }
 
+// Empty strings count as unset: `FOO= npm start` should mean "use the default".
+const withoutEmpty = (source: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+
+export type DatabaseConfig = Pick<Config, 'database' | 'dataDir'>;
+
+/**
+ * Only the database settings, for tools that need nothing else: a nightly backup in production
+ * should not need JWT_SECRET, nor create development secrets in DATA_DIR. Throws ConfigError.
+ */
+export function loadDatabaseConfig(source: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const parsed = databaseSchema.safeParse(withoutEmpty(source));
+  if (!parsed.success) throw new ConfigError(issuesOf(parsed.error));
+  const env = parsed.data;
+  return { database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }, dataDir: resolve(env.DATA_DIR) };
+}
+
 /** Parses the environment, reporting every problem at once. Throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings count as unset: `FOO= npm start` should mean "use the default".
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = withoutEmpty(source);
   const parsed = schema.safeParse(cleaned);
-  const issues = [
-    ...(parsed.success
-      ? []
-      : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)),
-    ...crossIssues(cleaned),
-  ];
+  const issues = [...(parsed.success ? [] : issuesOf(parsed.error)), ...crossIssues(cleaned)];
   if (!parsed.success || issues.length) throw new ConfigError(issues);
   const env = parsed.data;
   const dataDir = resolve(env.DATA_DIR);

@@ -10,6 +10,7 @@ describe('lockDataDir', () => {
     // pid 1 is always alive: stands for another running server.
     writeFileSync(join(dir, 'LOCK'), '1');
     expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
+    expect(() => lockDataDir(dir)).toThrow(expect.objectContaining({ owner: 1 }));
   });
 
   it('takes over a stale lock and releases it', () => {

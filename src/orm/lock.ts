@@ -1,7 +1,15 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-export class DataDirLockedError extends Error {}
+export class DataDirLockedError extends Error {
+  constructor(
+    message: string,
+    /** The process holding the lock, when known. */
+    readonly owner?: number,
+  ) {
+    super(message);
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -38,6 +46,7 @@ export function lockDataDir(dir: string): () => void {
         throw new DataDirLockedError(
           `The embedded database in ${dir} is in use by process ${owner}. ` +
             'Stop that process first, or point DATA_DIR elsewhere, or set DATABASE_URL to use a PostgreSQL server.',
+          owner,
         );
       }
       unlinkSync(file); // stale lock from a process that died
