@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { generatePersonalDataKey, parsePersonalDataKeys, type PersonalDataKey } from '../shared/personal-data.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -35,6 +36,17 @@ const schema = z.object({
     .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().min(1).default('metergraph'),
+  /**
+   * Keys that seal customers' phone and ID numbers: `kid:base64key,...`, 32-byte keys, the first
+   * seals new values (docs/operations.md, "Personal data keys").
+   */
+  PERSONAL_DATA_KEYS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      for (const issue of parsePersonalDataKeys(value).issues) ctx.addIssue({ code: 'custom', message: issue });
+    }),
   JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
   JWT_ACCESS_TTL: durationSeconds.default(900),
   JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
@@ -85,6 +97,9 @@ function crossIssues(raw: Record<string, string | undefined>): string[] {
   if (raw.NODE_ENV === 'production' && !raw.JWT_SECRET) {
     issues.push('JWT_SECRET: is required in production (development secrets are never generated there)');
   }
+  if (raw.NODE_ENV === 'production' && !raw.PERSONAL_DATA_KEYS) {
+    issues.push('PERSONAL_DATA_KEYS: is required in production (development secrets are never generated there)');
+  }
   return issues;
 }
 
@@ -99,6 +114,8 @@ export interface Config {
   dataDir: string;
   defaultTimeZone: string;
   jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  /** Keys for personal data at rest; the first seals new values. */
+  personalData: { keys: PersonalDataKey[] };
   demo: { enabled: boolean; liveIntervalMs: number; faultRate: number };
   admin?: { username: string; password: string };
   logLevel: Env['LOG_LEVEL'];
@@ -125,20 +142,36 @@ export class ConfigError extends Error {
   }
 }
 
+interface DevelopmentSecrets {
+  jwtSecret?: string;
+  /** In the format of PERSONAL_DATA_KEYS. */
+  personalDataKeys?: string;
+}
+
 /**
- * Development secrets live in DATA_DIR so that tokens survive a restart; production must be given
- * JWT_SECRET explicitly (enforced by the schema above).
+ * Development secrets live in DATA_DIR so that tokens and sealed personal data survive a restart;
+ * production must be given them explicitly (enforced above). Each secret is generated the first
+ * time it is needed and added to the file next to the ones already there.
  */
-function developmentSecret(dataDir: string): string {
+function developmentSecret(dataDir: string, name: keyof DevelopmentSecrets, generate: () => string): string {
   const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string };
-    if (saved.jwtSecret) return saved.jwtSecret;
-  }
+  const saved: DevelopmentSecrets = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const existing = saved[name];
+  if (existing) return existing;
   mkdirSync(dataDir, { recursive: true });
-  const jwtSecret = randomBytes(48).toString('base64url');
-  writeFileSync(file, JSON.stringify({ jwtSecret }, null, 2), { mode: 0o600 });
-  return jwtSecret;
+  const value = generate();
+  writeFileSync(file, JSON.stringify({ ...saved, [name]: value }, null, 2), { mode: 0o600 });
+  return value;
+}
+
+function personalDataKeys(configured: string | undefined, dataDir: string): PersonalDataKey[] {
+  if (configured) return parsePersonalDataKeys(configured).keys; // checked by the schema
+  const { keys, issues } = parsePersonalDataKeys(
+    developmentSecret(dataDir, 'personalDataKeys', () => generatePersonalDataKey('dev1')),
+  );
+  if (issues.length)
+    throw new ConfigError(issues.map((i) => `personalDataKeys in ${join(dataDir, 'dev-secrets.json')}: ${i}`));
+  return keys;
 }
 
 /** Parses the environment, reporting every problem at once. Throws ConfigError. */
@@ -165,12 +198,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     jwt: {
-      secret: env.JWT_SECRET ?? developmentSecret(dataDir),
+      secret: env.JWT_SECRET ?? developmentSecret(dataDir, 'jwtSecret', () => randomBytes(48).toString('base64url')),
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtl: env.JWT_ACCESS_TTL,
       refreshTtl: env.JWT_REFRESH_TTL,
     },
+    personalData: { keys: personalDataKeys(env.PERSONAL_DATA_KEYS, dataDir) },
     // The demo is on by default only where it cannot hurt: the embedded database outside production.
     demo: {
       enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'),
