@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
 import {
   isSealed,
   keyIdOf,
@@ -127,6 +129,24 @@ describe('personal data helpers', () => {
     expect(redactSealed(`insert into "customer" values ('${sealed}', 'x') - value too long`)).toBe(
       `insert into "customer" values ('v1:[sealed]', 'x') - value too long`,
     );
+  });
+
+  it('keeps sealed values out of logged errors', () => {
+    const sealed = new PersonalDataCipher([k1]).seal(PHONE, '13812345678');
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        out += String(chunk);
+        done();
+      },
+    });
+    const error = Object.assign(new Error(`insert into "customer" ... values ('${sealed}') - value too long`), {
+      query: `insert ... ('${sealed}')`,
+    });
+    createLogger('info', sink).error({ err: error }, 'internal error');
+    expect(out).toContain('v1:[sealed]');
+    expect(out).toContain('value too long');
+    expect(out).not.toContain(sealed.split(':')[2]!);
   });
 
   it('parses PERSONAL_DATA_KEYS and reports problems without key material', () => {
