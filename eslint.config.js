@@ -106,7 +106,7 @@ export default tseslint.config(
     ],
   ),
   {
-    files: ['src/main.ts', 'src/orm/migrate-cli.ts', 'bench/**', 'tools/**'],
+    files: ['src/main.ts', 'src/orm/migrate-cli.ts', 'src/orm/personal-data-cli.ts', 'bench/**', 'tools/**'],
     rules: { 'no-console': 'off' },
   },
   {
