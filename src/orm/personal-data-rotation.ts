@@ -41,7 +41,7 @@ export async function rotatePersonalData(
     print(`current key ${cipher.currentKeyId}; values by key before: ${describe(before)}`);
     const result = await resealCustomers(em, cipher, {
       batchSize: opts.batchSize,
-      onBatch: (p) => print(`  up to customer ${p.lastId}: ${p.values} values sealed again`),
+      onBatch: (p) => print(`  up to customer ${p.lastId}: ${p.values} values sealed again so far`),
     });
     const after = await personalDataCensus(em);
     print(`done: ${result.values} values in ${result.rows} customers sealed again; by key now: ${describe(after)}`);

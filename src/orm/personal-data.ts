@@ -59,11 +59,13 @@ export function sealCustomerPersonalData(cipher: PersonalDataCipher, data: Custo
   const fields: SealedCustomerFields = {};
   if (data.phone != null) {
     const { sealed, hash } = sealColumn(cipher, PHONE, data.phone);
-    Object.assign(fields, { phoneSealed: sealed, phoneHash: hash });
+    fields.phoneSealed = sealed;
+    fields.phoneHash = hash;
   }
   if (data.idNumber != null) {
     const { sealed, hash } = sealColumn(cipher, ID_NUMBER, data.idNumber);
-    Object.assign(fields, { idNumberSealed: sealed, idNumberHash: hash });
+    fields.idNumberSealed = sealed;
+    fields.idNumberHash = hash;
   }
   return fields;
 }
