@@ -9,6 +9,7 @@ import { Migration20261126160000_collection_tasks } from './Migration20261126160
 import { Migration20261126170000_meter_events } from './Migration20261126170000_meter_events.js';
 import { Migration20261126180000_audit_log } from './Migration20261126180000_audit_log.js';
 import { Migration20261126181000_login_policy } from './Migration20261126181000_login_policy.js';
+import { Migration20261126190000_personal_data_encryption } from './Migration20261126190000_personal_data_encryption.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -25,4 +26,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126170000_meter_events', class: Migration20261126170000_meter_events },
   { name: 'Migration20261126180000_audit_log', class: Migration20261126180000_audit_log },
   { name: 'Migration20261126181000_login_policy', class: Migration20261126181000_login_policy },
+  {
+    name: 'Migration20261126190000_personal_data_encryption',
+    class: Migration20261126190000_personal_data_encryption,
+  },
 ];

@@ -12,12 +12,16 @@ import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from './shared/logger.js';
+import { preparePersonalData } from './orm/personal-data.js';
+import { PersonalDataCipher } from './shared/personal-data.js';
 
 export interface App {
   db: Database;
   server: RunningServer;
   /** The in-process event bus (readings, alarms), for embedders and tests. */
   events: Events;
+  /** Seals and opens personal data with the configured keys. */
+  personalData: PersonalDataCipher;
   seeded: boolean;
   stop(): Promise<void>;
 }
@@ -27,15 +31,18 @@ export interface App {
  * main.ts adds process concerns (signals, exit codes); tests call this directly.
  */
 export async function startApp(config: Config, logger: Logger, dbOptions: DatabaseOptions = {}): Promise<App> {
+  const personalData = new PersonalDataCipher(config.personalData.keys);
   const db = await openDatabase(config, logger, dbOptions);
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const em = db.orm.em.fork() as EntityManager;
+    // Before anything reads customers: refuse unknown keys, seal clear text left by older versions.
+    await preparePersonalData(em, personalData, logger);
     await ensureDefaultPermissions(em);
     const root = await ensureRootOrgUnit(em);
     await ensureAdmin(em, config, logger, root);
-    const seeded = config.demo.enabled ? await seedDemo(em, root) : false;
+    const seeded = config.demo.enabled ? await seedDemo(em, root, personalData) : false;
     if (seeded) logger.info('demo data seeded');
 
     const plugins = new PluginHost(logger, {
@@ -65,12 +72,13 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       stoppedAfterDays: config.collectors.stoppedAfterDays,
       simulate: config.demo.enabled ? { faultRate: config.demo.faultRate } : undefined,
     });
-    const server = await startServer({ config, logger, db, schema, events, collection: collection.port });
+    const server = await startServer({ config, logger, db, schema, events, collection: collection.port, personalData });
     collection.start();
     return {
       db,
       server,
       events,
+      personalData,
       seeded,
       stop: async () => {
         await server.stop();

@@ -18,6 +18,7 @@ import { createLogger } from '../src/shared/logger.js';
  * a fresh database of the PostgreSQL server in DATABASE_URL (created here, dropped at stop).
  */
 export interface TestServer {
+  /** The running app, its configuration and address: all three change on `restart`. */
   app: App;
   config: Config;
   url: string;
@@ -36,6 +37,11 @@ export interface TestServer {
   /** Subscribes over its own WebSocket and collects what arrives; `done` resolves on error or completion. */
   subscribe(token: string | undefined, query: string, variables?: Record<string, unknown>): Subscription;
   em(): EntityManager;
+  /**
+   * Stops the app and starts it again on the same database (`persistent` servers on PGlite), with
+   * `env` added to the configuration; `whileStopped` runs in between (e.g. a command-line tool).
+   */
+  restart(opts?: { env?: Record<string, string>; whileStopped?: () => Promise<void> }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,6 +98,8 @@ export interface StartOptions {
    * stop), or the embedded database kept on disk in `dataDir` (locked while the server runs).
    */
   database?: { url: string } | { dataDir: string };
+  /** On PGlite, keep the database in DATA_DIR instead of memory, so that `restart` finds it again. */
+  persistent?: boolean;
 }
 
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
@@ -99,7 +107,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   const serverUrl = own ? undefined : process.env.DATABASE_URL;
   const database = serverUrl ? await createScratchDatabase(serverUrl) : undefined;
   const databaseUrl = own && 'url' in own ? own.url : database?.url;
-  const config = loadConfig({
+  const baseEnv: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -111,7 +119,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     DATA_DIR: own && 'dataDir' in own ? own.dataDir : mkdtempSync(join(tmpdir(), 'mg-test-')),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...opts.env,
-  });
+  };
+  const config = loadConfig(baseEnv);
   const queries = {
     count: 0,
     log: [] as string[],
@@ -120,28 +129,29 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       this.log = [];
     },
   };
-  const app = await startApp(config, createLogger(config.logLevel), {
-    inMemory: !(own && 'dataDir' in own),
-    onQuery: (sql) => {
-      queries.count++;
-      queries.log.push(sql);
-    },
-  });
+  const start = (config: Config) =>
+    startApp(config, createLogger(config.logLevel), {
+      inMemory: !(opts.persistent || (own && 'dataDir' in own)),
+      onQuery: (sql) => {
+        queries.count++;
+        queries.log.push(sql);
+      },
+    });
+  const app = await start(config);
   if (opts.demo !== false) {
     const em = app.db.orm.em.fork() as EntityManager;
     const root = await em.findOneOrFail(OrgUnit, { parent: null });
     // Without the demo's schedules: a test that wants collection creates its own.
-    await seedDemo(em, root, { days: 3, schedules: false });
+    await seedDemo(em, root, app.personalData, { days: 3, schedules: false });
   }
-  const url = app.server.url;
   const server: TestServer = {
     app,
     config,
-    url,
+    url: app.server.url,
     kind: databaseUrl ? 'postgresql' : 'pglite',
     queries,
     async gql(query, variables, token, headers = {}) {
-      const res = await fetch(`${url}/graphql`, {
+      const res = await fetch(`${server.url}/graphql`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -170,7 +180,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     },
     ws(token) {
       return createClient({
-        url: `${url.replace('http', 'ws')}/graphql`,
+        url: `${server.url.replace('http', 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: token ? { authorization: `Bearer ${token}` } : {},
         retryAttempts: 0,
@@ -196,9 +206,16 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       });
       return { received, errors, done, client };
     },
-    em: () => app.db.orm.em.fork() as EntityManager,
+    em: () => server.app.db.orm.em.fork() as EntityManager,
+    async restart({ env = {}, whileStopped } = {}) {
+      await server.app.stop();
+      await whileStopped?.();
+      server.config = loadConfig({ ...baseEnv, ...env });
+      server.app = await start(server.config);
+      server.url = server.app.server.url;
+    },
     async stop() {
-      await app.stop();
+      await server.app.stop();
       await database?.drop();
     },
   };

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
         'DATABASE_URL',
         'DEFAULT_TIME_ZONE',
         'JWT_SECRET',
+        'PERSONAL_DATA_KEYS',
         'PORT',
       ]);
     }
@@ -48,10 +50,12 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(40),
       AUDIT_KEY: 'a'.repeat(40),
+      PERSONAL_DATA_KEYS: `prod-2026:${randomBytes(32).toString('base64')}`,
       DATABASE_URL: 'postgres://localhost/db',
     });
     expect(config.jwt.secret).toBe('x'.repeat(40));
     expect(config.audit.key.toString()).toBe('a'.repeat(40));
+    expect(config.personalData.keys.map((k) => k.id)).toEqual(['prod-2026']);
     expect(config.demo.enabled).toBe(false);
   });
 
@@ -61,5 +65,42 @@ describe('loadConfig', () => {
     expect(config).toEqual({ database: { url: 'postgres://h/db', poolMax: 10 }, dataDir: dir });
     expect(existsSync(dir)).toBe(false);
     expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+  });
+
+  it('generates a personal data key once next to an existing JWT secret, and prefers configured keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-config-'));
+    // A data directory from before personal data keys: only the JWT secret.
+    writeFileSync(join(dir, 'dev-secrets.json'), JSON.stringify({ jwtSecret: 'j'.repeat(64) }));
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.jwt.secret).toBe('j'.repeat(64));
+    const [key] = config.personalData.keys;
+    expect(key!.id).toBe('dev1');
+    expect(key!.key).toHaveLength(32);
+    const saved = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8'));
+    expect(saved).toEqual({
+      jwtSecret: 'j'.repeat(64),
+      auditKey: expect.any(String),
+      personalDataKeys: `dev1:${key!.key.toString('base64')}`,
+    });
+    expect(loadConfig({ DATA_DIR: dir }).personalData.keys[0]!.key.equals(key!.key)).toBe(true);
+
+    const configured = `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`;
+    expect(loadConfig({ DATA_DIR: dir, PERSONAL_DATA_KEYS: configured }).personalData.keys.map((k) => k.id)).toEqual([
+      'k2',
+      'k1',
+    ]);
+  });
+
+  it('reports malformed personal data keys without echoing them', () => {
+    const short = randomBytes(16).toString('base64');
+    try {
+      loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'mg-config-')), PERSONAL_DATA_KEYS: `k1:${short},:x` });
+      expect.unreachable();
+    } catch (error) {
+      const issues = (error as ConfigError).issues;
+      expect(issues).toHaveLength(2);
+      expect(issues.every((i) => i.startsWith('PERSONAL_DATA_KEYS: '))).toBe(true);
+      expect(issues.join(' ')).not.toContain(short);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseCidr } from '../shared/cidr.js';
+import { generatePersonalDataKey, parsePersonalDataKeys, type PersonalDataKey } from '../shared/personal-data.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -40,6 +41,17 @@ const schema = databaseSchema.extend({
     .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().min(1).default('metergraph'),
+  /**
+   * Keys that seal customers' phone and ID numbers: `kid:base64key,...`, 32-byte keys, the first
+   * seals new values (docs/operations.md, "Personal data keys").
+   */
+  PERSONAL_DATA_KEYS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      for (const issue of parsePersonalDataKeys(value).issues) ctx.addIssue({ code: 'custom', message: issue });
+    }),
   JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
   JWT_ACCESS_TTL: durationSeconds.default(900),
   JWT_REFRESH_TTL: durationSeconds.default(14 * 24 * 3600),
@@ -129,6 +141,9 @@ function crossIssues(raw: Record<string, string | undefined>): string[] {
   if (raw.NODE_ENV === 'production' && !raw.AUDIT_KEY) {
     issues.push('AUDIT_KEY: is required in production (development secrets are never generated there)');
   }
+  if (raw.NODE_ENV === 'production' && !raw.PERSONAL_DATA_KEYS) {
+    issues.push('PERSONAL_DATA_KEYS: is required in production (development secrets are never generated there)');
+  }
   return issues;
 }
 
@@ -152,6 +167,8 @@ export interface Config {
     failureMemorySeconds: number;
     trustedProxies: string[];
   };
+  /** Keys for personal data at rest; the first seals new values. */
+  personalData: { keys: PersonalDataKey[] };
   demo: { enabled: boolean; liveIntervalMs: number; faultRate: number };
   admin?: { username: string; password: string };
   logLevel: Env['LOG_LEVEL'];
@@ -178,18 +195,27 @@ export class ConfigError extends Error {
   }
 }
 
+interface DevelopmentSecrets {
+  jwtSecret?: string;
+  auditKey?: string;
+  /** In the format of PERSONAL_DATA_KEYS. */
+  personalDataKeys?: string;
+}
+
 /**
- * Development secrets live in DATA_DIR so that tokens and the audit chain survive a restart;
- * production must be given them explicitly (enforced above). Each is generated once, on first use.
+ * Development secrets live in DATA_DIR so that tokens and sealed personal data survive a restart;
+ * production must be given them explicitly (enforced above). Each secret is generated the first
+ * time it is needed and added to the file next to the ones already there.
  */
-function developmentSecret(dataDir: string, name: 'jwtSecret' | 'auditKey'): string {
+function developmentSecret(dataDir: string, name: keyof DevelopmentSecrets, generate: () => string): string {
   const file = join(dataDir, 'dev-secrets.json');
-  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
-  if (saved[name]) return saved[name];
+  const saved: DevelopmentSecrets = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const existing = saved[name];
+  if (existing) return existing;
   mkdirSync(dataDir, { recursive: true });
-  saved[name] = randomBytes(48).toString('base64url');
-  writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
-  return saved[name];
+  const value = generate();
+  writeFileSync(file, JSON.stringify({ ...saved, [name]: value }, null, 2), { mode: 0o600 });
+  return value;
 }
 
 // Empty strings count as unset: `FOO= npm start` should mean "use the default".
@@ -212,6 +238,16 @@ export function loadDatabaseConfig(source: NodeJS.ProcessEnv = process.env): Dat
   return { database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }, dataDir: resolve(env.DATA_DIR) };
 }
 
+function personalDataKeys(configured: string | undefined, dataDir: string): PersonalDataKey[] {
+  if (configured) return parsePersonalDataKeys(configured).keys; // checked by the schema
+  const { keys, issues } = parsePersonalDataKeys(
+    developmentSecret(dataDir, 'personalDataKeys', () => generatePersonalDataKey('dev1')),
+  );
+  if (issues.length)
+    throw new ConfigError(issues.map((i) => `personalDataKeys in ${join(dataDir, 'dev-secrets.json')}: ${i}`));
+  return keys;
+}
+
 /** Parses the environment, reporting every problem at once. Throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = withoutEmpty(source);
@@ -230,7 +266,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     jwt: {
-      secret: env.JWT_SECRET ?? developmentSecret(dataDir, 'jwtSecret'),
+      secret: env.JWT_SECRET ?? developmentSecret(dataDir, 'jwtSecret', () => randomBytes(48).toString('base64url')),
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtl: env.JWT_ACCESS_TTL,
@@ -246,7 +282,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
     },
-    audit: { key: Buffer.from(env.AUDIT_KEY ?? developmentSecret(dataDir, 'auditKey'), 'utf8') },
+    audit: {
+      key: Buffer.from(
+        env.AUDIT_KEY ?? developmentSecret(dataDir, 'auditKey', () => randomBytes(48).toString('base64url')),
+        'utf8',
+      ),
+    },
+    personalData: { keys: personalDataKeys(env.PERSONAL_DATA_KEYS, dataDir) },
     // The demo is on by default only where it cannot hurt: the embedded database outside production.
     demo: {
       enabled: env.DEMO ?? (embedded && env.NODE_ENV !== 'production'),

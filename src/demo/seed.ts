@@ -17,6 +17,8 @@ import {
   User,
 } from '../orm/entities/index.js';
 import { Dec } from '../shared/decimal.js';
+import type { PersonalDataCipher } from '../shared/personal-data.js';
+import { sealCustomerPersonalData } from '../orm/personal-data.js';
 import { registersAt, registerTexts, type Profile } from '../collectors/builtin/simulator/load-curve.js';
 
 /** Demo logins, printed at start. Never created outside the demo. */
@@ -123,9 +125,15 @@ export interface DemoOptions {
 /**
  * Seeds a realistic demo below the root company: one bureau, two supply stations, five transformer
  * areas, 300 customers with meters in boxes, supply meters, users of every role and a month of
- * daily frozen readings. Does nothing if the demo bureau already exists.
+ * daily frozen readings. Does nothing if the demo bureau already exists. Phone and ID numbers are
+ * sealed with `personalData` like any other customer's.
  */
-export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptions = {}): Promise<boolean> {
+export async function seedDemo(
+  em: EntityManager,
+  root: OrgUnit,
+  personalData: PersonalDataCipher,
+  opts: DemoOptions = {},
+): Promise<boolean> {
   if (await em.count(OrgUnit, { code: DEMO_BUREAU_CODE })) return false;
   const days = opts.days ?? 31;
   const now = opts.now ?? new Date();
@@ -201,8 +209,10 @@ export async function seedDemo(em: EntityManager, root: OrgUnit, opts: DemoOptio
             accountNo: `0601${pad(customerSeq, 8)}`,
             name: `${SURNAMES[Math.floor(rand() * SURNAMES.length)]} ${GIVEN[Math.floor(rand() * GIVEN.length)]}`,
             category,
-            phone: `13${Math.floor(rand() * 10)}${pad(Math.floor(rand() * 100_000_000), 8)}`,
-            idNumber: id17 + idCheckChar(id17),
+            ...sealCustomerPersonalData(personalData, {
+              phone: `13${Math.floor(rand() * 10)}${pad(Math.floor(rand() * 100_000_000), 8)}`,
+              idNumber: id17 + idCheckChar(id17),
+            }),
             address: `${box.address}, Unit ${m}`,
             contractedCapacity: category === CustomerCategory.COMMERCIAL ? '20.00' : '8.00',
             orgUnit: stations[plan.station]!,

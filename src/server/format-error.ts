@@ -4,6 +4,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { mapDatabaseError } from '../schema/common/db-errors.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { redactSealed } from '../shared/personal-data.js';
 
 const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
 // Errors the GraphQL layer itself raises for a malformed request are the client's fault.
@@ -63,7 +64,7 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
     return {
       message: production
         ? `Internal server error (correlation id ${correlationId})`
-        : `${formatted.message} (correlation id ${correlationId})`,
+        : `${redactSealed(formatted.message)} (correlation id ${correlationId})`,
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code: ErrorCode.INTERNAL, correlationId },

@@ -22,6 +22,7 @@ import type { Events } from '../shared/events.js';
 import { createLoaders } from '../schema/common/loaders.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { redactSealed, type PersonalDataCipher } from '../shared/personal-data.js';
 import { createErrorFormatter } from './format-error.js';
 import { playgroundRouter } from './playground.js';
 
@@ -32,6 +33,7 @@ export interface ServerDeps {
   schema: GraphQLSchema;
   events: Events;
   collection: CollectionPort;
+  personalData: PersonalDataCipher;
 }
 
 export interface RunningServer {
@@ -90,6 +92,7 @@ async function buildContext(
     loaders: createLoaders(em, access, deps.config.defaultTimeZone),
     events: deps.events,
     collection: deps.collection,
+    personalData: deps.personalData,
     memo: new Map(),
     requestId,
     ip,
@@ -140,7 +143,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
       },
       onError: (_ctx, _id, _payload, errors) => {
-        logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
+        logger.warn({ errors: errors.map((e) => redactSealed(e.message)) }, 'subscription error');
       },
     },
     wsServer,

@@ -70,6 +70,7 @@ describe('what an audit record keeps', () => {
       refreshToken: 'abc',
       phone: '13800138000',
       idNumber: '110101199003074219',
+      phoneSealed: 'v1:k1:AAAA',
       note: 'x'.repeat(600),
       list: Array.from({ length: 60 }, (_, i) => i),
       at: new Date('2026-11-26T08:00:00Z'),
@@ -81,6 +82,7 @@ describe('what an audit record keeps', () => {
       refreshToken: '[redacted]',
       phone: '[personal data]',
       idNumber: '[personal data]',
+      phoneSealed: '[personal data]',
       at: '2026-11-26T08:00:00.000Z',
     });
     expect((out.note as string).length).toBe(501);

@@ -4,7 +4,7 @@
  * all entitled to it); long values are cut so that one bulk mutation cannot flood the log.
  */
 const SECRET = /pass(word)?|token|secret|hash|totp|otp|apikey|privatekey|^key$/i;
-const PERSONAL = /^(phone|idNumber|id_number)$/i;
+const PERSONAL = /^(phone|idNumber|id_number)$|sealed$/i;
 const MAX_STRING = 500;
 const MAX_ITEMS = 50;
 const MAX_DEPTH = 6;

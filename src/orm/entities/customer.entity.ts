@@ -1,4 +1,5 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import type { Sealed } from '../../shared/personal-data.js';
 import { Timestamped } from './base.js';
 import { CustomerCategory, CustomerStatus } from './enums.js';
 import { OrgUnit } from './org-unit.entity.js';
@@ -20,13 +21,24 @@ export class Customer extends Timestamped {
   @Enum({ items: () => CustomerStatus, default: CustomerStatus.ACTIVE })
   status: Opt<CustomerStatus> = CustomerStatus.ACTIVE;
 
-  /** Personal data: shown only to roles with the field permission. */
-  @Property({ type: 'string', length: 32, nullable: true })
-  phone?: string;
+  /**
+   * Personal data, sealed (src/shared/personal-data.ts; written through sealCustomerPersonalData).
+   * The clear value is shown only to roles with the field permission, masked to the others.
+   */
+  @Property({ type: 'text', fieldName: 'phone', nullable: true })
+  phoneSealed?: Sealed;
 
-  /** Personal data: shown only to roles with the field permission. */
-  @Property({ type: 'string', length: 32, nullable: true })
-  idNumber?: string;
+  /** Keyed hash of the phone's digits, for exact search. */
+  @Property({ type: 'string', length: 64, nullable: true, index: true })
+  phoneHash?: string;
+
+  /** Personal data, sealed like the phone. */
+  @Property({ type: 'text', fieldName: 'id_number', nullable: true })
+  idNumberSealed?: Sealed;
+
+  /** Keyed hash of the upper-cased ID number, for exact search. */
+  @Property({ type: 'string', length: 64, nullable: true, index: true })
+  idNumberHash?: string;
 
   @Property({ type: 'string', length: 255 })
   address!: string;

@@ -11,6 +11,7 @@ import {
   OrgUnit,
   ServicePoint,
 } from '../../orm/entities/index.js';
+import { sealCustomerPersonalData } from '../../orm/personal-data.js';
 import { AppError, badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
@@ -180,8 +181,7 @@ export async function importArchive(ctx: Context, input: ImportArchiveInput) {
       address: row.address,
       contractedCapacity: row.contractedCapacity,
       orgUnit: unit,
-      ...(row.phone ? { phone: row.phone } : {}),
-      ...(row.idNumber ? { idNumber: row.idNumber.toUpperCase() } : {}),
+      ...sealCustomerPersonalData(ctx.personalData, { phone: row.phone, idNumber: row.idNumber }),
       ...(row.billingDay ? { billingDay: row.billingDay } : {}),
     };
     if (customer) {

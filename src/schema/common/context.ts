@@ -5,6 +5,7 @@ import type { Config } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Loaders } from './loaders.js';
 import type { Events } from '../../shared/events.js';
+import type { PersonalDataCipher } from '../../shared/personal-data.js';
 
 /** A collector plugin as the API shows it (filled by the plugin host, which the schema does not import). */
 export interface CollectorPluginView {
@@ -64,6 +65,8 @@ export interface Context {
   memo: Map<string, Promise<unknown>>;
   /** Port to the collection side: the state of the loaded collector plugins. */
   collection: CollectionPort;
+  /** Seals and opens customers' personal data (phone, ID number). */
+  personalData: PersonalDataCipher;
   /**
    * WebSocket operations only: false once the session behind the token has ended (expired,
    * revoked, user deactivated). Subscriptions check it before every event.

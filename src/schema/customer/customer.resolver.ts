@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../../orm/entities/index.js';
+import { maskIdNumber, maskPhone, SealedColumn } from '../../shared/personal-data.js';
 import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
@@ -20,7 +21,6 @@ import {
   createCustomer,
   customerByAccountNo,
   listCustomers,
-  maskPersonal,
   moveCustomer,
   updateCustomer,
 } from './customer.service.js';
@@ -50,16 +50,25 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
     return customerByAccountNo(ctx, accountNo);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked unless the caller may read it.' })
+  // Personal data is stored sealed: opened here, for this caller, and masked unless they may read it.
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Personal data: masked (138****5678) unless the caller may read it.',
+  })
   phone(@Root() customer: Customer, @Ctx() ctx: Context) {
-    if (!customer.phone) return null;
-    return ctx.access.canReadField('Customer', 'phone') ? customer.phone : maskPersonal(customer.phone, 3);
+    if (!customer.phoneSealed) return null;
+    const phone = ctx.personalData.open(SealedColumn.CUSTOMER_PHONE, customer.phoneSealed);
+    return ctx.access.canReadField('Customer', 'phone') ? phone : maskPhone(phone);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked unless the caller may read it.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Personal data: masked (451*************3X) unless the caller may read it.',
+  })
   idNumber(@Root() customer: Customer, @Ctx() ctx: Context) {
-    if (!customer.idNumber) return null;
-    return ctx.access.canReadField('Customer', 'idNumber') ? customer.idNumber : maskPersonal(customer.idNumber, 6);
+    if (!customer.idNumberSealed) return null;
+    const idNumber = ctx.personalData.open(SealedColumn.CUSTOMER_ID_NUMBER, customer.idNumberSealed);
+    return ctx.access.canReadField('Customer', 'idNumber') ? idNumber : maskIdNumber(idNumber);
   }
 
   @FieldResolver(() => OrgUnitType, { nullable: true })

@@ -1,8 +1,10 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import { Customer, CustomerCategory, CustomerStatus, MeterAssignment, OrgUnit } from '../../orm/entities/index.js';
-import { badField } from '../../shared/errors.js';
+import { sealCustomerPersonalData } from '../../orm/personal-data.js';
+import { badField, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
+import { normaliseIdNumber, normalisePhone, SealedColumn } from '../../shared/personal-data.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
@@ -28,6 +30,22 @@ export async function listCustomers(
   if (filter?.statuses?.length) conditions.push({ status: { $in: filter.statuses } });
   if (filter?.orgUnitSubtree) {
     conditions.push(await subtreeCondition(ctx, filter.orgUnitSubtree, ['filter', 'orgUnitSubtree'], ['orgUnit']));
+  }
+  // Exact search on personal data goes through the keyed hashes, and only for callers who may read
+  // the field: to others a match would confirm a guessed number that they only see masked.
+  if (filter?.phone != null) {
+    if (!ctx.access.canReadField('Customer', 'phone')) throw forbidden('Not allowed to search customers by phone');
+    const digits = normalisePhone(filter.phone);
+    if (digits.length < 5 || digits.length > 20) throw badField(['filter', 'phone'], 'must have 5 to 20 digits');
+    conditions.push({ phoneHash: { $in: ctx.personalData.searchHashes(SealedColumn.CUSTOMER_PHONE, digits) } });
+  }
+  if (filter?.idNumber != null) {
+    if (!ctx.access.canReadField('Customer', 'idNumber'))
+      throw forbidden('Not allowed to search customers by ID number');
+    const idNumber = validate(formats.idNumber, normaliseIdNumber(filter.idNumber), ['filter', 'idNumber']);
+    conditions.push({
+      idNumberHash: { $in: ctx.personalData.searchHashes(SealedColumn.CUSTOMER_ID_NUMBER, idNumber) },
+    });
   }
   if (filter?.search) {
     conditions.push({
@@ -75,10 +93,10 @@ export async function createCustomer(ctx: Context, input: CreateCustomerInput): 
   const data = validate(createCustomerSchema, input);
   const orgUnit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.orgUnitId, ['input', 'orgUnitId']);
   const { orgUnitId: _, ...fields } = data;
+  const { phone, idNumber, ...rest } = fields;
   const customer = ctx.em.create(Customer, {
-    ...fields,
-    phone: fields.phone ?? undefined,
-    idNumber: fields.idNumber?.toUpperCase() ?? undefined,
+    ...rest,
+    ...sealCustomerPersonalData(ctx.personalData, { phone, idNumber }),
     orgUnit,
     status: CustomerStatus.ACTIVE,
   });
@@ -103,10 +121,11 @@ const updateSchema = z.object({
 export async function updateCustomer(ctx: Context, input: UpdateCustomerInput): Promise<Customer> {
   const data = validate(updateSchema, input);
   const customer = await loadPermitted(ctx, Customer, 'Customer', 'update', data.id);
-  const { id: _, ...fields } = data;
+  const { id: _, phone, idNumber, ...fields } = data;
   for (const [key, value] of Object.entries(fields)) {
     if (value !== undefined && value !== null) (customer as unknown as Record<string, unknown>)[key] = value;
   }
+  Object.assign(customer, sealCustomerPersonalData(ctx.personalData, { phone, idNumber }));
   await ctx.em.flush();
   return customer;
 }
@@ -132,10 +151,4 @@ export async function moveCustomer(ctx: Context, input: MoveCustomerInput): Prom
   customer.orgUnit = target;
   await ctx.em.flush();
   return customer;
-}
-
-/** "13812345678" -> "138****5678"; ID numbers keep region code and last four. */
-export function maskPersonal(value: string, keepStart: number, keepEnd = 4): string {
-  if (value.length <= keepStart + keepEnd) return '*'.repeat(value.length);
-  return value.slice(0, keepStart) + '*'.repeat(value.length - keepStart - keepEnd) + value.slice(-keepEnd);
 }

@@ -74,6 +74,18 @@ export class CustomerFilter {
 
   @Field({ nullable: true, description: 'Prefix of the account number, or part of the name.' })
   search?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Exact phone number, compared by its digits. FORBIDDEN to callers who may not read phone numbers.',
+  })
+  phone?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Exact resident ID number (case-insensitive). FORBIDDEN to callers who may not read ID numbers.',
+  })
+  idNumber?: string;
 }
 
 @InputType()
