@@ -7,6 +7,7 @@ import { Migration20261126140000_alarm_cleared } from './Migration20261126140000
 import { Migration20261126150000_alarm_list_indexes } from './Migration20261126150000_alarm_list_indexes.js';
 import { Migration20261126160000_collection_tasks } from './Migration20261126160000_collection_tasks.js';
 import { Migration20261126170000_meter_events } from './Migration20261126170000_meter_events.js';
+import { Migration20261126200000_sharing_grants } from './Migration20261126200000_sharing_grants.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -21,4 +22,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126150000_alarm_list_indexes', class: Migration20261126150000_alarm_list_indexes },
   { name: 'Migration20261126160000_collection_tasks', class: Migration20261126160000_collection_tasks },
   { name: 'Migration20261126170000_meter_events', class: Migration20261126170000_meter_events },
+  { name: 'Migration20261126200000_sharing_grants', class: Migration20261126200000_sharing_grants },
 ];

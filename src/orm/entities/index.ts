@@ -16,6 +16,7 @@ export { CollectionSchedule } from './collection-schedule.entity.js';
 export { CollectionTask } from './collection-task.entity.js';
 export { CollectionRetry } from './collection-retry.entity.js';
 export { MeterEvent } from './meter-event.entity.js';
+export { SharingGrant, type StoredShare } from './sharing-grant.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { Channel } from './channel.entity.js';
@@ -33,6 +34,7 @@ import { Reading } from './reading.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { RolePermission } from './role-permission.entity.js';
 import { ServicePoint } from './service-point.entity.js';
+import { SharingGrant } from './sharing-grant.entity.js';
 import { User } from './user.entity.js';
 
 export const entities = [
@@ -53,4 +55,5 @@ export const entities = [
   CollectionTask,
   CollectionRetry,
   MeterEvent,
+  SharingGrant,
 ];
