@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { specifiedRules, validate } from 'graphql';
 import { queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
-import { authenticate, sessionCheck } from '../auth/authenticate.js';
+import { accessRenewal, authenticate, sessionCheck } from '../auth/authenticate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { CollectionPort, Context } from '../schema/common/context.js';
@@ -119,6 +119,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         try {
           const context = await buildContext(deps, ctx.extra.authorization, clientIp(ctx.extra.request), randomUUID());
           context.sessionValid = sessionCheck(db.orm.em as Context['em'], config, ctx.extra.authorization);
+          context.renewAccess = accessRenewal(db.orm.em as Context['em'], context.access);
           context.endConnection = endConnection;
           return context;
         } catch (error) {

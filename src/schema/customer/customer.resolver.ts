@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../../orm/entities/index.js';
+import { fieldAccessOf } from '../common/access-guards.js';
 import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
@@ -24,6 +25,15 @@ import {
   moveCustomer,
   updateCustomer,
 } from './customer.service.js';
+
+/** Personal data: in full where the rules allow it, masked where a rule denies it, null where nothing gives it. */
+async function personal(ctx: Context, customer: Customer, field: 'phone' | 'idNumber', keepStart: number) {
+  const value = customer[field];
+  if (!value) return null;
+  const access = await fieldAccessOf(ctx, 'Customer', field, customer);
+  if (access === 'HIDDEN') return null;
+  return access === 'READABLE' ? value : maskPersonal(value, keepStart);
+}
 
 @Resolver(() => CustomerType)
 export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Customer') {
@@ -51,15 +61,13 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked unless the caller may read it.' })
-  phone(@Root() customer: Customer, @Ctx() ctx: Context) {
-    if (!customer.phone) return null;
-    return ctx.access.canReadField('Customer', 'phone') ? customer.phone : maskPersonal(customer.phone, 3);
+  async phone(@Root() customer: Customer, @Ctx() ctx: Context) {
+    return personal(ctx, customer, 'phone', 3);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked unless the caller may read it.' })
-  idNumber(@Root() customer: Customer, @Ctx() ctx: Context) {
-    if (!customer.idNumber) return null;
-    return ctx.access.canReadField('Customer', 'idNumber') ? customer.idNumber : maskPersonal(customer.idNumber, 6);
+  async idNumber(@Root() customer: Customer, @Ctx() ctx: Context) {
+    return personal(ctx, customer, 'idNumber', 6);
   }
 
   @FieldResolver(() => OrgUnitType, { nullable: true })
