@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Personal data sealed at rest (docs/adr/0009-personal-data-encryption.md): sealed values are
+ * Personal data sealed at rest (docs/adr/0010-personal-data-encryption.md): sealed values are
  * longer than the clear ones, and keyed hashes make exact search possible. The keys are
  * configuration, unknown to SQL: the server seals the clear values left in these columns when it
  * starts (and `npm run rotate-personal-data-key` does the same).

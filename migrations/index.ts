@@ -10,6 +10,7 @@ import { Migration20261126170000_meter_events } from './Migration20261126170000_
 import { Migration20261126180000_audit_log } from './Migration20261126180000_audit_log.js';
 import { Migration20261126181000_login_policy } from './Migration20261126181000_login_policy.js';
 import { Migration20261126190000_personal_data_encryption } from './Migration20261126190000_personal_data_encryption.js';
+import { Migration20261126200000_sharing_grants } from './Migration20261126200000_sharing_grants.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261126190000_personal_data_encryption',
     class: Migration20261126190000_personal_data_encryption,
   },
+  { name: 'Migration20261126200000_sharing_grants', class: Migration20261126200000_sharing_grants },
 ];

@@ -2,9 +2,25 @@ import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/abi
 import { rulesToCondition } from '@casl/ability/extra';
 import type { FilterQuery } from '@mikro-orm/core';
 import { PermissionScope } from '../orm/entities/enums.js';
-import type { Action, PermissionRule, Subject } from './permissions.js';
+import type { Action, PermissionRule, ShareableSubject, Subject } from './permissions.js';
 
 export type AppAbility = MongoAbility<[Action, Subject]>;
+
+/** One subject a sharing grant shares, optionally only some of its fields. */
+export interface SharedSubject {
+  subject: ShareableSubject;
+  /** Only these fields; absent means every field. */
+  fields?: string[];
+}
+
+/** An active sharing grant as the rules see it: read access to another unit's subtree, until `expiresAt`. */
+export interface GrantScope {
+  id: number;
+  /** Materialised path of the shared subtree's root (the grant's source unit). */
+  path: string;
+  shares: SharedSubject[];
+  expiresAt: Date;
+}
 
 /** Who the rules are built for: the facts that scopes turn into SQL. */
 export interface Principal {
@@ -13,40 +29,55 @@ export interface Principal {
   customerId?: number;
   /** Meters that have ever measured the customer's service points (OWN_ACCOUNT scope). */
   customerMeterIds?: number[];
+  /** Sharing grants that currently reach the user (their unit, an ancestor of it, or the user). */
+  grants?: GrantScope[];
 }
 
 // Ids are positive; an `$in` over this never matches, and never degenerates into "match all".
 const NOTHING = [0];
 
 /**
+ * How a subject's rows reach the org unit that scopes them, as a chain of relations ([] for org
+ * units themselves). The one definition behind the SQL conditions and the in-memory checks.
+ */
+export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
+  OrgUnit: [],
+  // An installation belongs to the customer's side, like its service point.
+  ServicePoint: ['customer', 'orgUnit'],
+  MeterAssignment: ['servicePoint', 'customer', 'orgUnit'],
+  Reading: ['meter', 'orgUnit'],
+  Alarm: ['orgUnit'],
+  Channel: ['orgUnit'],
+  MeterBox: ['orgUnit'],
+  Meter: ['orgUnit'],
+  Customer: ['orgUnit'],
+  User: ['orgUnit'],
+  // A grant belongs to the unit whose data it shares.
+  SharingGrant: ['sourceUnit'],
+};
+
+/** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */
+function subtreeCondition(subject: Subject, path: string): Record<string, unknown> {
+  const via = ORG_UNIT_VIA[subject];
+  if (!via) return { id: { $in: NOTHING } };
+  return via.reduceRight<Record<string, unknown>>((inner, relation) => ({ [relation]: inner }), {
+    path: { $like: `${path}%` },
+  });
+}
+
+/**
  * Turns a scope into a MikroORM condition for one subject. The conditions are SQL-only: they are
  * never evaluated in memory, because every row a user reads or changes is loaded through them.
+ * `path` is the subtree of ORG_SUBTREE: the user's own unit, or the shared unit of a grant.
  */
-function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal): Record<string, unknown> | undefined {
+function scopeCondition(
+  subject: Subject,
+  scope: PermissionScope,
+  who: Principal,
+  path: string = who.orgPath,
+): Record<string, unknown> | undefined {
   if (scope === PermissionScope.ALL) return undefined;
-  if (scope === PermissionScope.ORG_SUBTREE) {
-    const inSubtree = { path: { $like: `${who.orgPath}%` } };
-    switch (subject) {
-      case 'OrgUnit':
-        return inSubtree;
-      case 'ServicePoint':
-        return { customer: { orgUnit: inSubtree } };
-      case 'MeterAssignment':
-        // An installation belongs to the customer's side, like its service point.
-        return { servicePoint: { customer: { orgUnit: inSubtree } } };
-      case 'Reading':
-        return { meter: { orgUnit: inSubtree } };
-      case 'Alarm':
-      case 'Channel':
-      case 'MeterBox':
-      case 'Meter':
-      case 'Customer':
-      case 'User':
-        return { orgUnit: inSubtree };
-      default:
-        return { id: { $in: NOTHING } };
-    }
-  }
+  if (scope === PermissionScope.ORG_SUBTREE) return subtreeCondition(subject, path);
   // OWN_ACCOUNT
   const customerId = who.customerId ?? 0;
   const meters = who.customerMeterIds?.length ? who.customerMeterIds : NOTHING;
@@ -67,11 +98,48 @@ function scopeCondition(subject: Subject, scope: PermissionScope, who: Principal
   }
 }
 
-/** A raw rule that remembers its scope, so that it can also be expressed on a related subject. */
-type ScopedRawRule = RawRuleOf<AppAbility> & { scope: PermissionScope };
+/**
+ * A raw rule that remembers its scope, so that it can also be expressed on a related subject or
+ * checked against an event. Rules from a sharing grant carry the shared subtree and the expiry.
+ */
+type ScopedRawRule = RawRuleOf<AppAbility> & {
+  scope: PermissionScope;
+  /** ORG_SUBTREE of a grant: the shared subtree instead of the user's own. */
+  path?: string;
+  grantId?: number;
+  /** Epoch milliseconds; the rule stops matching then, also in an ability built before. */
+  expiresAt?: number;
+};
 
+type AnyRule = ReturnType<AppAbility['rulesFor']>[number];
+const originOf = (rule: AnyRule) => rule.origin as ScopedRawRule;
+/** A rule is live until its grant expires (role rules always are). */
+const live = (rule: AnyRule, now = Date.now()) => {
+  const expiresAt = originOf(rule).expiresAt;
+  return expiresAt === undefined || expiresAt > now;
+};
+
+/**
+ * Builds the user's ability: the rules of their role, and read rules for each sharing grant that
+ * reaches them, limited to the shared subtree (and fields). Grant rules come first, so that in
+ * CASL's order (later rules take precedence) every rule of the role outranks them: a role that is
+ * denied a field, or a subject, stays denied it on shared rows too. Grants only ever add `read`.
+ */
 export function buildAbility(rules: PermissionRule[], who: Principal): AppAbility {
-  const raw: ScopedRawRule[] = rules.map((rule) => ({
+  const granted: ScopedRawRule[] = (who.grants ?? []).flatMap((grant) =>
+    grant.shares.map((share) => ({
+      action: 'read' as const,
+      subject: share.subject,
+      fields: share.fields?.length ? share.fields : undefined,
+      inverted: false,
+      conditions: scopeCondition(share.subject, PermissionScope.ORG_SUBTREE, who, grant.path),
+      scope: PermissionScope.ORG_SUBTREE,
+      path: grant.path,
+      grantId: grant.id,
+      expiresAt: grant.expiresAt.getTime(),
+    })),
+  );
+  const own: ScopedRawRule[] = rules.map((rule) => ({
     action: rule.action,
     subject: rule.subject,
     fields: rule.fields?.length ? rule.fields : undefined,
@@ -79,7 +147,14 @@ export function buildAbility(rules: PermissionRule[], who: Principal): AppAbilit
     conditions: scopeCondition(rule.subject, rule.scope, who),
     scope: rule.scope,
   }));
-  return createMongoAbility<[Action, Subject]>(raw);
+  return createMongoAbility<[Action, Subject]>([...granted, ...own]);
+}
+
+/** The same ability without the rules that sharing grants added: what the user's role alone allows. */
+export function withoutGrants(ability: AppAbility): AppAbility {
+  return createMongoAbility<[Action, Subject]>(
+    (ability.rules as ScopedRawRule[]).filter((rule) => rule.grantId === undefined),
+  );
 }
 
 /** What an event tells about the row it is about: enough to apply row rules without a query. */
@@ -89,10 +164,24 @@ export interface EventFacts {
   meterId?: number;
 }
 
+/** Whether a rule's scope reaches a row with these facts (in memory, like the SQL condition). */
+function reaches(rule: AnyRule, who: Principal, facts: EventFacts, ownAccount: boolean): boolean {
+  const origin = originOf(rule);
+  switch (origin.scope) {
+    case PermissionScope.ALL:
+      return true;
+    case PermissionScope.ORG_SUBTREE:
+      return facts.orgPath.startsWith(origin.path ?? who.orgPath);
+    default:
+      return ownAccount;
+  }
+}
+
 /**
  * Whether `action` on `subject` is allowed for the row an event is about, decided in memory with
  * the same rules and scopes as the SQL conditions (CASL order: the first matching rule decides,
- * an inverted rule denies). For subjects scoped by org path or meter (readings, alarms).
+ * an inverted rule denies). For subjects scoped by org path or meter (readings, alarms). A grant's
+ * rules stop matching when it expires, without rebuilding the ability.
  */
 export function allowsEvent(
   ability: AppAbility,
@@ -101,17 +190,66 @@ export function allowsEvent(
   who: Principal,
   facts: EventFacts,
 ): boolean {
+  const now = Date.now();
+  const own = facts.meterId !== undefined && (who.customerMeterIds ?? []).includes(facts.meterId);
   for (const rule of ability.rulesFor(action, subject)) {
-    const scope = (rule.origin as ScopedRawRule).scope;
-    const matches =
-      scope === PermissionScope.ALL ||
-      (scope === PermissionScope.ORG_SUBTREE && facts.orgPath.startsWith(who.orgPath)) ||
-      (scope === PermissionScope.OWN_ACCOUNT &&
-        facts.meterId !== undefined &&
-        (who.customerMeterIds ?? []).includes(facts.meterId));
-    if (matches) return !rule.inverted;
+    if (!live(rule, now)) continue;
+    if (reaches(rule, who, facts, own)) return !rule.inverted;
   }
   return false;
+}
+
+/**
+ * How one field of a row may be read: READABLE; MASKED when a rule denies it (personal data is
+ * then shown masked, as before); HIDDEN when no rule gives it at all (a grant that shares other
+ * fields of the row only).
+ */
+export type FieldAccess = 'READABLE' | 'MASKED' | 'HIDDEN';
+
+/**
+ * Read access to `field` of `subject`. With `orgPath`, for the row under that unit, in CASL order
+ * with the rules' scopes (as `allowsEvent`). Without it, type-level, as CASL answers for a subject
+ * type: a rule with conditions may allow, but cannot deny. Own-account rules reach a customer's
+ * rows only, and a customer sees no others, so for a customer they reach every visible row.
+ */
+export function fieldAccess(
+  ability: AppAbility,
+  subject: Subject,
+  field: string,
+  who: Principal,
+  orgPath?: string,
+): FieldAccess {
+  const now = Date.now();
+  for (const rule of ability.rulesFor('read', subject, field)) {
+    if (!live(rule, now)) continue;
+    const matches =
+      orgPath === undefined
+        ? originOf(rule).scope === PermissionScope.ALL || !rule.inverted
+        : reaches(rule, who, { orgPath }, who.customerId !== undefined);
+    if (matches) return rule.inverted ? 'MASKED' : 'READABLE';
+  }
+  return 'HIDDEN';
+}
+
+/** The live read rules of `subject` that name fields (to give only those, or to deny them). */
+function fieldRules(ability: AppAbility, subject: Subject): AnyRule[] {
+  const now = Date.now();
+  return ability.possibleRulesFor('read', subject).filter((rule) => rule.fields !== undefined && live(rule, now));
+}
+
+/** Whether any rule gives or denies only some of `subject`'s fields: then its fields are checked one by one. */
+export function limitsFields(ability: AppAbility, subject: Subject): boolean {
+  return fieldRules(ability, subject).length > 0;
+}
+
+/**
+ * Whether reading `subject`'s fields can depend on the row: some rule gives only some fields
+ * (e.g. a grant sharing customers without their personal data), or denies fields in part of the
+ * tree only. When not (a role denied personal data everywhere), the type-level answer holds for
+ * every row the user can see, and no row needs to be looked at.
+ */
+export function fieldsVaryByRow(ability: AppAbility, subject: Subject): boolean {
+  return fieldRules(ability, subject).some((rule) => !rule.inverted || originOf(rule).scope !== PermissionScope.ALL);
 }
 
 /**
@@ -127,10 +265,13 @@ export function accessibleWhere<T extends object>(
 ): FilterQuery<T> | null {
   // With `as`, the rules for `subject` are expressed on another table: e.g. "may create readings"
   // as a condition on meters, to check the meter a new reading is for.
-  const conditionOf = (rule: { origin: unknown; conditions?: unknown }) =>
-    as ? scopeCondition(as.subject, (rule.origin as ScopedRawRule).scope, as.who) : rule.conditions;
+  const conditionOf = (rule: AnyRule) => {
+    const origin = originOf(rule);
+    return as ? scopeCondition(as.subject, origin.scope, as.who, origin.path) : rule.conditions;
+  };
+  const now = Date.now();
   const result = rulesToCondition(
-    ability.rulesFor(action, subject),
+    ability.rulesFor(action, subject).filter((rule) => live(rule, now)),
     (rule) => (rule.inverted ? { $not: conditionOf(rule) } : conditionOf(rule)) as Record<string, unknown>,
     {
       and: (conditions) => (conditions.length === 1 ? conditions[0] : { $and: conditions }),

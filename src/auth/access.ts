@@ -1,7 +1,18 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { User } from '../orm/entities/user.entity.js';
-import { accessibleWhere, allowsEvent, type AppAbility, type EventFacts, type Principal } from './ability.js';
+import {
+  accessibleWhere,
+  allowsEvent,
+  fieldAccess,
+  fieldsVaryByRow,
+  limitsFields,
+  withoutGrants,
+  type AppAbility,
+  type EventFacts,
+  type FieldAccess,
+  type Principal,
+} from './ability.js';
 import type { Action, Subject } from './permissions.js';
 
 /**
@@ -68,8 +79,51 @@ export class Access {
     return this.ability?.can(action, subject) ?? false;
   }
 
-  /** Field-level read check, e.g. personal data on Customer. */
-  canReadField(subject: Subject, field: string): boolean {
-    return this.ability?.can('read', subject, field) ?? false;
+  /**
+   * Read access to one field: for the row under `orgPath` when given, else for the type. Callers
+   * pass the row's path when `fieldsVaryByRow(subject)`; otherwise the type's answer is the row's.
+   */
+  fieldAccess(subject: Subject, field: string, orgPath?: string): FieldAccess {
+    if (!this.ability || !this.who) return 'HIDDEN';
+    return fieldAccess(this.ability, subject, field, this.who, orgPath);
+  }
+
+  // Asked for every field of every row: answered once per subject. Rules only ever drop out of an
+  // ability (a grant expiring), and a check made when it need not be still answers right.
+  private readonly fieldChecks = new Map<Subject, { limits: boolean; varies: boolean }>();
+
+  private fieldCheck(subject: Subject): { limits: boolean; varies: boolean } {
+    let check = this.fieldChecks.get(subject);
+    if (!check) {
+      check = this.ability
+        ? { limits: limitsFields(this.ability, subject), varies: fieldsVaryByRow(this.ability, subject) }
+        : { limits: false, varies: false };
+      this.fieldChecks.set(subject, check);
+    }
+    return check;
+  }
+
+  /** Whether some rule gives or denies only some of `subject`'s fields (then each field is checked). */
+  limitsFields(subject: Subject): boolean {
+    return this.fieldCheck(subject).limits;
+  }
+
+  /** Whether reading `subject`'s fields can depend on the row (e.g. a grant that shares only some fields). */
+  fieldsVaryByRow(subject: Subject): boolean {
+    return this.fieldCheck(subject).varies;
+  }
+
+  /** The sharing grants this access was built with (those that reached the user at the time). */
+  get grantIds(): number[] {
+    return (this.who?.grants ?? []).map((g) => g.id);
+  }
+
+  /**
+   * The same user with their role's rules only. Writes run with it: rows shared with the user are
+   * read-only, so they can be neither changed nor used as the unit, box or customer of a write.
+   */
+  withoutGrants(): Access {
+    if (!this.ability || !this.who?.grants?.length) return this;
+    return new Access(this.user, withoutGrants(this.ability), { ...this.who, grants: [] });
   }
 }

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config.js';
-import { MeterAssignment, Role, RolePermission, User } from '../orm/entities/index.js';
+import { MeterAssignment, PermissionScope, Role, RolePermission, SharingGrant, User } from '../orm/entities/index.js';
 import { unauthenticated } from '../shared/errors.js';
-import { buildAbility, type Principal } from './ability.js';
+import { buildAbility, type GrantScope, type Principal } from './ability.js';
 import { Access } from './access.js';
-import type { PermissionRule } from './permissions.js';
+import type { PermissionRule, ShareableSubject } from './permissions.js';
 import { sessionRefusal } from './login-guard.js';
 import { verifyAccessToken } from './tokens.js';
 
@@ -45,6 +45,43 @@ async function readRules(em: EntityManager, role: Role): Promise<PermissionRule[
   }));
 }
 
+/** A rule set that reads every row of every subject already: a grant could add nothing to it. */
+const readsEverything = (rules: PermissionRule[]) =>
+  rules.some(
+    (r) =>
+      (r.action === 'manage' || r.action === 'read') &&
+      r.subject === 'all' &&
+      r.scope === PermissionScope.ALL &&
+      !r.inverted &&
+      !r.fields?.length,
+  );
+
+/**
+ * The sharing grants that reach a user now: not revoked, not expired, given to their unit or an
+ * ancestor of it (the ids are in the user's own path), or to the user. One query on the partial
+ * indexes, on every request: a grant revoked or expired is gone on the user's next request, in
+ * every process. Customers receive no grants (they see their own account only).
+ */
+async function activeGrants(em: EntityManager, user: User): Promise<GrantScope[]> {
+  if (user.role === Role.CUSTOMER) return [];
+  const units = user.orgUnit.path.split('/').filter(Boolean).map(Number);
+  const rows = await em.find(
+    SharingGrant,
+    {
+      revokedAt: null,
+      expiresAt: { $gt: new Date() },
+      $or: [{ granteeUnit: { $in: units } }, { granteeUser: user.id }],
+    },
+    { populate: ['sourceUnit'], strategy: 'joined', orderBy: { id: 'asc' } },
+  );
+  return rows.map((g) => ({
+    id: g.id,
+    path: g.sourceUnit.path,
+    shares: g.shares.map((s) => ({ subject: s.subject as ShareableSubject, fields: s.fields })),
+    expiresAt: g.expiresAt,
+  }));
+}
+
 export async function accessFor(em: EntityManager, user: User): Promise<Access> {
   const who: Principal = { orgPath: user.orgUnit.path };
   if (user.role === Role.CUSTOMER && user.customer) {
@@ -56,14 +93,33 @@ export async function accessFor(em: EntityManager, user: User): Promise<Access> 
     );
     who.customerMeterIds = [...new Set(assignments.map((a) => a.meter.id))];
   }
-  return new Access(user, buildAbility(await loadRules(em, user.role), who), who);
+  const rules = await loadRules(em, user.role);
+  if (!readsEverything(rules)) who.grants = await activeGrants(em, user);
+  return new Access(user, buildAbility(rules, who), who);
 }
 
+/** How often a running subscription rebuilds its permissions (and re-checks its session). */
+export const SESSION_RECHECK_MS = 5000;
+
 /**
- * Resolves the Authorization header to an Access. No header: anonymous (public fields such as
- * `login` still work). A header with a bad, expired or revoked token: UNAUTHENTICATED, so that a
- * client notices instead of silently seeing less.
+ * For long-lived operations (subscriptions): the caller's Access, rebuilt from the database at
+ * most every `ttlMs`, so that a grant revoked (or given) since the subscription started, and
+ * changed role rules, apply to it within that bound. An expired grant needs no rebuild: its rules
+ * stop matching at `expiresAt` (see `allowsEvent`).
  */
+export function accessRenewal(em: EntityManager, access: Access, ttlMs = SESSION_RECHECK_MS): () => Promise<Access> {
+  let current = access;
+  let builtAt = Date.now();
+  return async () => {
+    const user = current.user;
+    if (user && Date.now() - builtAt >= ttlMs) {
+      builtAt = Date.now();
+      current = await accessFor(em.fork(), user);
+    }
+    return current;
+  };
+}
+
 /**
  * For long-lived connections (WebSocket): a check that the session behind a token is still valid
  * (not expired, user active, not revoked). The database is asked at most every `ttlMs`.
@@ -73,7 +129,7 @@ export function sessionCheck(
   config: Config,
   header: unknown,
   ip: string | undefined,
-  ttlMs = 5000,
+  ttlMs = SESSION_RECHECK_MS,
 ): () => Promise<boolean> {
   const claims = verifyAccessToken(config, bearerToken(header) ?? '');
   let checkedAt = 0;
@@ -90,6 +146,11 @@ export function sessionCheck(
   };
 }
 
+/**
+ * Resolves the Authorization header to an Access. No header: anonymous (public fields such as
+ * `login` still work). A header with a bad, expired or revoked token, or a session the login policy
+ * no longer allows: UNAUTHENTICATED, so that a client notices instead of silently seeing less.
+ */
 export async function authenticate(
   em: EntityManager,
   config: Config,

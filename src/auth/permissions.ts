@@ -17,11 +17,29 @@ export const SUBJECTS = [
   'Channel',
   'AuditRecord',
   'LoginPolicy',
+  'SharingGrant',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
 export const ACTIONS = ['manage', 'read', 'create', 'update', 'delete', 'import'] as const;
 export type Action = (typeof ACTIONS)[number];
+
+/**
+ * What a sharing grant can share: archive rows that reach their org unit, read-only. Channels are
+ * left out (their settings hold device addresses and broker credentials), and so is everything
+ * that is not archive data (users, rules, grants themselves).
+ */
+export const SHAREABLE_SUBJECTS = [
+  'OrgUnit',
+  'MeterBox',
+  'Meter',
+  'Customer',
+  'ServicePoint',
+  'MeterAssignment',
+  'Reading',
+  'Alarm',
+] as const satisfies readonly Subject[];
+export type ShareableSubject = (typeof SHAREABLE_SUBJECTS)[number];
 
 /** Customer fields that are personal data (field rules hide them). */
 export const PERSONAL_FIELDS = ['phone', 'idNumber'] as const;
@@ -66,6 +84,13 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'import', subject: 'Customer', scope: subtree },
     { action: 'update', subject: 'Alarm', scope: subtree },
     { action: 'create', subject: 'Reading', scope: subtree },
+    // A station owns its data: its manager may share it (read-only, for a limited time) and revoke
+    // what was shared. "update" is revoking; the subtree is the grant's source unit.
+    ...(['read', 'create', 'update'] as const).map((action) => ({
+      action,
+      subject: 'SharingGrant' as const,
+      scope: subtree,
+    })),
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
@@ -74,7 +99,10 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
   ],
   [Role.INSPECTOR]: [...read(archive, subtree)],
   [Role.AUDITOR]: [
-    ...read([...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy'], all),
+    ...read(
+      [...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy', 'SharingGrant'],
+      all,
+    ),
   ],
   [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
   [Role.COLLECTOR_SERVICE]: [

@@ -28,6 +28,8 @@ import {
 import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
+import { guardFields, writesWithoutGrants } from './common/access-guards.js';
+import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -53,15 +55,20 @@ export const resolvers = [
   MeterEventFieldResolver,
   AuditResolver,
   LoginPolicyResolver,
+  SharingGrantResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */
-export function createSchema(events: Events): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function createSchema(events: Events): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: events,
     validate: false,
     emitSchemaFile: false,
   });
+  // Rules that apply to the whole schema rather than to one resolver (sharing grants, field rules).
+  writesWithoutGrants(schema);
+  guardFields(schema);
+  return schema;
 }

@@ -11,7 +11,7 @@ import { specifiedRules, validate } from 'graphql';
 import { noMutationRule, queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
 import { AuditTrail } from '../auth/audit/trail.js';
-import { authenticate, sessionCheck } from '../auth/authenticate.js';
+import { accessRenewal, authenticate, sessionCheck } from '../auth/authenticate.js';
 import { lockedFor, throttleKeyOf } from '../auth/login-guard.js';
 import { clientAddress } from '../shared/cidr.js';
 import { auditPlugin } from './audit-plugin.js';
@@ -135,6 +135,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           const ip = clientIp(config, ctx.extra.request);
           const context = await buildContext(deps, ctx.extra.authorization, ip, randomUUID());
           context.sessionValid = sessionCheck(db.orm.em as Context['em'], config, ctx.extra.authorization, ip);
+          context.renewAccess = accessRenewal(db.orm.em as Context['em'], context.access);
           context.endConnection = endConnection;
           return context;
         } catch (error) {

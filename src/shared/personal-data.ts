@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
- * Personal data at rest (docs/adr/0009-personal-data-encryption.md).
+ * Personal data at rest (docs/adr/0010-personal-data-encryption.md).
  *
  * A value is stored sealed as `v1:<key id>:<base64url(iv | ciphertext | tag)>`: AES-256-GCM with a
  * random 96-bit IV per value. The associated data is `v1:<key id>:<column>`, so a value copied into

@@ -18,6 +18,7 @@ export { CollectionRetry } from './collection-retry.entity.js';
 export { MeterEvent } from './meter-event.entity.js';
 export { AuditRecord } from './audit-record.entity.js';
 export { LoginPolicy, LoginThrottle, type StoredTimeWindow } from './login-policy.entity.js';
+export { SharingGrant, type StoredShare } from './sharing-grant.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -37,6 +38,7 @@ import { Reading } from './reading.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { RolePermission } from './role-permission.entity.js';
 import { ServicePoint } from './service-point.entity.js';
+import { SharingGrant } from './sharing-grant.entity.js';
 import { User } from './user.entity.js';
 
 export const entities = [
@@ -60,4 +62,5 @@ export const entities = [
   AuditRecord,
   LoginPolicy,
   LoginThrottle,
+  SharingGrant,
 ];

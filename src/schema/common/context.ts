@@ -72,6 +72,11 @@ export interface Context {
    * revoked, user deactivated). Subscriptions check it before every event.
    */
   sessionValid?: () => Promise<boolean>;
+  /**
+   * WebSocket operations only: the caller's permissions, rebuilt every few seconds, so that a
+   * running subscription follows grants revoked or given since it started (and changed rules).
+   */
+  renewAccess?: () => Promise<Access>;
   /** WebSocket operations only: closes the connection (4403) when the session has ended. */
   endConnection?: () => void;
 }

@@ -5,7 +5,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Access } from '../../auth/access.js';
 import { localId as localIdOf } from './refs.js';
 import type { Subject } from '../../auth/permissions.js';
+import { ORG_UNIT_VIA } from '../../auth/ability.js';
 import {
+  Alarm,
   Customer,
   Meter,
   MeterAssignment,
@@ -103,8 +105,55 @@ function childCounts<T extends object>(
   });
 }
 
+/** The tables of the subjects whose rows field rules look at. */
+const SUBJECT_ENTITIES: Partial<Record<Subject, EntityName<object>>> = {
+  OrgUnit,
+  MeterBox,
+  Meter,
+  Customer,
+  ServicePoint,
+  MeterAssignment,
+  Reading,
+  Alarm,
+};
+
+/**
+ * "Subject:id" -> the materialised path of the unit the row belongs to (through ORG_UNIT_VIA, as
+ * the row scopes), one statement per subject. Not scoped: it serves field rules on rows the user
+ * already sees, and the path itself is never shown.
+ */
+function orgPaths(em: EntityManager) {
+  return new DataLoader<string, string | null>(async (keys) => {
+    const bySubject = new Map<Subject, string[]>();
+    for (const key of keys) {
+      const [subject, id] = key.split(':') as [Subject, string];
+      bySubject.set(subject, [...(bySubject.get(subject) ?? []), id]);
+    }
+    const paths = new Map<string, string>();
+    for (const [subject, ids] of bySubject) {
+      const entity = SUBJECT_ENTITIES[subject];
+      const via = ORG_UNIT_VIA[subject];
+      if (!entity || !via) continue;
+      const qb = em.createQueryBuilder(entity, 'r');
+      let alias = 'r';
+      via.forEach((relation, i) => {
+        qb.join(`${alias}.${relation}`, `u${i}`);
+        alias = `u${i}`;
+      });
+      const rows: { id: string | number; path: string }[] = await qb
+        .select([raw('r.id as id'), raw(`${alias}.path as path`)])
+        .where({ id: { $in: ids } } as never)
+        .execute('all', false);
+      for (const row of rows) paths.set(`${subject}:${row.id}`, row.path);
+    }
+    return keys.map((key) => paths.get(key) ?? null);
+  });
+}
+
 export function createLoaders(em: EntityManager, access: Access, defaultTimeZone: string) {
   return {
+    orgPath: orgPaths(em),
+
     /**
      * org path -> effective time zone (own, nearest ancestor, server default). Time zones are not
      * confidential, so ancestors outside the caller's scope are consulted too.

@@ -5,12 +5,18 @@ import { subtreePath } from './loaders.js';
 
 /**
  * Whether the session behind a subscription is still valid (not expired, revoked or deactivated).
- * When it is not, the connection is closed (4403) and the event is not delivered.
+ * When it is not, the connection is closed (4403) and the event is not delivered. When it is, the
+ * subscriber's permissions are brought up to date (at most SESSION_RECHECK_MS old): a sharing
+ * grant revoked since the subscription started stops its deliveries within that bound, an expired
+ * one at once.
  */
 export async function sessionOpen(ctx: Context): Promise<boolean> {
-  if (!ctx.sessionValid || (await ctx.sessionValid())) return true;
-  ctx.endConnection?.();
-  return false;
+  if (ctx.sessionValid && !(await ctx.sessionValid())) {
+    ctx.endConnection?.();
+    return false;
+  }
+  if (ctx.renewAccess) ctx.access = await ctx.renewAccess();
+  return true;
 }
 
 /**

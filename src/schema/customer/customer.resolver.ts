@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../../orm/entities/index.js';
 import { maskIdNumber, maskPhone, SealedColumn } from '../../shared/personal-data.js';
+import { fieldAccessOf } from '../common/access-guards.js';
 import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
@@ -24,6 +25,23 @@ import {
   moveCustomer,
   updateCustomer,
 } from './customer.service.js';
+
+/**
+ * Personal data is stored sealed: opened here, for this caller, in full where the rules allow it,
+ * masked where a rule denies it, null where nothing gives it (a sharing grant without the field).
+ */
+async function personal(ctx: Context, customer: Customer, field: 'phone' | 'idNumber') {
+  const sealed = field === 'phone' ? customer.phoneSealed : customer.idNumberSealed;
+  if (!sealed) return null;
+  const access = await fieldAccessOf(ctx, 'Customer', field, customer);
+  if (access === 'HIDDEN') return null;
+  const value = ctx.personalData.open(
+    field === 'phone' ? SealedColumn.CUSTOMER_PHONE : SealedColumn.CUSTOMER_ID_NUMBER,
+    sealed,
+  );
+  if (access === 'READABLE') return value;
+  return field === 'phone' ? maskPhone(value) : maskIdNumber(value);
+}
 
 @Resolver(() => CustomerType)
 export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Customer') {
@@ -50,15 +68,12 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
     return customerByAccountNo(ctx, accountNo);
   }
 
-  // Personal data is stored sealed: opened here, for this caller, and masked unless they may read it.
   @FieldResolver(() => String, {
     nullable: true,
     description: 'Personal data: masked (138****5678) unless the caller may read it.',
   })
   phone(@Root() customer: Customer, @Ctx() ctx: Context) {
-    if (!customer.phoneSealed) return null;
-    const phone = ctx.personalData.open(SealedColumn.CUSTOMER_PHONE, customer.phoneSealed);
-    return ctx.access.canReadField('Customer', 'phone') ? phone : maskPhone(phone);
+    return personal(ctx, customer, 'phone');
   }
 
   @FieldResolver(() => String, {
@@ -66,9 +81,7 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
     description: 'Personal data: masked (451*************3X) unless the caller may read it.',
   })
   idNumber(@Root() customer: Customer, @Ctx() ctx: Context) {
-    if (!customer.idNumberSealed) return null;
-    const idNumber = ctx.personalData.open(SealedColumn.CUSTOMER_ID_NUMBER, customer.idNumberSealed);
-    return ctx.access.canReadField('Customer', 'idNumber') ? idNumber : maskIdNumber(idNumber);
+    return personal(ctx, customer, 'idNumber');
   }
 
   @FieldResolver(() => OrgUnitType, { nullable: true })

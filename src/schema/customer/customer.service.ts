@@ -34,13 +34,14 @@ export async function listCustomers(
   // Exact search on personal data goes through the keyed hashes, and only for callers who may read
   // the field: to others a match would confirm a guessed number that they only see masked.
   if (filter?.phone != null) {
-    if (!ctx.access.canReadField('Customer', 'phone')) throw forbidden('Not allowed to search customers by phone');
+    if (ctx.access.fieldAccess('Customer', 'phone') !== 'READABLE')
+      throw forbidden('Not allowed to search customers by phone');
     const digits = normalisePhone(filter.phone);
     if (digits.length < 5 || digits.length > 20) throw badField(['filter', 'phone'], 'must have 5 to 20 digits');
     conditions.push({ phoneHash: { $in: ctx.personalData.searchHashes(SealedColumn.CUSTOMER_PHONE, digits) } });
   }
   if (filter?.idNumber != null) {
-    if (!ctx.access.canReadField('Customer', 'idNumber'))
+    if (ctx.access.fieldAccess('Customer', 'idNumber') !== 'READABLE')
       throw forbidden('Not allowed to search customers by ID number');
     const idNumber = validate(formats.idNumber, normaliseIdNumber(filter.idNumber), ['filter', 'idNumber']);
     conditions.push({

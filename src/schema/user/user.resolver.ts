@@ -1,5 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role, User } from '../../orm/entities/index.js';
+import { objectTypeOf, ruleFields } from '../common/access-guards.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
@@ -66,7 +68,14 @@ export class UserResolver extends NodeResolver<User>(UserType, 'User') {
   }
 
   @Mutation(() => RolePermissionsPayload, { description: "Replace a role's permission rules (admins)." })
-  setRolePermissions(@Ctx() ctx: Context, @Arg('input', () => SetRolePermissionsInput) input: SetRolePermissionsInput) {
-    return setRolePermissions(ctx, input);
+  setRolePermissions(
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('input', () => SetRolePermissionsInput) input: SetRolePermissionsInput,
+  ) {
+    return setRolePermissions(ctx, input, (subject) => {
+      const type = objectTypeOf(info.schema, subject);
+      return type ? ruleFields(type) : [];
+    });
   }
 }

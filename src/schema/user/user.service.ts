@@ -2,7 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import { invalidateRules } from '../../auth/authenticate.js';
 import { hashPassword } from '../../auth/password.js';
-import { ACTIONS, PERSONAL_FIELDS, SUBJECTS } from '../../auth/permissions.js';
+import { ACTIONS, SUBJECTS, type Subject } from '../../auth/permissions.js';
 import {
   Customer,
   OrgUnit,
@@ -12,7 +12,7 @@ import {
   RolePermission,
   User,
 } from '../../orm/entities/index.js';
-import { badField, forbidden } from '../../shared/errors.js';
+import { badField, badInput, forbidden, type FieldIssue } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
@@ -163,7 +163,12 @@ export async function listRolePermissions(ctx: Context, role?: Role) {
 }
 
 /** Replaces a role's rules in one transaction. Takes effect on each user's next request. */
-export async function setRolePermissions(ctx: Context, input: SetRolePermissionsInput) {
+export async function setRolePermissions(
+  ctx: Context,
+  input: SetRolePermissionsInput,
+  /** The fields a rule may name for a subject (its value fields as the API shows them). */
+  fieldsOf: (subject: Subject) => string[],
+) {
   ctx.access.assert('manage', 'RolePermission');
   const data = validate(setSchema, input);
   if (
@@ -172,12 +177,18 @@ export async function setRolePermissions(ctx: Context, input: SetRolePermissions
   ) {
     throw badField(['input', 'rules'], 'the ADMIN role must keep "manage all", or nobody could repair the rules');
   }
-  const unknownFields = data.rules.flatMap((r, i) =>
-    (r.fields ?? []).filter((f) => r.subject === 'Customer' && !isCustomerField(f)).map((f) => ({ i, f })),
-  );
-  if (unknownFields.length) {
-    throw badField(['input', 'rules', unknownFields[0]!.i, 'fields'], `unknown Customer field ${unknownFields[0]!.f}`);
-  }
+  const unknownFields: FieldIssue[] = data.rules.flatMap((r, i) => {
+    if (!r.fields?.length || r.subject === 'all') return [];
+    const known = new Set(fieldsOf(r.subject));
+    return r.fields
+      .map((field, j) => ({ field, j }))
+      .filter(({ field }) => !known.has(field))
+      .map(({ field, j }) => ({
+        path: ['input', 'rules', i, 'fields', j],
+        message: `${r.subject} has no field ${field}`,
+      }));
+  });
+  if (unknownFields.length) throw badInput(unknownFields);
   const rules = await ctx.em.transactional(async (em) => {
     // The rules it replaces, for the audit record (the delete below is not seen by the unit of work).
     const before = await em.find(RolePermission, { role: data.role }, { orderBy: { id: 'asc' } });
@@ -202,14 +213,3 @@ export async function setRolePermissions(ctx: Context, input: SetRolePermissions
   invalidateRules(ctx.em);
   return { role: data.role, rules };
 }
-
-const CUSTOMER_FIELDS = new Set<string>([
-  'accountNo',
-  'name',
-  'category',
-  'status',
-  'address',
-  'contractedCapacity',
-  ...PERSONAL_FIELDS,
-]);
-const isCustomerField = (f: string) => CUSTOMER_FIELDS.has(f);
