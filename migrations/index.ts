@@ -11,6 +11,7 @@ import { Migration20261126180000_audit_log } from './Migration20261126180000_aud
 import { Migration20261126181000_login_policy } from './Migration20261126181000_login_policy.js';
 import { Migration20261126190000_personal_data_encryption } from './Migration20261126190000_personal_data_encryption.js';
 import { Migration20261126200000_sharing_grants } from './Migration20261126200000_sharing_grants.js';
+import { Migration20261126202000_api_keys } from './Migration20261126202000_api_keys.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261126190000_personal_data_encryption,
   },
   { name: 'Migration20261126200000_sharing_grants', class: Migration20261126200000_sharing_grants },
+  { name: 'Migration20261126202000_api_keys', class: Migration20261126202000_api_keys },
 ];

@@ -33,6 +33,8 @@ export interface TestServer {
     headers?: Record<string, string>,
   ): Promise<GqlResult<T>>;
   login(username: string, password?: string): Promise<string>;
+  /** An API key for a service account, issued by the demo admin; limited to channels when given. */
+  apiKey(username: string, channelIds?: string[]): Promise<string>;
   ws(token?: string): Client;
   /** Subscribes over its own WebSocket and collects what arrives; `done` resolves on error or completion. */
   subscribe(token: string | undefined, query: string, variables?: Record<string, unknown>): Subscription;
@@ -163,6 +165,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       return { status: res.status, ...((await res.json()) as object) };
     },
     async login(username, password = username === 'admin' ? 'metergraph-admin' : DEMO_PASSWORD) {
+      // The demo's service account has no password door: it gets an API key (its whole scope).
+      if (username === 'collector') return server.apiKey('collector');
       // The demo's customer signs in at the customers' door, with the account number.
       const res =
         username === 'customer1'
@@ -177,6 +181,21 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       const tokens = 'login' in (res.data ?? {}) ? (res.data as any).login : (res.data as any)?.customerLogin;
       if (!tokens) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
       return tokens.accessToken as string;
+    },
+    async apiKey(username, channelIds) {
+      const admin = await server.login('admin');
+      const users = await server.gql<{ users: { nodes: { id: string }[] } }>(
+        'query($s: String!) { users(filter: { search: $s }) { nodes { id } } }',
+        { s: username },
+        admin,
+      );
+      const res = await server.gql<{ createApiKey: { key: string } }>(
+        'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }',
+        { input: { name: `${username} key`, userId: users.data!.users.nodes[0]!.id, channelIds } },
+        admin,
+      );
+      if (!res.data?.createApiKey) throw new Error(`API key for ${username} failed: ${JSON.stringify(res.errors)}`);
+      return res.data.createApiKey.key;
     },
     ws(token) {
       return createClient({

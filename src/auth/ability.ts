@@ -31,6 +31,11 @@ export interface Principal {
   customerMeterIds?: number[];
   /** Sharing grants that currently reach the user (their unit, an ancestor of it, or the user). */
   grants?: GrantScope[];
+  /**
+   * An API key limited to some collection channels: meters, their readings and alarms, and the
+   * channels themselves are then only those of these channels, whatever the role's scope says.
+   */
+  channels?: { ids: number[]; meterIds: number[] };
 }
 
 // Ids are positive; an `$in` over this never matches, and never degenerates into "match all".
@@ -98,6 +103,37 @@ function scopeCondition(
   }
 }
 
+/** The limit an API key's channels put on a subject; undefined for subjects they do not limit. */
+function channelCondition(subject: Subject, who: Principal): Record<string, unknown> | undefined {
+  if (!who.channels) return undefined;
+  const meters = who.channels.meterIds.length ? who.channels.meterIds : NOTHING;
+  switch (subject) {
+    case 'Channel':
+      return { id: { $in: who.channels.ids.length ? who.channels.ids : NOTHING } };
+    case 'Meter':
+      return { id: { $in: meters } };
+    case 'Reading':
+    case 'Alarm':
+      return { meter: { $in: meters } };
+    default:
+      return undefined;
+  }
+}
+
+/** A scope's condition, narrowed to the API key's channels for rules that allow (not those that deny). */
+function allowedWithin(
+  subject: Subject,
+  scope: PermissionScope,
+  who: Principal,
+  inverted: boolean,
+  path?: string,
+): Record<string, unknown> | undefined {
+  const base = scopeCondition(subject, scope, who, path ?? who.orgPath);
+  const channels = inverted ? undefined : channelCondition(subject, who);
+  if (!channels) return base;
+  return base ? { $and: [base, channels] } : channels;
+}
+
 /**
  * A raw rule that remembers its scope, so that it can also be expressed on a related subject or
  * checked against an event. Rules from a sharing grant carry the shared subtree and the expiry.
@@ -132,7 +168,7 @@ export function buildAbility(rules: PermissionRule[], who: Principal): AppAbilit
       subject: share.subject,
       fields: share.fields?.length ? share.fields : undefined,
       inverted: false,
-      conditions: scopeCondition(share.subject, PermissionScope.ORG_SUBTREE, who, grant.path),
+      conditions: allowedWithin(share.subject, PermissionScope.ORG_SUBTREE, who, false, grant.path),
       scope: PermissionScope.ORG_SUBTREE,
       path: grant.path,
       grantId: grant.id,
@@ -144,7 +180,7 @@ export function buildAbility(rules: PermissionRule[], who: Principal): AppAbilit
     subject: rule.subject,
     fields: rule.fields?.length ? rule.fields : undefined,
     inverted: rule.inverted ?? false,
-    conditions: scopeCondition(rule.subject, rule.scope, who),
+    conditions: allowedWithin(rule.subject, rule.scope, who, rule.inverted ?? false),
     scope: rule.scope,
   }));
   return createMongoAbility<[Action, Subject]>([...granted, ...own]);
@@ -192,6 +228,8 @@ export function allowsEvent(
 ): boolean {
   const now = Date.now();
   const own = facts.meterId !== undefined && (who.customerMeterIds ?? []).includes(facts.meterId);
+  // An API key limited to channels hears only about their meters.
+  if (who.channels && (facts.meterId === undefined || !who.channels.meterIds.includes(facts.meterId))) return false;
   for (const rule of ability.rulesFor(action, subject)) {
     if (!live(rule, now)) continue;
     if (reaches(rule, who, facts, own)) return !rule.inverted;
@@ -267,7 +305,7 @@ export function accessibleWhere<T extends object>(
   // as a condition on meters, to check the meter a new reading is for.
   const conditionOf = (rule: AnyRule) => {
     const origin = originOf(rule);
-    return as ? scopeCondition(as.subject, origin.scope, as.who, origin.path) : rule.conditions;
+    return as ? allowedWithin(as.subject, origin.scope, as.who, rule.inverted ?? false, origin.path) : rule.conditions;
   };
   const now = Date.now();
   const result = rulesToCondition(

@@ -113,6 +113,11 @@ export class Access {
     return this.fieldCheck(subject).varies;
   }
 
+  /** An API key's channels, when the access was built for one limited to some. */
+  get channelIds(): number[] | undefined {
+    return this.who?.channels?.ids;
+  }
+
   /** The sharing grants this access was built with (those that reached the user at the time). */
   get grantIds(): number[] {
     return (this.who?.grants ?? []).map((g) => g.id);

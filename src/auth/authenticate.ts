@@ -1,10 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config.js';
-import { MeterAssignment, PermissionScope, Role, RolePermission, SharingGrant, User } from '../orm/entities/index.js';
+import type { ApiKey } from '../orm/entities/index.js';
+import {
+  MeterAssignment,
+  MeterCollection,
+  PermissionScope,
+  Role,
+  RolePermission,
+  SharingGrant,
+  User,
+} from '../orm/entities/index.js';
 import { unauthenticated } from '../shared/errors.js';
 import { buildAbility, type GrantScope, type Principal } from './ability.js';
 import { Access } from './access.js';
 import type { PermissionRule, ShareableSubject } from './permissions.js';
+import { findApiKey, isApiKey, touchApiKey } from './api-keys.js';
 import { sessionRefusal } from './login-guard.js';
 import { verifyAccessToken } from './tokens.js';
 
@@ -82,8 +92,18 @@ async function activeGrants(em: EntityManager, user: User): Promise<GrantScope[]
   }));
 }
 
-export async function accessFor(em: EntityManager, user: User): Promise<Access> {
+/**
+ * The permissions of a user: their role's rules in their scope, the sharing grants that reach them
+ * and, for an API key limited to some channels, only those channels' meters.
+ */
+export async function accessFor(em: EntityManager, user: User, channelIds?: number[]): Promise<Access> {
   const who: Principal = { orgPath: user.orgUnit.path };
+  if (channelIds) {
+    const meters = channelIds.length
+      ? await em.find(MeterCollection, { channel: { $in: channelIds } }, { fields: ['meter'] })
+      : [];
+    who.channels = { ids: channelIds, meterIds: meters.map((m) => m.meter.id) };
+  }
   if (user.role === Role.CUSTOMER && user.customer) {
     who.customerId = user.customer.id;
     const assignments = await em.find(
@@ -114,15 +134,16 @@ export function accessRenewal(em: EntityManager, access: Access, ttlMs = SESSION
     const user = current.user;
     if (user && Date.now() - builtAt >= ttlMs) {
       builtAt = Date.now();
-      current = await accessFor(em.fork(), user);
+      current = await accessFor(em.fork(), user, current.channelIds);
     }
     return current;
   };
 }
 
 /**
- * For long-lived connections (WebSocket): a check that the session behind a token is still valid
- * (not expired, user active, not revoked). The database is asked at most every `ttlMs`.
+ * For long-lived connections (WebSocket): a check that the session behind a token (or API key) is
+ * still valid: not expired, not revoked, the user active, the login policy still met. The database
+ * is asked at most every `ttlMs`.
  */
 export function sessionCheck(
   em: EntityManager,
@@ -131,19 +152,51 @@ export function sessionCheck(
   ip: string | undefined,
   ttlMs = SESSION_RECHECK_MS,
 ): () => Promise<boolean> {
-  const claims = verifyAccessToken(config, bearerToken(header) ?? '');
+  const token = bearerToken(header) ?? '';
+  const claims = isApiKey(token) ? undefined : verifyAccessToken(config, token);
   let checkedAt = 0;
   let valid = claims !== null;
   return async () => {
-    if (!claims || (claims.exp !== undefined && claims.exp * 1000 <= Date.now())) return false;
+    if (claims === null || (claims?.exp !== undefined && claims.exp * 1000 <= Date.now())) return false;
     if (Date.now() - checkedAt >= ttlMs) {
-      const fork = em.fork();
-      const user = await fork.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit'] });
-      valid = !!user && user.tokenVersion === claims.tv && (await sessionRefusal(fork, config, user, ip)) === null;
+      valid = await principalOf(em.fork(), config, token, ip).then(
+        () => true,
+        () => false,
+      );
       checkedAt = Date.now();
     }
     return valid;
   };
+}
+
+/**
+ * Who a token stands for: the signed-in user (access token), or an API key's service account with
+ * the key's channels. Throws UNAUTHENTICATED for a bad, expired or revoked token or key, and for a
+ * session the login policy no longer allows (an expired account, an address outside the allowed
+ * ranges, a closed time window).
+ */
+async function principalOf(
+  em: EntityManager,
+  config: Config,
+  token: string,
+  ip: string | undefined,
+): Promise<{ user: User; channelIds?: number[]; apiKey?: ApiKey }> {
+  let found: { user: User; channelIds?: number[]; apiKey?: ApiKey };
+  if (isApiKey(token)) {
+    const apiKey = await findApiKey(em, token);
+    if (!apiKey) throw unauthenticated('Invalid, expired or revoked API key');
+    found = { user: apiKey.user, channelIds: apiKey.channelIds ?? undefined, apiKey };
+  } else {
+    const claims = verifyAccessToken(config, token);
+    if (!claims) throw unauthenticated('Invalid or expired access token');
+    const user = await em.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit', 'customer'] });
+    if (!user || user.tokenVersion !== claims.tv) throw unauthenticated('Session is no longer valid');
+    found = { user };
+  }
+  const refused = await sessionRefusal(em, config, found.user, ip);
+  if (refused)
+    throw unauthenticated(refused === 'inactive' ? 'Session is no longer valid' : `Session refused (${refused})`);
+  return found;
 }
 
 /**
@@ -163,14 +216,7 @@ export async function authenticate(
       throw unauthenticated('Malformed Authorization header');
     return Access.anonymous();
   }
-  const claims = verifyAccessToken(config, token);
-  if (!claims) throw unauthenticated('Invalid or expired access token');
-  const user = await em.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit', 'customer'] });
-  if (!user || user.tokenVersion !== claims.tv) throw unauthenticated('Session is no longer valid');
-  // The login policy holds for the whole session: an expired account, an address outside the
-  // allowed ranges or a closed time window ends it.
-  const refused = await sessionRefusal(em, config, user, ip);
-  if (refused)
-    throw unauthenticated(refused === 'inactive' ? 'Session is no longer valid' : `Session refused (${refused})`);
-  return accessFor(em, user);
+  const { user, channelIds, apiKey } = await principalOf(em, config, token, ip);
+  if (apiKey) await touchApiKey(em, apiKey);
+  return accessFor(em, user, channelIds);
 }

@@ -17,6 +17,7 @@ export const SUBJECTS = [
   'Channel',
   'AuditRecord',
   'LoginPolicy',
+  'ApiKey',
   'SharingGrant',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
@@ -100,7 +101,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
   [Role.INSPECTOR]: [...read(archive, subtree)],
   [Role.AUDITOR]: [
     ...read(
-      [...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy', 'SharingGrant'],
+      [...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy', 'SharingGrant', 'ApiKey'],
       all,
     ),
   ],

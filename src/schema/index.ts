@@ -28,6 +28,7 @@ import {
 import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
+import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 
@@ -55,6 +56,7 @@ export const resolvers = [
   MeterEventFieldResolver,
   AuditResolver,
   LoginPolicyResolver,
+  ApiKeyResolver,
   SharingGrantResolver,
 ] as const;
 

@@ -17,11 +17,13 @@ export { CollectionTask } from './collection-task.entity.js';
 export { CollectionRetry } from './collection-retry.entity.js';
 export { MeterEvent } from './meter-event.entity.js';
 export { AuditRecord } from './audit-record.entity.js';
+export { ApiKey } from './api-key.entity.js';
 export { LoginPolicy, LoginThrottle, type StoredTimeWindow } from './login-policy.entity.js';
 export { SharingGrant, type StoredShare } from './sharing-grant.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
+import { ApiKey } from './api-key.entity.js';
 import { LoginPolicy, LoginThrottle } from './login-policy.entity.js';
 import { Channel } from './channel.entity.js';
 import { CollectionRetry } from './collection-retry.entity.js';
@@ -60,6 +62,7 @@ export const entities = [
   CollectionRetry,
   MeterEvent,
   AuditRecord,
+  ApiKey,
   LoginPolicy,
   LoginThrottle,
   SharingGrant,
