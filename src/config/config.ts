@@ -34,6 +34,20 @@ const schema = z.object({
     .default('Asia/Shanghai')
     .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Keys that no longer sign but still verify, comma-separated: tokens signed before a key rotation
+   * keep working until they expire (docs/operations.md, "Rotating the token signing key").
+   */
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(32, 'every key must be at least 32 characters')))
+    .default([]),
   JWT_ISSUER: z.string().min(1).default('metergraph'),
   JWT_AUDIENCE: z.string().min(1).default('metergraph-api'),
   JWT_ACCESS_TTL: durationSeconds.default(900),
@@ -103,7 +117,16 @@ export interface Config {
   database: { url?: string; poolMax: number };
   dataDir: string;
   defaultTimeZone: string;
-  jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  jwt: {
+    /** Signs new access tokens (and verifies them). */
+    secret: string;
+    /** Verify only: keys rotated out, accepted until removed. */
+    previousSecrets: string[];
+    issuer: string;
+    audience: string;
+    accessTtl: number;
+    refreshTtl: number;
+  };
   audit: { key: Buffer };
   demo: { enabled: boolean; liveIntervalMs: number; faultRate: number };
   admin?: { username: string; password: string };
@@ -170,6 +193,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     jwt: {
       secret: env.JWT_SECRET ?? developmentSecret(dataDir, 'jwtSecret'),
+      previousSecrets: env.JWT_PREVIOUS_SECRETS,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtl: env.JWT_ACCESS_TTL,
