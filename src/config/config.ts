@@ -74,6 +74,16 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * Budgets of operation cost per window (rate limits); on by default except under NODE_ENV=test,
+   * where a test that wants them sets RATE_LIMIT=true.
+   */
+  RATE_LIMIT: bool.optional(),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Per signed-in user: a dozen operations at the cost limit a minute, or about a thousand small ones. */
+  RATE_LIMIT_USER_POINTS: z.coerce.number().int().min(100).default(60_000),
+  /** Per client address, for requests without a token (login, refreshToken...): about 35 logins a minute. */
+  RATE_LIMIT_ANONYMOUS_POINTS: z.coerce.number().int().min(100).default(10_000),
   PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How often collection looks for what is due (schedule slots, opened reading windows, re-collection). */
   COLLECTION_CYCLE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
@@ -145,6 +155,7 @@ export interface Config {
     stoppedAfterDays: number;
   };
   redisUrl?: string;
+  rateLimit: { enabled: boolean; windowSeconds: number; userPoints: number; anonymousPoints: number };
 }
 
 export class ConfigError extends Error {
@@ -215,6 +226,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxReadingRangeDays: env.MAX_READING_RANGE_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     redisUrl: env.REDIS_URL,
+    rateLimit: {
+      enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      userPoints: env.RATE_LIMIT_USER_POINTS,
+      anonymousPoints: env.RATE_LIMIT_ANONYMOUS_POINTS,
+    },
     collectors: {
       plugins: env.COLLECTOR_PLUGINS.split(',')
         .map((s) => s.trim())

@@ -7,7 +7,14 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { NoSchemaIntrospectionCustomRule, specifiedRules, validate, type GraphQLError } from 'graphql';
+import {
+  execute,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  subscribe,
+  validate,
+  type GraphQLError,
+} from 'graphql';
 import { noMutationRule, queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
 import { AuditTrail } from '../auth/audit/trail.js';
@@ -21,6 +28,7 @@ import { createLoaders } from '../schema/common/loaders.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { createErrorFormatter } from './format-error.js';
+import { createRateLimits } from './rate-limit.js';
 import { playgroundRouter } from './playground.js';
 
 export interface ServerDeps {
@@ -101,6 +109,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const httpServer = createServer(app);
 
   const limits = queryLimitRules();
+  const rateLimits = createRateLimits(config, logger);
   const formatError = createErrorFormatter(logger, config.isProduction);
   // The same last stop as over HTTP: typed codes kept, internals masked, suggestions dropped in production.
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
@@ -118,6 +127,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // The same limits on the shape of an operation as over HTTP; mutations go over HTTP only,
       // where they are audited.
       validate: (schema, document) => validate(schema, document, wsRules),
+      // The same budgets as over HTTP, charged once the operation is valid and before it runs.
+      execute: rateLimits?.wrap(execute),
+      subscribe: rateLimits?.wrap(subscribe),
       // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -167,6 +179,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       auditPlugin(),
+      ...(rateLimits ? [rateLimits.apolloPlugin()] : []),
       {
         // Operations keep running after their client hung up; shutdown waits for them too.
         async requestDidStart() {
@@ -243,6 +256,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       await apollo.stop();
       wsServer.close();
       await inFlight.idle(config.shutdownTimeoutMs);
+      await rateLimits?.close();
     },
   };
 }
