@@ -6,6 +6,7 @@ import {
   GraphQLError,
   Kind,
   validate,
+  visit,
   type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -40,13 +41,30 @@ export const MAX_COST = 5000;
 /**
  * The static cost of one operation of a document, as the cost limit computes it (each object 2,
  * each scalar 1, nested selections weighing 1.5 times more, lists multiplied by their `first`).
+ * The cost rule reads `first`/`last` only when written in the document; given the variables, their
+ * values count too (a page size passed as `$first` would otherwise cost as one row).
  */
-export function staticCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): number {
+export function staticCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables?: Readonly<Record<string, unknown>> | null,
+): number {
   // Only this operation (with the fragments it may use): a document may carry several.
-  const only = {
-    ...document,
-    definitions: document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === operation),
-  };
+  const only = visit(
+    {
+      ...document,
+      definitions: document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === operation),
+    },
+    {
+      Argument(node) {
+        if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return;
+        const value = variables?.[node.value.name.value];
+        if (!Number.isSafeInteger(value)) return;
+        return { ...node, value: { kind: Kind.INT, value: String(value) } };
+      },
+    },
+  );
   let cost = 0;
   const measure = costLimitRule({
     ...COST,

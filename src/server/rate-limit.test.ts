@@ -36,6 +36,13 @@ describe('operation cost', () => {
     expect(cost(`mutation { login(username: "a") { id } }`)).toBe(4 + FIELD_WEIGHTS.login!);
   });
 
+  it('counts a page size passed in a variable like one written in the document', () => {
+    const document = parse(`query($n: Int) { users(first: $n) { id } }`);
+    const operation = getOperationAST(document)!;
+    expect(operationCost(schema, document, operation, { n: 10 })).toBe(cost(`{ users(first: 10) { id } }`));
+    expect(operationCost(schema, document, operation, {})).toBe(cost(`{ users { id } }`));
+  });
+
   it('finds weighed fields behind fragments and counts only the operation that runs', () => {
     const doc = `
       query Cheap { me { id } }

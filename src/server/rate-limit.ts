@@ -43,9 +43,14 @@ function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen
 }
 
 /** What an operation costs against a rate-limit budget: its static cost plus the weights of its root fields. */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables?: Readonly<Record<string, unknown>> | null,
+) {
   const weights = rootFields(document, operation.selectionSet).reduce((sum, f) => sum + (FIELD_WEIGHTS[f] ?? 0), 0);
-  return Math.ceil(staticCost(schema, document, operation)) + weights;
+  return Math.ceil(staticCost(schema, document, operation, variables)) + weights;
 }
 
 export interface RateLimits {
@@ -108,10 +113,11 @@ export function createRateLimits(config: Config, logger: Logger): RateLimits | u
     apolloPlugin: () => ({
       async requestDidStart() {
         return {
-          async didResolveOperation({ schema, document, operation, contextValue: ctx }) {
+          async didResolveOperation({ schema, document, operation, request, contextValue: ctx }) {
             // Resolved by now (Apollo refuses a document without the named operation before this hook).
-            if (operation)
-              await charge({ userId: ctx.access.user?.id, ip: ctx.ip }, operationCost(schema, document, operation));
+            if (!operation) return;
+            const cost = operationCost(schema, document, operation, request.variables);
+            await charge({ userId: ctx.access.user?.id, ip: ctx.ip }, cost);
           },
         };
       },
@@ -123,7 +129,7 @@ export function createRateLimits(config: Config, logger: Logger): RateLimits | u
         const operation = getOperationAST(args.document, args.operationName);
         try {
           if (operation) {
-            const cost = operationCost(args.schema, args.document, operation);
+            const cost = operationCost(args.schema, args.document, operation, args.variableValues);
             await charge({ userId: ctx.access.user?.id, ip: ctx.ip }, cost);
           }
         } catch (error) {
