@@ -34,6 +34,8 @@ describe('operation cost', () => {
     // a list of 10: ten times the object
     expect(cost(`{ users(first: 10) { id } }`)).toBe(35);
     expect(cost(`mutation { login(username: "a") { id } }`)).toBe(4 + FIELD_WEIGHTS.login!);
+    // Introspection is free to the cost limit, not to the budgets.
+    expect(cost(`{ __schema { types { name } } }`)).toBe(1);
   });
 
   it('counts a page size passed in a variable like one written in the document', () => {

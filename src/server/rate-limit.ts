@@ -42,7 +42,7 @@ function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen
   });
 }
 
-/** What an operation costs against a rate-limit budget: its static cost plus the weights of its root fields. */
+/** What an operation costs against a rate-limit budget: its static cost (at least 1) plus the weights of its root fields. */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -50,7 +50,8 @@ export function operationCost(
   variables?: Readonly<Record<string, unknown>> | null,
 ) {
   const weights = rootFields(document, operation.selectionSet).reduce((sum, f) => sum + (FIELD_WEIGHTS[f] ?? 0), 0);
-  return Math.ceil(staticCost(schema, document, operation, variables)) + weights;
+  // At least 1, so that a budget also bounds the number of requests (introspection costs 0 to the cost rule).
+  return Math.max(1, Math.ceil(staticCost(schema, document, operation, variables))) + weights;
 }
 
 export interface RateLimits {
