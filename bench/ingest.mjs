@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import {
-  BENCH_JWT_SECRET,
+  BENCH_SECRETS,
   benchDatabase,
   benchLog,
   compile,
@@ -51,7 +51,7 @@ log(`creating ${settings.db} with ${settings.meters} meters`);
 await recreateDatabase(db);
 const config = loadConfig({
   DATABASE_URL: db.url,
-  JWT_SECRET: BENCH_JWT_SECRET,
+  ...BENCH_SECRETS,
   NODE_ENV: 'production',
   DATABASE_POOL_MAX: '4',
   LOG_LEVEL: 'silent',

@@ -198,6 +198,12 @@ export async function postgresVersion(url) {
 export const BENCH_ADMIN = { username: 'benchadmin', password: 'bench-password-1' };
 /** The token secret of every server and migration run the benches start. */
 export const BENCH_JWT_SECRET = 'bench-only-secret-not-used-for-anything-0123456789';
+/** The secrets production requires, fixed for benchmark servers (their data is thrown away). */
+export const BENCH_SECRETS = {
+  JWT_SECRET: BENCH_JWT_SECRET,
+  AUDIT_KEY: 'bench-only-audit-key-not-used-for-anything-012345',
+  PERSONAL_DATA_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,
+};
 
 /**
  * The environment of a server under test (bench/*-server.mjs): this process's, plus production mode
@@ -215,8 +221,10 @@ export function serverEnv(db, poolMax, extra = {}) {
     DEMO: 'false',
     ADMIN_USERNAME: BENCH_ADMIN.username,
     ADMIN_PASSWORD: BENCH_ADMIN.password,
-    JWT_SECRET: BENCH_JWT_SECRET,
+    ...BENCH_SECRETS,
     LOG_LEVEL: 'warn',
+    // Throughput is measured, not the budgets: one token hammering would be throttled.
+    RATE_LIMIT: 'false',
     ...extra,
   };
 }

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BENCH_JWT_SECRET,
+  BENCH_SECRETS,
   benchDatabase,
   databaseComment,
   recreateDatabase,
@@ -59,8 +59,8 @@ function migrate(db) {
     env: {
       ...process.env,
       DATABASE_URL: db.url,
-      // Set so that the CLI does not write a development secret into DATA_DIR.
-      JWT_SECRET: BENCH_JWT_SECRET,
+      // Set so that the CLI does not write development secrets into DATA_DIR.
+      ...BENCH_SECRETS,
       LOG_LEVEL: 'warn',
     },
   });

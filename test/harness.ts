@@ -115,6 +115,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(32).toString('hex'),
     AUDIT_KEY: randomBytes(32).toString('hex'),
+    PERSONAL_DATA_KEYS: `test:${randomBytes(32).toString('base64')}`,
     DEMO: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Each server its own data directory (ingestion journal, development secrets).

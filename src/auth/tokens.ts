@@ -13,9 +13,29 @@ export interface AccessClaims {
 
 const ALGORITHM = 'HS256' as const;
 
+/**
+ * A key's id in the token header (`kid`): the first 16 hex digits of its SHA-256, so that a token
+ * names the key that verifies it without revealing anything about the key.
+ */
+export const keyId = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 16);
+
+// The verification keys by id, computed once per configuration.
+const keyring = new WeakMap<Config['jwt'], Map<string, string>>();
+
+function verificationKeys(jwtConfig: Config['jwt']): Map<string, string> {
+  let keys = keyring.get(jwtConfig);
+  if (!keys) {
+    // The current key wins over a previous one with the same id (the same key listed twice).
+    keys = new Map([...jwtConfig.previousSecrets, jwtConfig.secret].map((secret) => [keyId(secret), secret]));
+    keyring.set(jwtConfig, keys);
+  }
+  return keys;
+}
+
 export function signAccessToken(config: Config, claims: AccessClaims): { token: string; expiresAt: Date } {
   const token = jwt.sign({ tv: claims.tv }, config.jwt.secret, {
     algorithm: ALGORITHM,
+    keyid: keyId(config.jwt.secret),
     subject: claims.sub,
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
@@ -25,10 +45,17 @@ export function signAccessToken(config: Config, claims: AccessClaims): { token: 
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-/** Verifies signature (algorithm pinned), issuer, audience and expiry. Returns null when invalid. */
+/**
+ * Verifies signature (algorithm pinned, key chosen by the header's `kid` among the current and
+ * previous keys), issuer, audience and expiry. Returns null when invalid, also for a token without
+ * `kid` or with an unknown one.
+ */
 export function verifyAccessToken(config: Config, token: string): AccessClaims | null {
   try {
-    const payload = jwt.verify(token, config.jwt.secret, {
+    const kid = jwt.decode(token, { complete: true })?.header.kid;
+    const secret = typeof kid === 'string' ? verificationKeys(config.jwt).get(kid) : undefined;
+    if (!secret) return null;
+    const payload = jwt.verify(token, secret, {
       algorithms: [ALGORITHM],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

@@ -40,6 +40,20 @@ const schema = databaseSchema.extend({
     .default('Asia/Shanghai')
     .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Keys that no longer sign but still verify, comma-separated: tokens signed before a key rotation
+   * keep working until they expire (docs/operations.md, "Rotating the token signing key").
+   */
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(32, 'every key must be at least 32 characters')))
+    .default([]),
   JWT_ISSUER: z.string().min(1).default('metergraph'),
   /**
    * Keys that seal customers' phone and ID numbers: `kid:base64key,...`, 32-byte keys, the first
@@ -111,6 +125,16 @@ const schema = databaseSchema.extend({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * Budgets of operation cost per window (rate limits); on by default except under NODE_ENV=test,
+   * where a test that wants them sets RATE_LIMIT=true.
+   */
+  RATE_LIMIT: bool.optional(),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Per signed-in user: a dozen operations at the cost limit a minute, or about a thousand small ones. */
+  RATE_LIMIT_USER_POINTS: z.coerce.number().int().min(100).default(60_000),
+  /** Per client address, for requests without a token (login, refreshToken...): about 35 logins a minute. */
+  RATE_LIMIT_ANONYMOUS_POINTS: z.coerce.number().int().min(100).default(10_000),
   PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How often collection looks for what is due (schedule slots, opened reading windows, re-collection). */
   COLLECTION_CYCLE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
@@ -157,7 +181,16 @@ export interface Config {
   database: { url?: string; poolMax: number };
   dataDir: string;
   defaultTimeZone: string;
-  jwt: { secret: string; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  jwt: {
+    /** Signs new access tokens (and verifies them). */
+    secret: string;
+    /** Verify only: keys rotated out, accepted until removed. */
+    previousSecrets: string[];
+    issuer: string;
+    audience: string;
+    accessTtl: number;
+    refreshTtl: number;
+  };
   audit: { key: Buffer };
   login: {
     maxFailures: number;
@@ -186,6 +219,7 @@ export interface Config {
     stoppedAfterDays: number;
   };
   redisUrl?: string;
+  rateLimit: { enabled: boolean; windowSeconds: number; userPoints: number; anonymousPoints: number };
 }
 
 export class ConfigError extends Error {
@@ -267,6 +301,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     jwt: {
       secret: env.JWT_SECRET ?? developmentSecret(dataDir, 'jwtSecret', () => randomBytes(48).toString('base64url')),
+      previousSecrets: env.JWT_PREVIOUS_SECRETS,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtl: env.JWT_ACCESS_TTL,
@@ -304,6 +339,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxReadingRangeDays: env.MAX_READING_RANGE_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     redisUrl: env.REDIS_URL,
+    rateLimit: {
+      enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      userPoints: env.RATE_LIMIT_USER_POINTS,
+      anonymousPoints: env.RATE_LIMIT_ANONYMOUS_POINTS,
+    },
     collectors: {
       plugins: env.COLLECTOR_PLUGINS.split(',')
         .map((s) => s.trim())

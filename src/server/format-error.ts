@@ -18,7 +18,14 @@ const REQUEST_ERROR_CODES = new Set([
 ]);
 
 /**
- * The last stop before a client: known errors keep their typed code, database constraint
+ * graphql-js ends some messages with suggestions drawn from the schema ("Did you mean "meters"?",
+ * "... the enum value "ADMIN"?", "... to use an inline fragment on "User"?"): with introspection
+ * off they would still let a client map the schema by typos, so production drops them.
+ */
+export const withoutSuggestions = (message: string): string => message.replace(/ ?Did you mean .*\?$/s, '');
+
+/**
+ * The last stop before a client (HTTP and WebSocket): known errors keep their typed code, database constraint
  * violations become CONFLICT/BAD_USER_INPUT with field paths, and everything else becomes INTERNAL
  * with a correlation id that is also in the log. In production the message of an INTERNAL error is
  * generic, so no SQL, stack or secret can leak.
@@ -27,12 +34,9 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
-      return {
-        message: original.message,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { ...original.extensions },
-      };
+      // `http` (status, headers) is for the transport, not the client's payload.
+      const { http: _http, ...extensions } = original.extensions;
+      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
     }
     const mapped = mapDatabaseError(original);
     if (mapped) {
@@ -45,18 +49,22 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
     }
     const code = String(formatted.extensions?.code ?? '');
     // Errors without a path come from parsing, validation or variable coercion, never from a resolver.
+    // Apollo gives them a code; over WebSocket graphql-js's own errors arrive without one, and at
+    // most wrap another of its own (variable coercion), where a thrown exception would be wrapped.
     if (
       original instanceof GraphQLError &&
       !formatted.path &&
-      (PUBLIC_CODES.has(code) || REQUEST_ERROR_CODES.has(code))
+      (PUBLIC_CODES.has(code) ||
+        REQUEST_ERROR_CODES.has(code) ||
+        (!code && (!original.originalError || original.originalError instanceof GraphQLError)))
     ) {
       // Parse, validation and variable-coercion errors: safe to show, reported as bad input.
       const publicCode = PUBLIC_CODES.has(code) ? code : ErrorCode.BAD_USER_INPUT;
       return {
-        message: formatted.message,
+        message: production ? withoutSuggestions(formatted.message) : formatted.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: publicCode, ...(publicCode !== code ? { reason: code } : {}) },
+        extensions: { code: publicCode, ...(code && publicCode !== code ? { reason: code } : {}) },
       };
     }
     const correlationId = randomUUID();

@@ -7,7 +7,14 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { specifiedRules, validate } from 'graphql';
+import {
+  execute,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  subscribe,
+  validate,
+  type GraphQLError,
+} from 'graphql';
 import { noMutationRule, queryLimitRules } from './query-limits.js';
 import { WebSocketServer } from 'ws';
 import { AuditTrail } from '../auth/audit/trail.js';
@@ -24,6 +31,7 @@ import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactSealed, type PersonalDataCipher } from '../shared/personal-data.js';
 import { createErrorFormatter } from './format-error.js';
+import { createRateLimits } from './rate-limit.js';
 import { playgroundRouter } from './playground.js';
 
 export interface ServerDeps {
@@ -106,13 +114,27 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const httpServer = createServer(app);
 
   const limits = queryLimitRules();
+  const rateLimits = createRateLimits(config, logger);
+  const formatError = createErrorFormatter(logger, config.isProduction);
+  // The same last stop as over HTTP: typed codes kept, internals masked, suggestions dropped in production.
+  const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  const wsRules = [
+    ...specifiedRules,
+    ...limits,
+    noMutationRule,
+    // Apollo turns introspection off for HTTP; this path validates on its own.
+    ...(config.isProduction ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { authorization?: unknown }>(
     {
       schema,
       // The same limits on the shape of an operation as over HTTP; mutations go over HTTP only,
       // where they are audited.
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limits, noMutationRule]),
+      validate: (schema, document) => validate(schema, document, wsRules),
+      // The same budgets as over HTTP, charged once the operation is valid and before it runs.
+      execute: rateLimits?.wrap(execute),
+      subscribe: rateLimits?.wrap(subscribe),
       // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -143,8 +165,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           throw error;
         }
       },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined,
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn({ errors: errors.map((e) => redactSealed(e.message)) }, 'subscription error');
+        return formatErrors(errors);
       },
     },
     wsServer,
@@ -159,10 +184,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     csrfPrevention: true,
     // main.ts owns the signals: it stops the live demo, the server and the database in order.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger, config.isProduction),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       auditPlugin(),
+      ...(rateLimits ? [rateLimits.apolloPlugin()] : []),
       {
         // Operations keep running after their client hung up; shutdown waits for them too.
         async requestDidStart() {
@@ -239,6 +265,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       await apollo.stop();
       wsServer.close();
       await inFlight.idle(config.shutdownTimeoutMs);
+      await rateLimits?.close();
     },
   };
 }

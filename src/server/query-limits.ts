@@ -2,7 +2,17 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 
 /** Fields that check a secret: one per request, never under an alias (no brute force in one request). */
 const GUARDED_FIELDS = new Set(['login', 'customerLogin', 'refreshToken']);
@@ -24,6 +34,47 @@ export const oneCredentialCheckRule: ValidationRule = (context: ValidationContex
   };
 };
 
+/** How the static cost of an operation is computed, for its limit and for the rate limits. */
+const COST = { ignoreIntrospection: true, flattenFragments: true } as const;
+export const MAX_COST = 5000;
+
+/**
+ * The static cost of one operation of a document, as the cost limit computes it (each object 2,
+ * each scalar 1, nested selections weighing 1.5 times more, lists multiplied by their `first`).
+ * The cost rule reads `first`/`last` only when written in the document; given the variables, their
+ * values count too (a page size passed as `$first` would otherwise cost as one row).
+ */
+export function staticCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables?: Readonly<Record<string, unknown>> | null,
+): number {
+  // Only this operation (with the fragments it may use): a document may carry several.
+  const only = visit(
+    {
+      ...document,
+      definitions: document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === operation),
+    },
+    {
+      Argument(node) {
+        if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return;
+        const value = variables?.[node.value.name.value];
+        if (!Number.isSafeInteger(value)) return;
+        return { ...node, value: { kind: Kind.INT, value: String(value) } };
+      },
+    },
+  );
+  let cost = 0;
+  const measure = costLimitRule({
+    ...COST,
+    maxCost: Number.POSITIVE_INFINITY,
+    onAccept: [(_context: ValidationContext | null, { n }: { n: number }) => void (cost += n)],
+  }) as ValidationRule;
+  validate(schema, only, [measure]);
+  return cost;
+}
+
 /**
  * Limits on the shape of every operation, HTTP and WebSocket alike, checked before anything runs.
  * Tuned to the schema: the deepest documented query (units -> meters -> customer -> unit, with
@@ -44,7 +95,7 @@ export function queryLimitRules(): ValidationRule[] {
     maxDepthRule({ n: 12, ignoreIntrospection: true, flattenFragments: true, ...report }),
     maxAliasesRule({ n: 15, ...report }),
     maxDirectivesRule({ n: 30, ...report }),
-    costLimitRule({ maxCost: 5000, ignoreIntrospection: true, flattenFragments: true, ...report }),
+    costLimitRule({ ...COST, maxCost: MAX_COST, ...report }),
     oneCredentialCheckRule,
   ] as ValidationRule[];
 }

@@ -11,6 +11,8 @@ import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import {
   CreateUserInput,
   PermissionRuleType,
+  RevokeSessionsInput,
+  RevokeSessionsPayload,
   RolePermissionsPayload,
   SetRolePermissionsInput,
   UpdateUserInput,
@@ -19,7 +21,15 @@ import {
   UserPayload,
   UserType,
 } from './user.type.js';
-import { createUser, listRolePermissions, listUsers, setRolePermissions, updateUser } from './user.service.js';
+import {
+  createUser,
+  listRolePermissions,
+  listUsers,
+  logoutEverywhere,
+  revokeSessions,
+  setRolePermissions,
+  updateUser,
+} from './user.service.js';
 
 @Resolver(() => UserType)
 export class UserResolver extends NodeResolver<User>(UserType, 'User') {
@@ -65,6 +75,21 @@ export class UserResolver extends NodeResolver<User>(UserType, 'User') {
   @Mutation(() => UserPayload)
   async updateUser(@Ctx() ctx: Context, @Arg('input', () => UpdateUserInput) input: UpdateUserInput) {
     return { user: await updateUser(ctx, input) };
+  }
+
+  @Mutation(() => RevokeSessionsPayload, {
+    description:
+      "End every session of a user: access tokens stop at once, refresh tokens are revoked, the user's live subscriptions close within seconds.",
+  })
+  revokeSessions(@Ctx() ctx: Context, @Arg('input', () => RevokeSessionsInput) input: RevokeSessionsInput) {
+    return revokeSessions(ctx, input);
+  }
+
+  @Mutation(() => RevokeSessionsPayload, {
+    description: 'End every session of the signed-in user, on every device, this one included.',
+  })
+  logoutEverywhere(@Ctx() ctx: Context) {
+    return logoutEverywhere(ctx);
   }
 
   @Mutation(() => RolePermissionsPayload, { description: "Replace a role's permission rules (admins)." })

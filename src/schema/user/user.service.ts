@@ -1,4 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { invalidateRules } from '../../auth/authenticate.js';
 import { hashPassword } from '../../auth/password.js';
@@ -19,7 +20,13 @@ import { OrderDirection, paginate, type PageArgs } from '../common/connection.js
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
 import { escapeLike } from '../common/subtree.js';
-import type { CreateUserInput, SetRolePermissionsInput, UpdateUserInput, UserFilter } from './user.type.js';
+import type {
+  CreateUserInput,
+  RevokeSessionsInput,
+  SetRolePermissionsInput,
+  UpdateUserInput,
+  UserFilter,
+} from './user.type.js';
 
 export function listUsers(ctx: Context, filter: UserFilter | undefined, page: PageArgs) {
   const where = ctx.access.where<User>('read', 'User');
@@ -128,14 +135,41 @@ export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<
   if (data.clearExpiry) user.expiresAt = undefined;
   else if (data.expiresAt) user.expiresAt = data.expiresAt;
   await ctx.em.transactional(async (em) => {
-    if (endSessions) {
-      // Old access tokens stop at once (token version); refresh tokens are revoked.
-      user.tokenVersion += 1;
-      await em.nativeUpdate(RefreshToken, { user, revokedAt: null }, { revokedAt: new Date() });
-    }
+    if (endSessions) await endAllSessions(em, user);
     await em.flush();
   });
   return user;
+}
+
+/**
+ * Ends every session of a user: access tokens stop at once (token version; open WebSocket
+ * subscriptions close at their next session check), refresh tokens are revoked. Returns how many
+ * refresh tokens were still valid. The caller flushes the token version.
+ */
+async function endAllSessions(em: EntityManager, user: User): Promise<number> {
+  user.tokenVersion += 1;
+  return em.nativeUpdate(RefreshToken, { user, revokedAt: null }, { revokedAt: new Date() });
+}
+
+async function revokeAll(ctx: Context, user: User) {
+  const revokedRefreshTokens = await ctx.em.transactional(async (em) => {
+    const revoked = await endAllSessions(em, user);
+    await em.flush();
+    return revoked;
+  });
+  return { user, revokedRefreshTokens };
+}
+
+/** Another user's sessions: for whoever may update that user (an administrator's: administrators only). */
+export async function revokeSessions(ctx: Context, input: RevokeSessionsInput) {
+  const user = await loadPermitted(ctx, User, 'User', 'update', input.userId, ['input', 'userId']);
+  checkGrant(ctx, user.role);
+  return revokeAll(ctx, user);
+}
+
+/** The signed-in user's own sessions, on every device, this one included. */
+export function logoutEverywhere(ctx: Context) {
+  return revokeAll(ctx, ctx.access.requireUser());
 }
 
 const ruleSchema = z

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PermissionScope, Role } from '../../orm/entities/enums.js';
 import { ConnectionType } from '../common/connection.js';
 import { NodeInterface } from '../common/node.js';
@@ -99,6 +99,21 @@ export class UpdateUserInput {
 export class UserPayload {
   @Field(() => UserType)
   user!: UserType;
+}
+
+@InputType()
+export class RevokeSessionsInput {
+  @Field(() => ID)
+  userId!: string;
+}
+
+@ObjectType()
+export class RevokeSessionsPayload {
+  @Field(() => UserType)
+  user!: UserType;
+
+  @Field(() => Int, { description: 'Refresh tokens that were still valid and are now revoked.' })
+  revokedRefreshTokens!: number;
 }
 
 @ObjectType('PermissionRule', { description: 'A CASL rule stored as data.' })
