@@ -9,6 +9,8 @@ describe('production error masking', () => {
       env: {
         NODE_ENV: 'production',
         AUDIT_KEY: 'a'.repeat(40),
+        // The administrator's one-time code is tested in totp.e2e.
+        LOGIN_ADMIN_TOTP: 'false',
         ADMIN_USERNAME: 'root',
         ADMIN_PASSWORD: 'root-password-1',
       },

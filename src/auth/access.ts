@@ -26,6 +26,12 @@ export class Access {
     private readonly who?: Principal,
   ) {}
 
+  /**
+   * The session may only set up a one-time code (its policy asks for one, the user has none yet):
+   * the server lets such a request reach `me`, `enrollTotp`, `confirmTotp` and `logout` only.
+   */
+  enrollmentOnly = false;
+
   static anonymous(): Access {
     return new Access(undefined, undefined);
   }

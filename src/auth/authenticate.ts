@@ -180,8 +180,8 @@ async function principalOf(
   config: Config,
   token: string,
   ip: string | undefined,
-): Promise<{ user: User; channelIds?: number[]; apiKey?: ApiKey }> {
-  let found: { user: User; channelIds?: number[]; apiKey?: ApiKey };
+): Promise<{ user: User; channelIds?: number[]; apiKey?: ApiKey; enrollmentOnly?: boolean }> {
+  let found: { user: User; channelIds?: number[]; apiKey?: ApiKey; enrollmentOnly?: boolean };
   if (isApiKey(token)) {
     const apiKey = await findApiKey(em, token);
     if (!apiKey) throw unauthenticated('Invalid, expired or revoked API key');
@@ -191,7 +191,7 @@ async function principalOf(
     if (!claims) throw unauthenticated('Invalid or expired access token');
     const user = await em.findOne(User, { id: Number(claims.sub) }, { populate: ['orgUnit', 'customer'] });
     if (!user || user.tokenVersion !== claims.tv) throw unauthenticated('Session is no longer valid');
-    found = { user };
+    found = { user, enrollmentOnly: claims.enr };
   }
   const refused = await sessionRefusal(em, config, found.user, ip);
   if (refused)
@@ -216,7 +216,9 @@ export async function authenticate(
       throw unauthenticated('Malformed Authorization header');
     return Access.anonymous();
   }
-  const { user, channelIds, apiKey } = await principalOf(em, config, token, ip);
+  const { user, channelIds, apiKey, enrollmentOnly } = await principalOf(em, config, token, ip);
   if (apiKey) await touchApiKey(em, apiKey);
-  return accessFor(em, user, channelIds);
+  const access = await accessFor(em, user, channelIds);
+  access.enrollmentOnly = enrollmentOnly === true;
+  return access;
 }

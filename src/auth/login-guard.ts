@@ -28,11 +28,12 @@ async function storedPolicy(em: EntityManager, key: string, where: { user: numbe
   return policy;
 }
 
-export function defaultRules(config: Config): LoginRules {
+/** The rules of a role (or a name not known) without a policy: LOGIN_* settings. */
+export function defaultRules(config: Config, role?: Role): LoginRules {
   return {
     allowedCidrs: null,
     windows: null,
-    requireTotp: false,
+    requireTotp: role === Role.ADMIN && config.login.adminTotp,
     maxFailures: config.login.maxFailures,
     lockoutSeconds: config.login.lockoutSeconds,
     lockoutMaxSeconds: config.login.lockoutMaxSeconds,
@@ -53,7 +54,7 @@ export async function loginRulesFor(em: EntityManager, config: Config, user: Pic
   const policy =
     (await storedPolicy(em, `user:${user.id}`, { user: user.id })) ??
     (await storedPolicy(em, `role:${user.role}`, { role: user.role }));
-  return policy ? rulesOf(policy) : defaultRules(config);
+  return policy ? rulesOf(policy) : defaultRules(config, user.role);
 }
 
 type SessionUser = Pick<User, 'id' | 'role' | 'active' | 'expiresAt' | 'orgUnit'>;

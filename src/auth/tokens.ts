@@ -9,6 +9,11 @@ export interface AccessClaims {
   tv: number;
   /** expiry, seconds since the epoch (set on verified tokens) */
   exp?: number;
+  /**
+   * Enrollment only: the user must set up a one-time code (TOTP) before anything else; such a
+   * token reaches `me`, `enrollTotp`, `confirmTotp` and `logout` only.
+   */
+  enr?: boolean;
 }
 
 const ALGORITHM = 'HS256' as const;
@@ -33,7 +38,7 @@ function verificationKeys(jwtConfig: Config['jwt']): Map<string, string> {
 }
 
 export function signAccessToken(config: Config, claims: AccessClaims): { token: string; expiresAt: Date } {
-  const token = jwt.sign({ tv: claims.tv }, config.jwt.secret, {
+  const token = jwt.sign({ tv: claims.tv, ...(claims.enr ? { enr: true } : {}) }, config.jwt.secret, {
     algorithm: ALGORITHM,
     keyid: keyId(config.jwt.secret),
     subject: claims.sub,
@@ -61,7 +66,7 @@ export function verifyAccessToken(config: Config, token: string): AccessClaims |
       audience: config.jwt.audience,
     }) as jwt.JwtPayload;
     if (typeof payload.sub !== 'string' || typeof payload.tv !== 'number') return null;
-    return { sub: payload.sub, tv: payload.tv, exp: payload.exp };
+    return { sub: payload.sub, tv: payload.tv, exp: payload.exp, ...(payload.enr === true ? { enr: true } : {}) };
   } catch {
     return null;
   }

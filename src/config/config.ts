@@ -78,6 +78,8 @@ const schema = databaseSchema.extend({
     .min(1)
     .max(30 * 86_400)
     .default(3600),
+  /** Administrators without a login policy of their own need a one-time code (default: in production). */
+  LOGIN_ADMIN_TOTP: bool.optional(),
   /** Failed logins from one address (any accounts) before the address is locked out. */
   LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Failures are forgotten after this long without another one. */
@@ -199,6 +201,7 @@ export interface Config {
     addressMaxFailures: number;
     failureMemorySeconds: number;
     trustedProxies: string[];
+    adminTotp: boolean;
   };
   /** Keys for personal data at rest; the first seals new values. */
   personalData: { keys: PersonalDataKey[] };
@@ -313,6 +316,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lockoutMaxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
       addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES,
       failureMemorySeconds: env.LOGIN_FAILURE_MEMORY_SECONDS,
+      adminTotp: env.LOGIN_ADMIN_TOTP ?? env.NODE_ENV === 'production',
       trustedProxies: env.TRUSTED_PROXIES.split(',')
         .map((s) => s.trim())
         .filter(Boolean),

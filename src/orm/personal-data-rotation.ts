@@ -3,7 +3,13 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import { PersonalDataCipher } from '../shared/personal-data.js';
 import { openDatabase } from './orm.js';
-import { personalDataCensus, resealCustomers, unknownKeys, type PersonalDataCensus } from './personal-data.js';
+import {
+  personalDataCensus,
+  resealCustomers,
+  resealTotpSecrets,
+  unknownKeys,
+  type PersonalDataCensus,
+} from './personal-data.js';
 
 const describe = (census: PersonalDataCensus) =>
   [
@@ -43,6 +49,8 @@ export async function rotatePersonalData(
       batchSize: opts.batchSize,
       onBatch: (p) => print(`  up to customer ${p.lastId}: ${p.values} values sealed again so far`),
     });
+    const totp = await resealTotpSecrets(em, cipher);
+    if (totp) print(`  ${totp} one-time code secrets sealed again`);
     const after = await personalDataCensus(em);
     print(`done: ${result.values} values in ${result.rows} customers sealed again; by key now: ${describe(after)}`);
     if (result.skipped) {

@@ -22,6 +22,7 @@ import { accessRenewal, authenticate, sessionCheck } from '../auth/authenticate.
 import { lockedFor, throttleKeyOf } from '../auth/login-guard.js';
 import { clientAddress } from '../shared/cidr.js';
 import { auditPlugin } from './audit-plugin.js';
+import { enrollmentGate } from './enrollment-gate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { CollectionPort, Context } from '../schema/common/context.js';
@@ -142,7 +143,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           const em = db.orm.em.fork() as Context['em'];
           const access = await authenticate(em, config, authorization, clientIp(config, ctx.extra.request));
           // The login policy as at login: a locked-out account opens no new connection.
-          if (!access.user || (await lockedFor(em, [throttleKeyOf(access.user)])) > 0) return false;
+          if (!access.user || access.enrollmentOnly || (await lockedFor(em, [throttleKeyOf(access.user)])) > 0)
+            return false;
           ctx.extra.authorization = authorization;
           return true;
         } catch {
@@ -188,6 +190,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       auditPlugin(),
+      enrollmentGate(),
       ...(rateLimits ? [rateLimits.apolloPlugin()] : []),
       {
         // Operations keep running after their client hung up; shutdown waits for them too.

@@ -17,6 +17,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 export const SealedColumn = {
   CUSTOMER_PHONE: 'customer.phone',
   CUSTOMER_ID_NUMBER: 'customer.id_number',
+  /** A user's TOTP secret: a credential, sealed like personal data and rotated with it. */
+  USER_TOTP_SECRET: 'app_user.totp_secret',
 } as const;
 export type SealedColumn = (typeof SealedColumn)[keyof typeof SealedColumn];
 

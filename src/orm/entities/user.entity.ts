@@ -2,6 +2,7 @@ import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-
 import { Timestamped } from './base.js';
 import { Customer } from './customer.entity.js';
 import { Role } from './enums.js';
+import type { Sealed } from '../../shared/personal-data.js';
 import { OrgUnit } from './org-unit.entity.js';
 
 @Entity({ tableName: 'app_user' })
@@ -38,6 +39,18 @@ export class User extends Timestamped {
 
   @Property({ type: 'datetime', nullable: true })
   lastLoginAt?: Date;
+
+  /** The TOTP secret, sealed (src/shared/personal-data.ts); set at enrollment, in use once confirmed. */
+  @Property({ fieldName: 'totp_secret', type: 'text', nullable: true, hidden: true, lazy: true })
+  totpSecretSealed?: Sealed;
+
+  /** When the user confirmed their authenticator: from then on a code is asked at every login. */
+  @Property({ type: 'datetime', nullable: true })
+  totpEnabledAt?: Date;
+
+  /** The last accepted code's time step: a code is never accepted twice. */
+  @Property({ type: 'integer', nullable: true, hidden: true })
+  totpLastStep?: number;
 
   /** After this instant the account cannot log in and its sessions stop (temporary staff, contractors). */
   @Property({ type: 'datetime', nullable: true })

@@ -21,6 +21,8 @@ import { AppError, ErrorCode, forbidden, unauthenticated } from '../../shared/er
 import type { Context } from '../common/context.js';
 import type { CustomerLoginInput, LoginInput } from './session.type.js';
 import { actorOf } from '../../auth/audit/trail.js';
+import { checkTotp } from '../../auth/totp.js';
+import { SealedColumn } from '../../shared/personal-data.js';
 
 // One message for every failure, so that a caller cannot tell a wrong user from a wrong password.
 const LOGIN_FAILED = 'Invalid login name or password';
@@ -32,8 +34,14 @@ async function actAs<T>(ctx: Context, user: User, result: T): Promise<T> {
   return result;
 }
 
+/**
+ * A new token pair. A user whose policy asks for a one-time code but who has none set up yet gets
+ * an enrollment-only pair: it reaches nothing but setting one up.
+ */
 async function issue(ctx: Context, em: EntityManager, user: User, familyId: string) {
-  const access = signAccessToken(ctx.config, { sub: String(user.id), tv: user.tokenVersion });
+  const rules = await loginRulesFor(ctx.em, ctx.config, user);
+  const enrollmentOnly = rules.requireTotp && !user.totpEnabledAt;
+  const access = signAccessToken(ctx.config, { sub: String(user.id), tv: user.tokenVersion, enr: enrollmentOnly });
   const refresh = newRefreshToken();
   em.create(RefreshToken, {
     id: randomUUID(),
@@ -43,7 +51,13 @@ async function issue(ctx: Context, em: EntityManager, user: User, familyId: stri
     expiresAt: new Date(Date.now() + ctx.config.jwt.refreshTtl * 1000),
   });
   await em.flush();
-  return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken: refresh.token, user };
+  return {
+    accessToken: access.token,
+    expiresAt: access.expiresAt,
+    refreshToken: refresh.token,
+    totpEnrollmentRequired: enrollmentOnly,
+    user,
+  };
 }
 
 /** The kinds of user each login door admits: staff by username, customers by account number. */
@@ -57,6 +71,7 @@ interface Attempt {
   find: () => Promise<User | null>;
   admits: (user: User) => boolean;
   password: string;
+  totpCode?: string | null;
 }
 
 /**
@@ -96,6 +111,25 @@ async function attempt(ctx: Context, a: Attempt) {
     throw forbidden(
       refused === 'address' ? 'Login is not allowed from this address' : 'Login is not allowed at this time',
     );
+  }
+  // A user with a one-time code set up gives it at every login, whatever the policy.
+  if (user!.totpEnabledAt) {
+    if (!a.totpCode) {
+      ctx.audit?.record({
+        action: 'login_failed',
+        outcome: 'UNAUTHENTICATED',
+        actor: actorOf(user),
+        details: { reason: 'one-time code missing' },
+      });
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'A one-time code is required', { totpRequired: true });
+    }
+    const secret = ctx.personalData.open(SealedColumn.USER_TOTP_SECRET, user!.totpSecretSealed!);
+    const step = await checkTotp(secret, a.totpCode, user!.totpLastStep);
+    if (step === null) {
+      await failed(ctx, a, user, keys, 'one-time code');
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid one-time code', { totpRequired: true });
+    }
+    user!.totpLastStep = step;
   }
   await clearFailures(ctx.em, a.throttleKey);
   user!.lastLoginAt = new Date();
@@ -140,9 +174,15 @@ export function login(ctx: Context, input: LoginInput) {
   return attempt(ctx, {
     name,
     throttleKey: accountKey(name),
-    find: () => ctx.em.findOne(User, { username: name }, { populate: ['passwordHash', 'orgUnit', 'customer'] }),
+    find: () =>
+      ctx.em.findOne(
+        User,
+        { username: name },
+        { populate: ['passwordHash', 'totpSecretSealed', 'orgUnit', 'customer'] },
+      ),
     admits: STAFF_ONLY,
     password: input.password,
+    totpCode: input.totpCode,
   });
 }
 
@@ -156,10 +196,14 @@ export function customerLogin(ctx: Context, input: CustomerLoginInput) {
       ctx.em.findOne(
         User,
         { role: Role.CUSTOMER, customer: { accountNo } },
-        { populate: ['passwordHash', 'orgUnit', 'customer'], orderBy: { active: 'desc', id: 'asc' } },
+        {
+          populate: ['passwordHash', 'totpSecretSealed', 'orgUnit', 'customer'],
+          orderBy: { active: 'desc', id: 'asc' },
+        },
       ),
     admits: CUSTOMERS_ONLY,
     password: input.password,
+    totpCode: input.totpCode,
   });
 }
 

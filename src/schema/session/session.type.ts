@@ -8,6 +8,9 @@ export class LoginInput {
 
   @Field()
   password!: string;
+
+  @Field({ nullable: true, description: 'The 6-digit code of the authenticator app, for users who set one up.' })
+  totpCode?: string;
 }
 
 @InputType()
@@ -27,6 +30,13 @@ export class LoginPayload {
   @Field(() => Date, { description: 'When the access token expires.' })
   expiresAt!: Date;
 
+  @Field({
+    description:
+      'True: the policy asks for a one-time code and none is set up. The tokens then reach only me, ' +
+      'enrollTotp, confirmTotp and logout; after confirmTotp, log in again with the code.',
+  })
+  totpEnrollmentRequired!: boolean;
+
   @Field(() => UserType)
   user!: UserType;
 }
@@ -44,4 +54,7 @@ export class CustomerLoginInput {
 
   @Field()
   password!: string;
+
+  @Field({ nullable: true, description: 'The 6-digit code of the authenticator app, for users who set one up.' })
+  totpCode?: string;
 }

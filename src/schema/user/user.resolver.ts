@@ -8,9 +8,13 @@ import { NodeResolver } from '../common/node.js';
 import { loadPermitted } from '../common/refs.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { confirmTotp, enrollTotp, resetTotp } from './totp.service.js';
 import {
+  ConfirmTotpInput,
   CreateUserInput,
   PermissionRuleType,
+  ResetTotpInput,
+  TotpEnrollment,
   RevokeSessionsInput,
   RevokeSessionsPayload,
   RolePermissionsPayload,
@@ -102,5 +106,24 @@ export class UserResolver extends NodeResolver<User>(UserType, 'User') {
       const type = objectTypeOf(info.schema, subject);
       return type ? ruleFields(type) : [];
     });
+  }
+
+  @Mutation(() => TotpEnrollment, {
+    description: 'Start setting up a one-time code (authenticator app) for yourself; confirm with confirmTotp.',
+  })
+  enrollTotp(@Ctx() ctx: Context) {
+    return enrollTotp(ctx);
+  }
+
+  @Mutation(() => UserPayload, {
+    description: 'Confirm the authenticator with its current code: logins ask for a code from now on.',
+  })
+  confirmTotp(@Ctx() ctx: Context, @Arg('input', () => ConfirmTotpInput) input: ConfirmTotpInput) {
+    return confirmTotp(ctx, input);
+  }
+
+  @Mutation(() => UserPayload, { description: "Remove a user's one-time code (lost phone); ends their sessions." })
+  resetTotp(@Ctx() ctx: Context, @Arg('input', () => ResetTotpInput) input: ResetTotpInput) {
+    return resetTotp(ctx, input);
   }
 }

@@ -63,7 +63,7 @@ async function userUnit(ctx: Context, action: 'create' | 'update', globalId: str
 }
 
 /** Only those who may manage everything may hand out the ADMIN role. */
-function checkGrant(ctx: Context, role: Role): void {
+export function checkGrant(ctx: Context, role: Role): void {
   if (role === Role.ADMIN && !ctx.access.ability?.can('manage', 'all'))
     throw forbidden('Only administrators may grant ADMIN');
 }
@@ -146,7 +146,7 @@ export async function updateUser(ctx: Context, input: UpdateUserInput): Promise<
  * subscriptions close at their next session check), refresh tokens are revoked. Returns how many
  * refresh tokens were still valid. The caller flushes the token version.
  */
-async function endAllSessions(em: EntityManager, user: User): Promise<number> {
+export async function endAllSessions(em: EntityManager, user: User): Promise<number> {
   user.tokenVersion += 1;
   return em.nativeUpdate(RefreshToken, { user, revokedAt: null }, { revokedAt: new Date() });
 }

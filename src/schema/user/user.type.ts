@@ -29,6 +29,9 @@ export class UserType extends NodeInterface {
   @Field(() => Date, { nullable: true, description: 'After this the account cannot log in and its sessions end.' })
   expiresAt?: Date;
 
+  @Field(() => Date, { nullable: true, description: 'Since when logins ask this user for a one-time code.' })
+  totpEnabledAt?: Date;
+
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -171,4 +174,25 @@ export class RolePermissionsPayload {
 
   @Field(() => [PermissionRuleType])
   rules!: PermissionRuleType[];
+}
+
+@ObjectType()
+export class TotpEnrollment {
+  @Field({ description: 'The secret (base32), shown this once: type it into the app, or use otpauthUri.' })
+  secret!: string;
+
+  @Field({ description: 'otpauth://totp/... for a QR code.' })
+  otpauthUri!: string;
+}
+
+@InputType()
+export class ConfirmTotpInput {
+  @Field({ description: 'The 6 digits the authenticator app shows now.' })
+  code!: string;
+}
+
+@InputType()
+export class ResetTotpInput {
+  @Field(() => ID)
+  userId!: string;
 }
