@@ -115,7 +115,7 @@ const schema = databaseSchema.extend({
     .string()
     .regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore')
     .optional(),
-  ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   MAX_READING_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(92),

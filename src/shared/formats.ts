@@ -49,6 +49,6 @@ export const formats = {
       /^(0\.2S?|0\.5S?|1(\.0)?|2(\.0)?|A|B|C|D)$/,
       'must be an accuracy class such as 0.5S, 1.0, 2.0, A, B, C or D',
     ),
-  password: z.string().min(10, 'must be at least 10 characters').max(256, 'must be at most 256 characters'),
+  password: z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters'),
   username: z.string().regex(/^[a-zA-Z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dot, dash or underscore'),
 };
