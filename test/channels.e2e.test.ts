@@ -1,3 +1,4 @@
+import { Dec, formatDecimal } from '../src/shared/decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   simulatedMeter,
@@ -131,7 +132,8 @@ describe('collection channels, meters under collection and on-demand reads', () 
       manager,
     );
     expect(res.errors).toBeUndefined();
-    const expected = (Number(meter.latestReading.value) + 0.5).toFixed(2);
+    // Decimals travel in their shortest exact form ("21481.1", not "21481.10").
+    const expected = formatDecimal(new Dec(meter.latestReading.value).plus('0.5'));
     expect(res.data.readMeterNow.values).toEqual([
       { register: 'FORWARD_ACTIVE_TOTAL', value: expected, quality: 'good', reason: null },
       { register: 'FORWARD_ACTIVE_T3', value: expected, quality: 'good', reason: null },

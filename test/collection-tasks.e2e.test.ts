@@ -1,3 +1,4 @@
+import { Dec, formatDecimal } from '../src/shared/decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   recordEvent,
@@ -13,7 +14,8 @@ let manager: string;
 let areaId: string;
 let meters: { id: string; commAddress: string; latestReading: { value: string } }[];
 
-const next = (m: (typeof meters)[number]) => (Number(m.latestReading.value) + 0.5).toFixed(2);
+/** A little more than the meter's newest reading, in the API's shortest exact form ("8828.1"). */
+const next = (m: (typeof meters)[number]) => formatDecimal(new Dec(m.latestReading.value).plus('0.5'));
 
 beforeAll(async () => {
   // Cycles every second and re-collection after about 1, 2, 4 s, so a task settles while the test waits.
