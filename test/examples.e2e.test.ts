@@ -3,6 +3,11 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AreaMetersDocument,
+  AuditTrailDocument,
+  CustomerLoginDocument,
+  IssueApiKeyDocument,
+  LoginWithCodeDocument,
+  RestrictReadersDocument,
   CollectionTasksDocument,
   CreateScheduleDocument,
   CustomersDocument,
@@ -13,7 +18,7 @@ import {
   RefreshDocument,
   ScanMeterDocument,
 } from './generated/graphql.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { DEMO_CUSTOMER_ACCOUNT, startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
 
@@ -103,6 +108,33 @@ describe('the example operations in examples/operations run as documented', () =
     });
     const tasks = await run(CollectionTasksDocument, { statuses: ['INCOMPLETE'] }, token);
     expect(tasks.collectionTasks.nodes.every((t) => t.status === 'INCOMPLETE')).toBe(true);
+  });
+
+  it('customer login, login policies, API keys and the audit trail', async () => {
+    const customer = await run(CustomerLoginDocument, {
+      accountNo: DEMO_CUSTOMER_ACCOUNT,
+      password: 'metergraph-demo',
+    });
+    expect(customer.customerLogin.user.role).toBe('CUSTOMER');
+    const admin = await run(LoginWithCodeDocument, { username: 'admin', password: 'metergraph-admin' });
+    expect(admin.login.totpEnrollmentRequired).toBe(false);
+    const token = admin.login.accessToken;
+    const policy = await run(RestrictReadersDocument, { ranges: ['10.0.0.0/8', '127.0.0.1'] }, token);
+    expect(policy.setLoginPolicy.loginPolicy!.windows![0]).toEqual({
+      days: [1, 2, 3, 4, 5],
+      start: '07:00',
+      end: '19:00',
+    });
+    const collector = await server.gql<{ users: { nodes: { id: string }[] } }>(
+      `{ users(filter: { search: "collector" }) { nodes { id } } }`,
+      {},
+      token,
+    );
+    const key = await run(IssueApiKeyDocument, { userId: collector.data!.users.nodes[0]!.id }, token);
+    expect(key.createApiKey.key.startsWith(`mgk_${key.createApiKey.apiKey.prefix}_`)).toBe(true);
+    const trail = await run(AuditTrailDocument, { actions: ['setLoginPolicy', 'createApiKey'], first: 10 }, token);
+    expect(trail.auditLog.nodes.map((n) => n.action)).toEqual(['createApiKey', 'setLoginPolicy']);
+    expect(trail.verifyAuditLog).toMatchObject({ ok: true, firstBrokenId: null });
   });
 });
 
