@@ -16,6 +16,9 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+const isTooManyVariableErrors = (error: unknown) =>
+  error instanceof GraphQLError && error.message.startsWith('Too many errors processing variables');
+
 /**
  * The last stop before a client: known errors keep their typed code, database constraint
  * violations become CONFLICT/BAD_USER_INPUT with field paths, and everything else becomes INTERNAL
@@ -42,7 +45,8 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
         extensions: { ...mapped.extensions },
       };
     }
-    const code = String(formatted.extensions?.code ?? '');
+    // graphql-js gives up on variables after 50 coercion errors with an error that has no code.
+    const code = isTooManyVariableErrors(original) ? 'BAD_USER_INPUT' : String(formatted.extensions?.code ?? '');
     // Errors without a path come from parsing, validation or variable coercion, never from a resolver.
     if (
       original instanceof GraphQLError &&
