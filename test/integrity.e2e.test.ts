@@ -45,6 +45,19 @@ describe('archive integrity across scopes', () => {
     expect(onlyError(under).extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('changes nothing of an org unit when a move is refused', async () => {
+    const area = await unitId('TA-YJ-02');
+    const res = await server.gql(
+      `mutation($id: ID!, $p: ID!) { updateOrgUnit(input: { id: $id, name: "Renamed", timeZone: "UTC", parentId: $p }) { orgUnit { id } } }`,
+      { id: area, p: await unitId('TA-YJ-01') },
+      admin,
+    );
+    expect(onlyError(res).extensions!.fields!.map((f) => f.path.join('.'))).toEqual(['input.parentId']);
+    const unit = await server.gql<any>(`query($id: ID!) { orgUnit(id: $id) { name timeZone } }`, { id: area }, admin);
+    expect(unit.data.orgUnit.name).not.toBe('Renamed');
+    expect(unit.data.orgUnit.timeZone).not.toBe('UTC');
+  });
+
   it('refuses to move a customer away from the area where its meter is installed', async () => {
     const customer = await idOf(
       `{ customerByAccountNo(accountNo: "060100000001") { id } }`,
