@@ -58,6 +58,23 @@ describe('archive integrity across scopes', () => {
     expect(unit.data.orgUnit.timeZone).not.toBe('UTC');
   });
 
+  it('gives back the verification date of a meter read from the database', async () => {
+    const meter = await idOf(`{ meters(first: 1) { nodes { id } } }`, (d) => d.meters.nodes[0].id);
+    const set = await server.gql<any>(
+      `mutation($id: ID!) { updateMeter(input: { id: $id, nextVerificationDate: "2031-05-17" }) { meter { nextVerificationDate } } }`,
+      { id: meter },
+      admin,
+    );
+    expect(set.data.updateMeter.meter.nextVerificationDate).toBe('2031-05-17');
+    // A new request loads the meter from the database (PGlite once turned the date into a Date).
+    const read = await server.gql<any>(
+      `query($id: ID!) { meter(id: $id) { nextVerificationDate } }`,
+      { id: meter },
+      admin,
+    );
+    expect(read).toEqual({ status: 200, data: { meter: { nextVerificationDate: '2031-05-17' } } });
+  });
+
   it('refuses to move a customer away from the area where its meter is installed', async () => {
     const customer = await idOf(
       `{ customerByAccountNo(accountNo: "060100000001") { id } }`,
