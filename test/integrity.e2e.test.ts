@@ -209,6 +209,22 @@ describe('archive integrity across scopes', () => {
     );
   });
 
+  it('refuses ADMIN rules that would take back the right to repair the rules', async () => {
+    const SET = `mutation($r: [PermissionRuleInput!]!) { setRolePermissions(input: { role: ADMIN, rules: $r }) { role } }`;
+    const manageAll = { action: 'manage', subject: 'all', scope: 'ALL' };
+    for (const exception of [
+      { action: 'manage', subject: 'RolePermission', scope: 'ALL', inverted: true },
+      { action: 'manage', subject: 'all', scope: 'ALL', inverted: true },
+    ]) {
+      const res = await server.gql(SET, { r: [manageAll, exception] }, admin);
+      expect(onlyError(res).extensions!.fields!.map((f) => f.path.join('.'))).toEqual(['input.rules']);
+    }
+    // A field rule is no such exception; and the admin can still change the rules afterwards.
+    const masked = { action: 'read', subject: 'Customer', fields: ['idNumber'], scope: 'ALL', inverted: true };
+    expect((await server.gql(SET, { r: [manageAll, masked] }, admin)).errors).toBeUndefined();
+    expect((await server.gql(SET, { r: [manageAll] }, admin)).errors).toBeUndefined();
+  });
+
   it('stops a subscription when its user is deactivated', async () => {
     const token = await server.login('reader1');
     const { received, errors, client } = server.subscribe(token, `subscription { readingRecorded { value } }`);
