@@ -45,6 +45,36 @@ describe('archive integrity across scopes', () => {
     expect(onlyError(under).extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('changes nothing of an org unit when a move is refused', async () => {
+    const area = await unitId('TA-YJ-02');
+    const res = await server.gql(
+      `mutation($id: ID!, $p: ID!) { updateOrgUnit(input: { id: $id, name: "Renamed", timeZone: "UTC", parentId: $p }) { orgUnit { id } } }`,
+      { id: area, p: await unitId('TA-YJ-01') },
+      admin,
+    );
+    expect(onlyError(res).extensions!.fields!.map((f) => f.path.join('.'))).toEqual(['input.parentId']);
+    const unit = await server.gql<any>(`query($id: ID!) { orgUnit(id: $id) { name timeZone } }`, { id: area }, admin);
+    expect(unit.data.orgUnit.name).not.toBe('Renamed');
+    expect(unit.data.orgUnit.timeZone).not.toBe('UTC');
+  });
+
+  it('gives back the verification date of a meter read from the database', async () => {
+    const meter = await idOf(`{ meters(first: 1) { nodes { id } } }`, (d) => d.meters.nodes[0].id);
+    const set = await server.gql<any>(
+      `mutation($id: ID!) { updateMeter(input: { id: $id, nextVerificationDate: "2031-05-17" }) { meter { nextVerificationDate } } }`,
+      { id: meter },
+      admin,
+    );
+    expect(set.data.updateMeter.meter.nextVerificationDate).toBe('2031-05-17');
+    // A new request loads the meter from the database (PGlite once turned the date into a Date).
+    const read = await server.gql<any>(
+      `query($id: ID!) { meter(id: $id) { nextVerificationDate } }`,
+      { id: meter },
+      admin,
+    );
+    expect(read).toEqual({ status: 200, data: { meter: { nextVerificationDate: '2031-05-17' } } });
+  });
+
   it('refuses to move a customer away from the area where its meter is installed', async () => {
     const customer = await idOf(
       `{ customerByAccountNo(accountNo: "060100000001") { id } }`,
@@ -177,6 +207,22 @@ describe('archive integrity across scopes', () => {
       { r: rules },
       admin,
     );
+  });
+
+  it('refuses ADMIN rules that would take back the right to repair the rules', async () => {
+    const SET = `mutation($r: [PermissionRuleInput!]!) { setRolePermissions(input: { role: ADMIN, rules: $r }) { role } }`;
+    const manageAll = { action: 'manage', subject: 'all', scope: 'ALL' };
+    for (const exception of [
+      { action: 'manage', subject: 'RolePermission', scope: 'ALL', inverted: true },
+      { action: 'manage', subject: 'all', scope: 'ALL', inverted: true },
+    ]) {
+      const res = await server.gql(SET, { r: [manageAll, exception] }, admin);
+      expect(onlyError(res).extensions!.fields!.map((f) => f.path.join('.'))).toEqual(['input.rules']);
+    }
+    // A field rule is no such exception; and the admin can still change the rules afterwards.
+    const masked = { action: 'read', subject: 'Customer', fields: ['idNumber'], scope: 'ALL', inverted: true };
+    expect((await server.gql(SET, { r: [manageAll, masked] }, admin)).errors).toBeUndefined();
+    expect((await server.gql(SET, { r: [manageAll] }, admin)).errors).toBeUndefined();
   });
 
   it('stops a subscription when its user is deactivated', async () => {

@@ -12,7 +12,7 @@ import { channelTargets } from './runtime/channel-targets.js';
 import { PushRuntime, type Subscriber } from './runtime/push-runtime.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
 import { TaskPlanner } from './runtime/task-planner.js';
-import type { PointValue } from './sdk/index.js';
+import { badValue, type PointValue } from './sdk/index.js';
 import { simulatedTargets } from './runtime/simulated-targets.js';
 
 /** A loaded plugin as collection sees it: its mode decides between reads on schedule and a subscription. */
@@ -168,8 +168,12 @@ export function createCollection<P extends CataloguedPlugin>(
         values = await runtime.collect(target, { urgent: true, events: true });
         if (!values.some((v) => v.quality !== 'bad')) error = values.find((v) => v.reason)?.reason ?? 'no usable value';
       } catch (e) {
+        // The meter or its line did not answer (refused, timed out, cut off): that is the outcome
+        // of the read, not a fault of the server. Every point is a bad value with the reason, as
+        // when a single point fails.
         error = e instanceof Error ? e.message : String(e);
-        throw e;
+        const at = new Date();
+        values = target.points.map((p) => badValue(p.id, error!, at));
       } finally {
         await bookOnDemand(sql, meterId, requestedBy, error).catch((e: unknown) =>
           logger.warn({ err: e }, 'recording an on-demand read failed'),

@@ -11,6 +11,9 @@ import type { Logger } from '../shared/logger.js';
 import { entities } from './entities/index.js';
 import { lockDataDir } from './lock.js';
 
+/** PostgreSQL's type id of `date` (select oid from pg_type where typname = 'date'). */
+const DATE_OID = 1082;
+
 export interface Database {
   orm: MikroORM;
   embedded: boolean;
@@ -63,13 +66,16 @@ export async function openDatabase(config: Config, logger?: Logger, opts: Databa
 
   let release = () => {};
   let pglite: PGlite;
+  // Dates as the text PostgreSQL sends, as MikroORM's PostgreSQL driver has them: PGlite would make
+  // a JavaScript Date of a `date` column, which a LocalDate field cannot serialise.
+  const pgliteOptions = { parsers: { [DATE_OID]: (text: string) => text } };
   if (opts.inMemory) {
-    pglite = new PGlite();
+    pglite = new PGlite(pgliteOptions);
   } else {
     // PGlite's mkdir is not recursive: create the parent ourselves.
     mkdirSync(config.dataDir, { recursive: true });
     release = lockDataDir(config.dataDir);
-    pglite = new PGlite(join(config.dataDir, 'pglite'));
+    pglite = new PGlite(join(config.dataDir, 'pglite'), pgliteOptions);
   }
   try {
     await pglite.waitReady;

@@ -17,6 +17,9 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+const isTooManyVariableErrors = (error: unknown) =>
+  error instanceof GraphQLError && error.message.startsWith('Too many errors processing variables');
+
 /**
  * graphql-js ends some messages with suggestions drawn from the schema ("Did you mean "meters"?",
  * "... the enum value "ADMIN"?", "... to use an inline fragment on "User"?"): with introspection
@@ -47,7 +50,8 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
         extensions: { ...mapped.extensions },
       };
     }
-    const code = String(formatted.extensions?.code ?? '');
+    // graphql-js gives up on variables after 50 coercion errors with an error that has no code.
+    const code = isTooManyVariableErrors(original) ? 'BAD_USER_INPUT' : String(formatted.extensions?.code ?? '');
     // Errors without a path come from parsing, validation or variable coercion, never from a resolver.
     // Apollo gives them a code; over WebSocket graphql-js's own errors arrive without one, and at
     // most wrap another of its own (variable coercion), where a thrown exception would be wrapped.

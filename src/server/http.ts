@@ -28,12 +28,20 @@ import type { Database } from '../orm/orm.js';
 import type { CollectionPort, Context } from '../schema/common/context.js';
 import type { Events } from '../shared/events.js';
 import { createLoaders } from '../schema/common/loaders.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactSealed, type PersonalDataCipher } from '../shared/personal-data.js';
 import { createErrorFormatter } from './format-error.js';
 import { createRateLimits } from './rate-limit.js';
+import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './request-values.js';
 import { playgroundRouter } from './playground.js';
+
+const BODY_LIMIT = '5mb';
+/** body-parser's error types, in words for a client. */
+const BODY_ERRORS: Record<string, string> = {
+  'entity.too.large': `The request body is larger than ${BODY_LIMIT}`,
+  'entity.parse.failed': 'The request body is not valid JSON',
+};
 
 export interface ServerDeps {
   config: Config;
@@ -114,7 +122,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.disable('x-powered-by');
   const httpServer = createServer(app);
 
-  const limits = queryLimitRules();
+  // The shape of an operation within limits, and only text the database can store in its literals.
+  const limits = [...queryLimitRules(), storableLiteralsRule];
   const rateLimits = createRateLimits(config, logger);
   const formatError = createErrorFormatter(logger, config.isProduction);
   // The same last stop as over HTTP: typed codes kept, internals masked, suggestions dropped in production.
@@ -133,6 +142,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // The same limits on the shape of an operation as over HTTP; mutations go over HTTP only,
       // where they are audited.
       validate: (schema, document) => validate(schema, document, wsRules),
+      // Variables hold only storable text and bounded nesting, as over HTTP (request-values.ts).
+      onSubscribe: (_ctx, _id, payload) => {
+        const error = checkVariables(payload.variables);
+        if (error) return [error];
+      },
       // The same budgets as over HTTP, charged once the operation is valid and before it runs.
       execute: rateLimits?.wrap(execute),
       subscribe: rateLimits?.wrap(subscribe),
@@ -189,6 +203,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      requestValuesPlugin(),
       auditPlugin(),
       enrollmentGate(),
       ...(rateLimits ? [rateLimits.apolloPlugin()] : []),
@@ -230,7 +245,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.use('/graphiql', playgroundRouter());
   app.use(
     '/graphql',
-    express.json({ limit: '5mb' }),
+    express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId =
@@ -247,6 +262,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       },
     }),
   );
+  // A body the JSON parser refuses (over the size limit, malformed) is answered like any other bad
+  // request, as JSON with a code, instead of Express's HTML error page.
+  app.use('/graphql', (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const { status, type, message } = (error ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
+    if (typeof status !== 'number' || status < 400 || status >= 500) return next(error);
+    const text =
+      BODY_ERRORS[String(type)] ?? (typeof message === 'string' && message ? message : 'The request body was refused');
+    res.status(status).json({
+      errors: [{ message: text, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: String(type ?? status) } }],
+    });
+  });
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });

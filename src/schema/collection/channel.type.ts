@@ -161,7 +161,10 @@ export class ReadValueType {
 
 @ObjectType()
 export class ReadMeterNowPayload {
-  @Field(() => [ReadValueType], { description: 'What the meter answered; good values are also stored.' })
+  @Field(() => [ReadValueType], {
+    description:
+      'What the meter answered; good values are also stored. A meter that did not answer gives every value bad, with the reason.',
+  })
   values!: ReadValueType[];
 }
 

@@ -41,7 +41,8 @@ export interface CollectionPort {
   check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]): Promise<SettingsCheck>;
   /**
    * Reads a meter now, ahead of scheduled reads on its line, and books it as an ON_DEMAND task
-   * (who asked); null when the meter is not under collection.
+   * (who asked); null when the meter is not under collection. A meter that does not answer gives
+   * every point as a bad value with the reason (never a throw).
    */
   readNow(meterId: number, requestedBy?: number): Promise<ReadNowValue[] | null>;
 }

@@ -94,16 +94,15 @@ const updateSchema = z.object({
 export async function updateOrgUnit(ctx: Context, input: UpdateOrgUnitInput): Promise<OrgUnit> {
   const data = validate(updateSchema, input);
   const unit = await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'update', data.id);
-  if (data.name) unit.name = data.name;
-  if (data.timeZone !== undefined) unit.timeZone = data.timeZone ?? undefined;
-  if (data.supplyMeterId) {
-    if (unit.kind !== OrgUnitKind.TRANSFORMER_AREA) {
-      throw badField(['input', 'supplyMeterId'], 'only a TRANSFORMER_AREA has a supply meter');
-    }
-    unit.supplyMeter = await loadPermitted(ctx, Meter, 'Meter', 'read', data.supplyMeterId, ['input', 'supplyMeterId']);
+  // Everything is read and checked before anything changes: a query for org units would flush a
+  // unit already changed (MikroORM's auto-flush), outside the transaction, even when a later check
+  // refuses the update. And on the embedded database the transaction holds the only connection.
+  if (data.supplyMeterId && unit.kind !== OrgUnitKind.TRANSFORMER_AREA) {
+    throw badField(['input', 'supplyMeterId'], 'only a TRANSFORMER_AREA has a supply meter');
   }
-  // Everything is read and checked before the transaction: on the embedded database the
-  // transaction holds the only connection.
+  const supplyMeter = data.supplyMeterId
+    ? await loadPermitted(ctx, Meter, 'Meter', 'read', data.supplyMeterId, ['input', 'supplyMeterId'])
+    : undefined;
   const parent = data.parentId
     ? await loadPermitted(ctx, OrgUnit, 'OrgUnit', 'read', data.parentId, ['input', 'parentId'])
     : undefined;
@@ -113,6 +112,9 @@ export async function updateOrgUnit(ctx: Context, input: UpdateOrgUnitInput): Pr
   if (parent && parent.path.startsWith(unit.path))
     throw badField(['input', 'parentId'], 'cannot move a unit under itself');
   return ctx.em.transactional(async (em) => {
+    if (data.name) unit.name = data.name;
+    if (data.timeZone !== undefined) unit.timeZone = data.timeZone ?? undefined;
+    if (supplyMeter) unit.supplyMeter = supplyMeter;
     if (parent) {
       const oldPath = unit.path;
       const newPath = `${parent.path}${unit.id}/`;

@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { buildAbility } from '../../auth/ability.js';
 import { invalidateRules } from '../../auth/authenticate.js';
 import { hashPassword } from '../../auth/password.js';
 import { ACTIONS, SUBJECTS, type Subject } from '../../auth/permissions.js';
@@ -205,11 +206,20 @@ export async function setRolePermissions(
 ) {
   ctx.access.assert('manage', 'RolePermission');
   const data = validate(setSchema, input);
+  // An inverted rule next to "manage all" (manage RolePermission, or manage all) would take the
+  // right back: the new rules themselves must still allow what this mutation asks for.
   if (
     data.role === Role.ADMIN &&
-    !data.rules.some((r) => r.action === 'manage' && r.subject === 'all' && !r.inverted)
+    (!data.rules.some((r) => r.action === 'manage' && r.subject === 'all' && !r.inverted) ||
+      !buildAbility(
+        data.rules.map((r) => ({ ...r, fields: r.fields ?? undefined })),
+        { orgPath: '/' },
+      ).can('manage', 'RolePermission'))
   ) {
-    throw badField(['input', 'rules'], 'the ADMIN role must keep "manage all", or nobody could repair the rules');
+    throw badField(
+      ['input', 'rules'],
+      'the ADMIN role must keep "manage all", with no exception for RolePermission, or nobody could repair the rules',
+    );
   }
   const unknownFields: FieldIssue[] = data.rules.flatMap((r, i) => {
     if (!r.fields?.length || r.subject === 'all') return [];
