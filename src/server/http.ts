@@ -31,6 +31,7 @@ import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactSealed, type PersonalDataCipher } from '../shared/personal-data.js';
 import { createErrorFormatter } from './format-error.js';
+import { operationGuard } from './operation-guard.js';
 import { createRateLimits } from './rate-limit.js';
 import { playgroundRouter } from './playground.js';
 
@@ -115,6 +116,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
 
   const limits = queryLimitRules();
   const rateLimits = createRateLimits(config, logger);
+  const guard = operationGuard(rateLimits);
   const formatError = createErrorFormatter(logger, config.isProduction);
   // The same last stop as over HTTP: typed codes kept, internals masked, suggestions dropped in production.
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
@@ -132,9 +134,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // The same limits on the shape of an operation as over HTTP; mutations go over HTTP only,
       // where they are audited.
       validate: (schema, document) => validate(schema, document, wsRules),
-      // The same budgets as over HTTP, charged once the operation is valid and before it runs.
-      execute: rateLimits?.wrap(execute),
-      subscribe: rateLimits?.wrap(subscribe),
+      // The same cost limit and budgets as over HTTP, once the operation is valid and before it runs.
+      execute: guard.wrap(execute),
+      subscribe: guard.wrap(subscribe),
       // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -188,7 +190,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       auditPlugin(),
-      ...(rateLimits ? [rateLimits.apolloPlugin()] : []),
+      guard.apolloPlugin(),
       {
         // Operations keep running after their client hung up; shutdown waits for them too.
         async requestDidStart() {
