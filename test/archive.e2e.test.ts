@@ -45,6 +45,7 @@ describe(`archive through the API`, () => {
           ctRatio: '50',
           ptRatio: '1',
           accuracyClass: '0.5S',
+          nextVerificationDate: '2027-03-31',
           orgUnitId,
         },
       },
@@ -54,12 +55,14 @@ describe(`archive through the API`, () => {
     const meter = created.data!.createMeter.meter;
     expect(meter.status).toBe('IN_STOCK');
     expect(meter.multiplier).toBe('50');
+    // Read back from the database: a date column is a LocalDate string on both databases.
     const byNode = await server.gql<{ node: { __typename: string; assetNo: string } }>(
-      `query($id: ID!) { node(id: $id) { __typename ... on Meter { assetNo } } }`,
+      `query($id: ID!) { node(id: $id) { __typename ... on Meter { assetNo nextVerificationDate } } }`,
       { id: meter.id },
       admin,
     );
-    expect(byNode.data!.node).toEqual({ __typename: 'Meter', assetNo: 'E2E-0001' });
+    expect(byNode.errors).toBeUndefined();
+    expect(byNode.data!.node).toEqual({ __typename: 'Meter', assetNo: 'E2E-0001', nextVerificationDate: '2027-03-31' });
     const byBarcode = await server.gql<{ meterByBarcode: { id: string } }>(
       `{ meterByBarcode(barcode: "E2E0000000001") { id } }`,
       {},

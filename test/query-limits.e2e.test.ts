@@ -35,6 +35,36 @@ describe('limits on the shape of an operation', () => {
     expect(error.message).toMatch(/^Query Cost limit of 5000 exceeded/i);
   });
 
+  it('counts page sizes passed in variables: the same refusal as with literals, over HTTP and WebSocket', async () => {
+    // Two nested lists of 100: ten thousand meters with their customers, far above the limit.
+    const nested = (first: string, inner: string) =>
+      `{ orgUnits(first: ${first}) { nodes { id meters(first: ${inner}) { nodes { id barcode customer { name } } } } } }`;
+    const withVariables = `query($outer: Int, $inner: Int) ${nested('$outer', '$inner')}`;
+    server.queries.reset();
+    const viaVariables = await server.gql(withVariables, { outer: 100, inner: 100 }, admin);
+    const error = onlyError(viaVariables);
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toMatch(/^Query Cost limit of 5000 exceeded, found \d+/);
+    expect(viaVariables.data).toBeUndefined();
+    expect(server.queries.count).toBeLessThanOrEqual(2); // authentication only, no resolver ran
+    const viaLiterals = await server.gql(nested('100', '100'), {}, admin);
+    expect(viaLiterals).toEqual(viaVariables);
+    // A normal page with variables runs.
+    const fine = await server.gql<{ orgUnits: { nodes: unknown[] } }>(withVariables, { outer: 2, inner: 2 }, admin);
+    expect(fine.errors).toBeUndefined();
+    expect(fine.data!.orgUnits.nodes).toHaveLength(2);
+    // Over WebSocket, queries and subscriptions alike.
+    for (const query of [
+      withVariables,
+      `subscription($n: Int) { collectionAlarms { meter { orgUnit { meters(first: $n) { nodes { id orgUnit { meters(first: $n) { nodes { id } } } } } } } } }`,
+    ]) {
+      const sub = server.subscribe(admin, query, { outer: 100, inner: 100, n: 100 });
+      await sub.done;
+      expect(JSON.stringify([...sub.received, ...sub.errors])).toMatch(/Query Cost limit of 5000 exceeded, found \d+/);
+      await sub.client.dispose();
+    }
+  });
+
   it('checks one password per request: login cannot be aliased or repeated', async () => {
     const aliased = await server.gql(`mutation { ${LOGIN('a: ')} }`);
     expect(onlyError(aliased).message).toBe('login may be asked once per request and without an alias');

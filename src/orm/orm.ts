@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types, type PGliteOptions } from '@electric-sql/pglite';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -12,7 +12,6 @@ import { entities } from './entities/index.js';
 import { lockDataDir } from './lock.js';
 
 /** PostgreSQL's type id of `date` (select oid from pg_type where typname = 'date'). */
-const DATE_OID = 1082;
 
 export interface Database {
   orm: MikroORM;
@@ -52,6 +51,12 @@ function baseOptions(logger: Logger | undefined, opts: DatabaseOptions): Partial
   };
 }
 
+/**
+ * `date` columns read as the text PostgreSQL sends ('2027-01-04'), as MikroORM's PostgreSQL driver
+ * reads them: PGlite would make a Date of them, which a LocalDate field cannot serialise.
+ */
+const PGLITE_OPTIONS: PGliteOptions = { parsers: { [types.DATE]: (value: string) => value } };
+
 /** Opens PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in DATA_DIR. */
 export async function openDatabase(config: Config, logger?: Logger, opts: DatabaseOptions = {}): Promise<Database> {
   if (config.database.url) {
@@ -66,16 +71,13 @@ export async function openDatabase(config: Config, logger?: Logger, opts: Databa
 
   let release = () => {};
   let pglite: PGlite;
-  // Dates as the text PostgreSQL sends, as MikroORM's PostgreSQL driver has them: PGlite would make
-  // a JavaScript Date of a `date` column, which a LocalDate field cannot serialise.
-  const pgliteOptions = { parsers: { [DATE_OID]: (text: string) => text } };
   if (opts.inMemory) {
-    pglite = new PGlite(pgliteOptions);
+    pglite = new PGlite(PGLITE_OPTIONS);
   } else {
     // PGlite's mkdir is not recursive: create the parent ourselves.
     mkdirSync(config.dataDir, { recursive: true });
     release = lockDataDir(config.dataDir);
-    pglite = new PGlite(join(config.dataDir, 'pglite'), pgliteOptions);
+    pglite = new PGlite(join(config.dataDir, 'pglite'), PGLITE_OPTIONS);
   }
   try {
     await pglite.waitReady;

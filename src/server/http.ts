@@ -32,6 +32,7 @@ import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactSealed, type PersonalDataCipher } from '../shared/personal-data.js';
 import { createErrorFormatter } from './format-error.js';
+import { operationGuard } from './operation-guard.js';
 import { createRateLimits } from './rate-limit.js';
 import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './request-values.js';
 import { playgroundRouter } from './playground.js';
@@ -125,6 +126,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // The shape of an operation within limits, and only text the database can store in its literals.
   const limits = [...queryLimitRules(), storableLiteralsRule];
   const rateLimits = createRateLimits(config, logger);
+  const guard = operationGuard(rateLimits);
   const formatError = createErrorFormatter(logger, config.isProduction);
   // The same last stop as over HTTP: typed codes kept, internals masked, suggestions dropped in production.
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
@@ -147,9 +149,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         const error = checkVariables(payload.variables);
         if (error) return [error];
       },
-      // The same budgets as over HTTP, charged once the operation is valid and before it runs.
-      execute: rateLimits?.wrap(execute),
-      subscribe: rateLimits?.wrap(subscribe),
+      // The same cost limit and budgets as over HTTP, once the operation is valid and before it runs.
+      execute: guard.wrap(execute),
+      subscribe: guard.wrap(subscribe),
       // connection_init must carry a valid token; otherwise the socket closes with 4403.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -206,7 +208,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       requestValuesPlugin(),
       auditPlugin(),
       enrollmentGate(),
-      ...(rateLimits ? [rateLimits.apolloPlugin()] : []),
+      guard.apolloPlugin(),
       {
         // Operations keep running after their client hung up; shutdown waits for them too.
         async requestDidStart() {

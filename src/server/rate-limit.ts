@@ -1,9 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getOperationAST,
   Kind,
   type DocumentNode,
-  type ExecutionArgs,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -11,7 +8,6 @@ import {
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
-import type { Context } from '../schema/common/context.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { staticCost } from './query-limits.js';
@@ -42,16 +38,24 @@ function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen
   });
 }
 
-/** What an operation costs against a rate-limit budget: its static cost (at least 1) plus the weights of its root fields. */
+/**
+ * What an operation costs against a rate-limit budget, given its static cost (with its variables):
+ * that cost (at least 1) plus the weights of its root fields.
+ */
+export function budgetCost(staticCostOfOperation: number, document: DocumentNode, operation: OperationDefinitionNode) {
+  const weights = rootFields(document, operation.selectionSet).reduce((sum, f) => sum + (FIELD_WEIGHTS[f] ?? 0), 0);
+  // At least 1, so that a budget also bounds the number of requests (introspection costs 0 to the cost rule).
+  return Math.max(1, Math.ceil(staticCostOfOperation)) + weights;
+}
+
+/** What an operation costs against a rate-limit budget: its static cost with its variables, plus weights. */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables?: Readonly<Record<string, unknown>> | null,
 ) {
-  const weights = rootFields(document, operation.selectionSet).reduce((sum, f) => sum + (FIELD_WEIGHTS[f] ?? 0), 0);
-  // At least 1, so that a budget also bounds the number of requests (introspection costs 0 to the cost rule).
-  return Math.max(1, Math.ceil(staticCost(schema, document, operation, variables))) + weights;
+  return budgetCost(staticCost(schema, document, operation, variables), document, operation);
 }
 
 export interface RateLimits {
@@ -60,10 +64,6 @@ export interface RateLimits {
    * their address's. Throws RATE_LIMITED (HTTP 429, `retryAfter` seconds) when it does not cover them.
    */
   charge(who: { userId?: number; ip?: string }, cost: number): Promise<void>;
-  /** An Apollo plugin that charges every operation once it is parsed and valid, before it runs. */
-  apolloPlugin(): ApolloServerPlugin<Context>;
-  /** Wraps graphql-ws's execute or subscribe: a refused operation is answered with the error and not run. */
-  wrap<T>(run: (args: ExecutionArgs) => T): (args: ExecutionArgs) => Promise<Awaited<T> | { errors: AppError[] }>;
   close(): Promise<void>;
 }
 
@@ -111,34 +111,6 @@ export function createRateLimits(config: Config, logger: Logger): RateLimits | u
 
   return {
     charge,
-    apolloPlugin: () => ({
-      async requestDidStart() {
-        return {
-          async didResolveOperation({ schema, document, operation, request, contextValue: ctx }) {
-            // Resolved by now (Apollo refuses a document without the named operation before this hook).
-            if (!operation) return;
-            const cost = operationCost(schema, document, operation, request.variables);
-            await charge({ userId: ctx.access.user?.id, ip: ctx.ip }, cost);
-          },
-        };
-      },
-    }),
-    wrap:
-      <T>(run: (args: ExecutionArgs) => T) =>
-      async (args: ExecutionArgs): Promise<Awaited<T> | { errors: AppError[] }> => {
-        const ctx = args.contextValue as Context;
-        const operation = getOperationAST(args.document, args.operationName);
-        try {
-          if (operation) {
-            const cost = operationCost(args.schema, args.document, operation, args.variableValues);
-            await charge({ userId: ctx.access.user?.id, ip: ctx.ip }, cost);
-          }
-        } catch (error) {
-          if (error instanceof AppError) return { errors: [error] };
-          throw error;
-        }
-        return await run(args);
-      },
     close: async () => {
       redis?.disconnect();
     },

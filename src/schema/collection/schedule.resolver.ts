@@ -93,7 +93,10 @@ export class CollectionTaskResolver extends NodeResolver<CollectionTask>(Collect
 
   @FieldResolver(() => CollectionScheduleType, { nullable: true, description: 'None for an on-demand read.' })
   schedule(@Root() task: CollectionTask, @Ctx() ctx: Context) {
-    return task.schedule ? ctx.em.findOne(CollectionSchedule, { id: task.schedule.id }) : null;
+    if (!task.schedule) return null;
+    // Scoped like every relation: the schedule is shown only where the caller may read it.
+    const where = ctx.access.where<CollectionSchedule>('read', 'Channel');
+    return where === null ? null : ctx.em.findOne(CollectionSchedule, { $and: [where, { id: task.schedule.id }] });
   }
 
   @FieldResolver(() => OrgUnitType, { nullable: true })

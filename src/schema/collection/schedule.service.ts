@@ -146,8 +146,12 @@ export async function deleteSchedule(ctx: Context, globalId: string): Promise<bo
 export async function listTasks(ctx: Context, filter: CollectionTaskFilter | undefined, page: PageArgs) {
   const where = ctx.access.where<CollectionTask>('read', 'Channel');
   const conditions: FilterQuery<CollectionTask>[] = [];
-  if (filter?.scheduleId)
-    conditions.push({ schedule: localId(filter.scheduleId, 'CollectionSchedule', ['filter', 'scheduleId']) });
+  if (filter?.scheduleId) {
+    // A schedule the caller may not read matches nothing, like one that does not exist.
+    const id = localId(filter.scheduleId, 'CollectionSchedule', ['filter', 'scheduleId']);
+    const visible = ctx.access.where<CollectionSchedule>('read', 'Channel');
+    conditions.push({ schedule: visible === null ? { id: 0 } : { $and: [visible, { id }] } });
+  }
   if (filter?.statuses?.length) conditions.push({ status: { $in: filter.statuses } });
   if (filter?.kinds?.length) conditions.push({ kind: { $in: filter.kinds } });
   if (filter?.from) conditions.push({ startedAt: { $gte: filter.from } });
