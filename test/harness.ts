@@ -248,3 +248,32 @@ export function onlyError(result: GqlResult<unknown>): GqlError {
     throw new Error(`expected one error, got ${JSON.stringify(result)}`);
   return result.errors[0]!;
 }
+
+/**
+ * Two servers on one fresh PostgreSQL database, as two processes behind a load balancer: the same
+ * secrets (tokens, audit chain, personal data) and their events joined through Redis. The first
+ * seeds the demo. `stop` stops both and drops the database.
+ */
+export async function startServerPair(
+  env: Record<string, string> = {},
+): Promise<{ a: TestServer; b: TestServer; stop(): Promise<void> }> {
+  const db = await createScratchDatabase(process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const shared = {
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    AUDIT_KEY: randomBytes(32).toString('hex'),
+    PERSONAL_DATA_KEYS: `test:${randomBytes(32).toString('base64')}`,
+    ...env,
+  };
+  const a = await startTestServer({ database: { url: db.url }, env: shared });
+  const b = await startTestServer({ database: { url: db.url }, env: shared, demo: false });
+  return {
+    a,
+    b,
+    async stop() {
+      await a.stop();
+      await b.stop();
+      await db.drop();
+    },
+  };
+}

@@ -35,6 +35,18 @@ describe('limits on the shape of an operation', () => {
     expect(error.message).toMatch(/^Query Cost limit of 5000 exceeded/i);
   });
 
+  it('refuses a document of more tokens than any real operation has, before building it, over HTTP and WebSocket', async () => {
+    // Thousands of __typename: shallow, cheap, no aliases, but a parser's work.
+    const huge = `{ ${Array.from({ length: 2500 }, () => '__typename').join(' ')} }`;
+    const http = onlyError(await server.gql(huge, {}, admin));
+    expect(http.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(http.message).toMatch(/contains more th\w+ 2000 tokens/);
+    const sub = server.subscribe(admin, `subscription { readingRecorded { value ${'__typename '.repeat(2500)} } }`);
+    await sub.done;
+    expect(JSON.stringify(sub.errors)).toMatch(/contains more th\w+ 2000 tokens/);
+    await sub.client.dispose();
+  });
+
   it('counts page sizes passed in variables: the same refusal as with literals, over HTTP and WebSocket', async () => {
     // Two nested lists of 100: ten thousand meters with their customers, far above the limit.
     const nested = (first: string, inner: string) =>

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../src/orm/entities/index.js';
-import { onlyError, startTestServer, type GqlResult, type TestServer } from './harness.js';
+import { onlyError, startServerPair, startTestServer, type GqlResult, type TestServer } from './harness.js';
 import { claimsOf } from './support/tokens.js';
 
 /**
@@ -130,38 +128,15 @@ describe('rate limits on one server', () => {
 });
 
 describe('rate limits shared through Redis by two server processes', () => {
-  const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const dbName = `mg_ratelimit_${process.pid}_${randomBytes(3).toString('hex')}`;
   let a: TestServer;
   let b: TestServer;
-
-  async function admin(sql: string) {
-    const client = new pg.Client({ connectionString: PG });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  }
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    await admin(`create database ${dbName}`);
-    const url = new URL(PG);
-    url.pathname = `/${dbName}`;
-    // One database and one signing key, as several processes behind a load balancer have.
-    const env = {
-      ...BUDGETS,
-      DATABASE_URL: url.toString(),
-      REDIS_URL: REDIS,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-    };
-    a = await startTestServer({ env });
-    b = await startTestServer({ env, demo: false });
+    ({ a, b, stop } = await startServerPair(BUDGETS));
   });
-  afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await admin(`drop database if exists ${dbName} with (force)`);
-  });
+  afterAll(async () => stop?.());
 
   it('spends one budget per user whichever process answers', async () => {
     // Budgets left in Redis by an earlier run within the window would skew the count.

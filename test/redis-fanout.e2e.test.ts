@@ -1,42 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
 import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { createLogger } from '../src/shared/logger.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { startServerPair, type TestServer } from './harness.js';
 
 /**
  * Two server processes' worth of servers on one PostgreSQL database, their events joined through
  * Redis: an alarm raised on one reaches a subscriber connected to the other.
  */
-const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const dbName = `mg_fanout_${process.pid}_${randomBytes(3).toString('hex')}`;
 let a: TestServer;
 let b: TestServer;
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  await admin(`create database ${dbName}`);
-  const url = new URL(PG);
-  url.pathname = `/${dbName}`;
-  const env = { DATABASE_URL: url.toString(), REDIS_URL: REDIS };
-  a = await startTestServer({ env });
-  b = await startTestServer({ env });
+  ({ a, b, stop } = await startServerPair());
 });
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await admin(`drop database if exists ${dbName} with (force)`);
-});
+afterAll(async () => stop?.());
 
 describe('events across server processes through Redis', () => {
   it('delivers an alarm raised on one server to subscribers on both, still scoped per subscriber', async () => {

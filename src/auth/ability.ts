@@ -85,7 +85,6 @@ function scopeCondition(
   if (scope === PermissionScope.ORG_SUBTREE) return subtreeCondition(subject, path);
   // OWN_ACCOUNT
   const customerId = who.customerId ?? 0;
-  const meters = who.customerMeterIds?.length ? who.customerMeterIds : NOTHING;
   switch (subject) {
     case 'Customer':
       return { id: customerId };
@@ -93,23 +92,15 @@ function scopeCondition(
       return { customer: customerId };
     case 'MeterAssignment':
       return { servicePoint: { customer: customerId } };
-    case 'Meter':
-      return { id: { $in: meters } };
-    case 'Reading':
-    case 'Alarm':
-      return { meter: { $in: meters } };
     default:
-      return { id: { $in: NOTHING } };
+      return meterSetCondition(subject, who.customerMeterIds ?? []) ?? { id: { $in: NOTHING } };
   }
 }
 
-/** The limit an API key's channels put on a subject; undefined for subjects they do not limit. */
-function channelCondition(subject: Subject, who: Principal): Record<string, unknown> | undefined {
-  if (!who.channels) return undefined;
-  const meters = who.channels.meterIds.length ? who.channels.meterIds : NOTHING;
+/** Rows of a set of meters (a customer's, an API key's channels'): meters, their readings and alarms. */
+function meterSetCondition(subject: Subject, meterIds: number[]): Record<string, unknown> | undefined {
+  const meters = meterIds.length ? meterIds : NOTHING;
   switch (subject) {
-    case 'Channel':
-      return { id: { $in: who.channels.ids.length ? who.channels.ids : NOTHING } };
     case 'Meter':
       return { id: { $in: meters } };
     case 'Reading':
@@ -118,6 +109,13 @@ function channelCondition(subject: Subject, who: Principal): Record<string, unkn
     default:
       return undefined;
   }
+}
+
+/** The limit an API key's channels put on a subject; undefined for subjects they do not limit. */
+function channelCondition(subject: Subject, who: Principal): Record<string, unknown> | undefined {
+  if (!who.channels) return undefined;
+  if (subject === 'Channel') return { id: { $in: who.channels.ids.length ? who.channels.ids : NOTHING } };
+  return meterSetCondition(subject, who.channels.meterIds);
 }
 
 /** A scope's condition, narrowed to the API key's channels for rules that allow (not those that deny). */

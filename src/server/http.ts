@@ -15,7 +15,7 @@ import {
   validate,
   type GraphQLError,
 } from 'graphql';
-import { noMutationRule, queryLimitRules } from './query-limits.js';
+import { MAX_TOKENS, noMutationRule, queryLimitRules, tokenLimitError } from './query-limits.js';
 import { WebSocketServer } from 'ws';
 import { AuditTrail } from '../auth/audit/trail.js';
 import { accessRenewal, authenticate, sessionCheck } from '../auth/authenticate.js';
@@ -146,7 +146,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       validate: (schema, document) => validate(schema, document, wsRules),
       // Variables hold only storable text and bounded nesting, as over HTTP (request-values.ts).
       onSubscribe: (_ctx, _id, payload) => {
-        const error = checkVariables(payload.variables);
+        const error = tokenLimitError(payload.query) ?? checkVariables(payload.variables);
         if (error) return [error];
       },
       // The same cost limit and budgets as over HTTP, once the operation is valid and before it runs.
@@ -198,6 +198,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     schema,
     introspection: !config.isProduction,
     validationRules: limits,
+    // The parser itself stops at MAX_TOKENS: an enormous document is refused before it is built.
+    parseOptions: { maxTokens: MAX_TOKENS },
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // main.ts owns the signals: it stops the live demo, the server and the database in order.

@@ -5,6 +5,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   GraphQLError,
   Kind,
+  parse,
   validate,
   visit,
   type DocumentNode,
@@ -119,6 +120,25 @@ export function queryLimitRules(): ValidationRule[] {
     maxDirectivesRule({ n: 30, ...report }),
     oneCredentialCheckRule,
   ] as ValidationRule[];
+}
+
+/**
+ * Tokens (names, punctuation, values) an operation may have: the parser stops past it, so a huge
+ * document costs no more than this to refuse. The longest documented operation has about 300.
+ */
+export const MAX_TOKENS = 2000;
+
+/** The parse error of a document over MAX_TOKENS (as over HTTP), or null; WebSocket checks it first. */
+export function tokenLimitError(query: unknown): GraphQLError | null {
+  if (typeof query !== 'string') return null;
+  try {
+    parse(query, { maxTokens: MAX_TOKENS, noLocation: true });
+    return null;
+  } catch (error) {
+    return error instanceof GraphQLError && /tokens/.test(error.message)
+      ? new AppError(ErrorCode.BAD_USER_INPUT, error.message.replace(/^Syntax Error: /, ''))
+      : null;
+  }
 }
 
 /** WebSocket carries subscriptions and queries; mutations go over HTTP, where they are audited. */
