@@ -157,7 +157,7 @@ describe.skipIf(skipBrowserTests)('alarm dashboard in a headless browser', () =>
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect
       .poll(() => page.locator('#login-error').innerText(), { timeout: 5_000 })
-      .toBe('Invalid username or password');
+      .toBe('Invalid login name or password');
     expect(await page.locator('#dashboard-view').isVisible()).toBe(false);
     // The graphql-ws client comes from the API through serve.mjs, like everything else.
     expect(requested).toContain(`${dashboard!.url}/graphiql/assets/graphql-ws.js`);

@@ -64,6 +64,7 @@ describe('logins per kind of user', () => {
 describe('lockout after failed logins', () => {
   it('locks the account with growing pauses, the same for unknown names, and logs each lockout', async () => {
     await setPolicy({ userId: await userId('inspector1'), maxFailures: 3, lockoutSeconds: 2, lockoutMaxSeconds: 60 });
+    const session = (await loginAs('inspector1', 'metergraph-demo', '198.51.100.5')).data!.login.accessToken;
     for (let i = 0; i < 3; i++)
       expect(onlyError(await loginAs('inspector1', `wrong-password-${i}`, '198.51.100.2')).extensions?.code).toBe(
         'UNAUTHENTICATED',
@@ -73,6 +74,8 @@ describe('lockout after failed logins', () => {
     expect(locked.extensions?.code).toBe('RATE_LIMITED');
     expect(locked.extensions?.retryAfter).toBeGreaterThan(0);
     expect(locked.extensions?.retryAfter).toBeLessThanOrEqual(2);
+    // The account's sessions are suspended while it is locked.
+    expect(onlyError(await server.gql(`{ me { username } }`, {}, session)).extensions?.code).toBe('UNAUTHENTICATED');
     await new Promise((r) => setTimeout(r, 2200));
     // One more failure after the pause locks again, for twice as long.
     onlyError(await loginAs('inspector1', 'wrong-password-x', '198.51.100.2'));
@@ -102,6 +105,7 @@ describe('lockout after failed logins', () => {
     );
     expect(cleared.data!.clearLoginLockout.cleared).toBe(1);
     expect((await loginAs('inspector1', 'metergraph-demo', '198.51.100.3')).data!.login.accessToken).toBeTruthy();
+    expect((await server.gql(`{ me { username } }`, {}, session)).errors).toBeUndefined();
   });
 
   it('locks an address that tries many accounts', async () => {

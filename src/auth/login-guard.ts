@@ -57,12 +57,13 @@ export async function loginRulesFor(em: EntityManager, config: Config, user: Pic
   return policy ? rulesOf(policy) : defaultRules(config, user.role);
 }
 
-type SessionUser = Pick<User, 'id' | 'role' | 'active' | 'expiresAt' | 'orgUnit'>;
+type SessionUser = Pick<User, 'id' | 'role' | 'active' | 'expiresAt' | 'orgUnit' | 'username' | 'customer'>;
 
 /**
- * Why this user may not have a session from this address now ('inactive', 'expired', 'address',
- * 'time'); null when they may. Checked at login, refresh, WebSocket connection_init and on every
- * request, so that a session ends when the account expires or its window closes.
+ * Why this user may not have a session from this address now ('inactive', 'expired', 'locked',
+ * 'address', 'time'); null when they may. Checked at login, refresh, WebSocket connection_init and
+ * on every request, so that a session ends when the account expires, is locked out by failed
+ * logins, or its window closes.
  */
 export async function sessionRefusal(
   em: EntityManager,
@@ -73,6 +74,7 @@ export async function sessionRefusal(
 ): Promise<string | null> {
   if (!user.active) return 'inactive';
   if (user.expiresAt && user.expiresAt <= now) return 'expired';
+  if ((await lockedFor(em, [throttleKeyOf(user)], now)) > 0) return 'locked';
   const rules = await loginRulesFor(em, config, user);
   if (!rules.allowedCidrs && !rules.windows) return null;
   const [zone] = rules.windows

@@ -19,7 +19,6 @@ import { MAX_TOKENS, noMutationRule, queryLimitRules, tokenLimitError } from './
 import { WebSocketServer } from 'ws';
 import { AuditTrail } from '../auth/audit/trail.js';
 import { accessRenewal, authenticate, sessionCheck } from '../auth/authenticate.js';
-import { lockedFor, throttleKeyOf } from '../auth/login-guard.js';
 import { clientAddress } from '../shared/cidr.js';
 import { auditPlugin } from './audit-plugin.js';
 import { enrollmentGate } from './enrollment-gate.js';
@@ -158,9 +157,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         try {
           const em = db.orm.em.fork() as Context['em'];
           const access = await authenticate(em, config, authorization, clientIp(config, ctx.extra.request));
-          // The login policy as at login: a locked-out account opens no new connection.
-          if (!access.user || access.enrollmentOnly || (await lockedFor(em, [throttleKeyOf(access.user)])) > 0)
-            return false;
+          // The login policy holds as at login (authenticate checks it, lockouts included); an
+          // enrollment-only session opens no connection.
+          if (!access.user || access.enrollmentOnly) return false;
           ctx.extra.authorization = authorization;
           return true;
         } catch {

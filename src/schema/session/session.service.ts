@@ -14,7 +14,6 @@ import {
   loginRulesFor,
   recordFailure,
   sessionRefusal,
-  throttleKeyOf,
 } from '../../auth/login-guard.js';
 import { RefreshToken, Role, User } from '../../orm/entities/index.js';
 import { AppError, ErrorCode, forbidden, unauthenticated } from '../../shared/errors.js';
@@ -83,21 +82,14 @@ interface Attempt {
  */
 async function attempt(ctx: Context, a: Attempt) {
   const keys = [a.throttleKey, addressKey(ctx.ip)];
-  const retryAfter = await lockedFor(ctx.em, keys);
-  if (retryAfter > 0) {
-    ctx.audit?.record({
-      action: 'login_failed',
-      outcome: 'RATE_LIMITED',
-      actor: null,
-      details: { name: a.name, reason: 'locked' },
-    });
-    throw new AppError(ErrorCode.RATE_LIMITED, 'Too many failed logins; try again later', { retryAfter });
-  }
+  await refuseIfLocked(ctx, a, keys);
   const user = await a.find();
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), a.password.slice(0, 256));
   const reason = !user ? 'unknown' : !ok ? 'password' : !a.admits(user) ? 'wrong login for this kind of user' : null;
   const refused = user && !reason ? await sessionRefusal(ctx.em, ctx.config, user, ctx.ip) : null;
-  if (reason || refused === 'inactive' || refused === 'expired') {
+  // Locked meanwhile (a concurrent failure): answered as a lockout.
+  if (refused === 'locked') await refuseIfLocked(ctx, a, keys);
+  if (reason || refused === 'inactive' || refused === 'expired' || refused === 'locked') {
     await failed(ctx, a, user, keys, reason ?? refused!);
     throw unauthenticated(LOGIN_FAILED);
   }
@@ -137,6 +129,19 @@ async function attempt(ctx: Context, a: Attempt) {
   ctx.logger.info({ event: 'login', userId: user!.id, ip: ctx.ip }, 'login');
   ctx.audit?.record({ action: 'login', outcome: 'OK', actor: actorOf(user), details: {} });
   return actAs(ctx, user!, result);
+}
+
+/** Refuses the attempt, without looking at the password, while the name or the address is locked out. */
+async function refuseIfLocked(ctx: Context, a: Attempt, keys: string[]) {
+  const retryAfter = await lockedFor(ctx.em, keys);
+  if (retryAfter <= 0) return;
+  ctx.audit?.record({
+    action: 'login_failed',
+    outcome: 'RATE_LIMITED',
+    actor: null,
+    details: { name: a.name, reason: 'locked' },
+  });
+  throw new AppError(ErrorCode.RATE_LIMITED, 'Too many failed logins; try again later', { retryAfter });
 }
 
 /** Counts a failed login against the name and the address, and records the lockouts it starts. */
@@ -233,9 +238,7 @@ export async function refresh(ctx: Context, token: string) {
   // The login policy holds at refresh as at login: no new tokens for an expired account, from a
   // refused address, outside the time windows, or while the account is locked out.
   const user = row.user;
-  const refused =
-    (await sessionRefusal(ctx.em, ctx.config, user, ctx.ip)) ??
-    ((await lockedFor(ctx.em, [throttleKeyOf(user)])) > 0 ? 'locked' : null);
+  const refused = await sessionRefusal(ctx.em, ctx.config, user, ctx.ip);
   if (refused) {
     ctx.audit?.record({
       action: 'refresh_refused',
