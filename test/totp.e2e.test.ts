@@ -25,8 +25,9 @@ describe('one-time codes for administrators', () => {
     const first = (await login('admin', 'metergraph-admin')).data!.login;
     expect(first.totpEnrollmentRequired).toBe(true);
     expect((await server.gql<any>(`{ me { username } }`, {}, first.accessToken)).data.me.username).toBe('admin');
-    const refused = onlyError(await server.gql(`{ meters { totalCount } }`, {}, first.accessToken));
-    expect(refused.extensions).toMatchObject({ code: 'FORBIDDEN', totpEnrollmentRequired: true });
+    const gated = await server.gql(`{ meters { totalCount } }`, {}, first.accessToken);
+    expect(gated.status).toBe(403);
+    expect(onlyError(gated).extensions).toEqual({ code: 'FORBIDDEN', totpEnrollmentRequired: true });
     expect(
       onlyError(await server.gql(`{ me { username } meters { totalCount } }`, {}, first.accessToken)).extensions?.code,
     ).toBe('FORBIDDEN');

@@ -28,8 +28,10 @@ export function enrollmentGate(): ApolloServerPlugin<Context> {
           if (!contextValue.access.enrollmentOnly) return;
           const fields = operation ? rootFields(operation) : null;
           if (!fields || fields.some((f) => !ENROLLMENT_FIELDS.has(f)))
+            // Raised before execution: without a status Apollo would answer 500.
             throw new AppError(ErrorCode.FORBIDDEN, 'Set up a one-time code first: enrollTotp, then confirmTotp', {
               totpEnrollmentRequired: true,
+              http: { status: 403 },
             });
         },
       };
