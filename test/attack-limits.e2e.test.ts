@@ -103,7 +103,7 @@ describe('page size', () => {
       // A page of a million costs far more than the cost limit allows: refused before anything runs.
       const huge = onlyError(await callList(field, { first: 1_000_000 }));
       expect(huge.extensions?.code, `${field.name}(first: 1000000)`).toBe('BAD_USER_INPUT');
-      expect(huge.message).toMatch(/^Query Cost limit of 5000 exceeded/);
+      expect(huge.message).toMatch(/^Query Cost limit of 20000 exceeded/);
     }
   });
 });

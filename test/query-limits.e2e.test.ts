@@ -28,11 +28,11 @@ describe('limits on the shape of an operation', () => {
     const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `m${i}: me { username }`).join(' ')} }`;
     expect(onlyError(await server.gql(aliases, {}, admin)).message).toMatch(/aliases/i);
     // Within the depth and alias limits, but together too costly (deep selections under every alias).
-    const branch = `orgUnits { nodes { meters { nodes { customer { orgUnit { parent { parent { parent { parent { parent { id name code kind timeZone } } } } } } } } } } }`;
+    const branch = `orgUnits(first: 10) { nodes { meters(first: 10) { nodes { customer { orgUnit { parent { parent { parent { parent { parent { id name code kind timeZone } } } } } } } } } } }`;
     const wide = `{ ${Array.from({ length: 15 }, (_, i) => `u${i}: ${branch}`).join(' ')} }`;
     const error = onlyError(await server.gql(wide, {}, admin));
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error.message).toMatch(/^Query Cost limit of 5000 exceeded/i);
+    expect(error.message).toMatch(/^Query Cost limit of 20000 exceeded/i);
   });
 
   it('refuses a document of more tokens than any real operation has, before building it, over HTTP and WebSocket', async () => {
@@ -56,7 +56,7 @@ describe('limits on the shape of an operation', () => {
     const viaVariables = await server.gql(withVariables, { outer: 100, inner: 100 }, admin);
     const error = onlyError(viaVariables);
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error.message).toMatch(/^Query Cost limit of 5000 exceeded, found \d+/);
+    expect(error.message).toMatch(/^Query Cost limit of 20000 exceeded, found \d+/);
     expect(viaVariables.data).toBeUndefined();
     expect(server.queries.count).toBeLessThanOrEqual(2); // authentication only, no resolver ran
     const viaLiterals = await server.gql(nested('100', '100'), {}, admin);
@@ -72,7 +72,7 @@ describe('limits on the shape of an operation', () => {
     ]) {
       const sub = server.subscribe(admin, query, { outer: 100, inner: 100, n: 100 });
       await sub.done;
-      expect(JSON.stringify([...sub.received, ...sub.errors])).toMatch(/Query Cost limit of 5000 exceeded, found \d+/);
+      expect(JSON.stringify([...sub.received, ...sub.errors])).toMatch(/Query Cost limit of 20000 exceeded, found \d+/);
       await sub.client.dispose();
     }
   });

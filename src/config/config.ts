@@ -134,7 +134,7 @@ const schema = databaseSchema.extend({
   RATE_LIMIT: bool.optional(),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Per signed-in user: a dozen operations at the cost limit a minute, or about a thousand small ones. */
-  RATE_LIMIT_USER_POINTS: z.coerce.number().int().min(100).default(60_000),
+  RATE_LIMIT_USER_POINTS: z.coerce.number().int().min(100).default(600_000),
   /** Per client address, for requests without a token (login, refreshToken...): about 35 logins a minute. */
   RATE_LIMIT_ANONYMOUS_POINTS: z.coerce.number().int().min(100).default(10_000),
   PLUGIN_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
