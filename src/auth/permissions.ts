@@ -56,17 +56,7 @@ export interface PermissionRule {
 const subtree = PermissionScope.ORG_SUBTREE;
 const own = PermissionScope.OWN_ACCOUNT;
 const all = PermissionScope.ALL;
-const archive: Subject[] = [
-  'OrgUnit',
-  'MeterBox',
-  'Meter',
-  'Customer',
-  'ServicePoint',
-  'MeterAssignment',
-  'Reading',
-  'Alarm',
-  'Channel',
-];
+const archive: Subject[] = [...SHAREABLE_SUBJECTS, 'Channel'];
 const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
   subjects.map((subject) => ({ action: 'read', subject, scope }));
 
