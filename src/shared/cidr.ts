@@ -17,18 +17,33 @@ export function parseCidr(text: string): { address: string; prefix: number; fami
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
+// Range lists are few (TRUSTED_PROXIES, the login policies) and asked about on every request:
+// each is parsed once. Bounded in case policies churn.
+const blockLists = new Map<string, BlockList>();
+const MAX_LISTS = 1000;
+
+function blockListOf(cidrs: string[]): BlockList {
+  const key = cidrs.join(',');
+  let list = blockLists.get(key);
+  if (!list) {
+    list = new BlockList();
+    for (const cidr of cidrs) {
+      const range = parseCidr(cidr);
+      if (range) list.addSubnet(range.address, range.prefix, range.family);
+    }
+    if (blockLists.size >= MAX_LISTS) blockLists.clear();
+    blockLists.set(key, list);
+  }
+  return list;
+}
+
 /** Whether an address is inside one of the ranges (unparseable ranges match nothing). */
 export function inRanges(ip: string | undefined, cidrs: string[]): boolean {
   if (!ip) return false;
   const address = normalizeIp(ip);
   const family = isIP(address);
   if (!family) return false;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const range = parseCidr(cidr);
-    if (range) list.addSubnet(range.address, range.prefix, range.family);
-  }
-  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return blockListOf(cidrs).check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /**
