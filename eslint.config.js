@@ -64,14 +64,28 @@ export default tseslint.config(
     ['src/config/**', 'src/shared/**'],
     [
       [
-        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|app\\.js|main\\.js'),
+        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|billing|app\\.js|main\\.js'),
         'config and shared depend on nothing in src',
       ],
     ],
   ),
   layer(
     ['src/orm/**'],
-    [[to('auth|schema|server|plugins|collectors|demo|bootstrap|app\\.js'), 'orm may use only shared and config']],
+    [
+      [
+        to('auth|schema|server|plugins|collectors|demo|bootstrap|billing|app\\.js'),
+        'orm may use only shared and config',
+      ],
+    ],
+  ),
+  layer(
+    ['src/billing/**'],
+    [
+      [
+        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|backup|config|app\\.js'),
+        'billing engines use only shared (ADR 0014)',
+      ],
+    ],
   ),
   layer(
     ['src/backup/**'],
@@ -84,7 +98,12 @@ export default tseslint.config(
   ),
   layer(
     ['src/auth/**'],
-    [[to('schema|server|plugins|collectors|demo|bootstrap|app\\.js'), 'auth may use only orm, shared and config']],
+    [
+      [
+        to('schema|server|plugins|collectors|demo|bootstrap|billing|app\\.js'),
+        'auth may use only orm, shared and config',
+      ],
+    ],
   ),
   layer(
     ['src/schema/**'],

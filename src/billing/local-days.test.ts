@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { addDays, billingCycle, datesIn, daysBetween, localDateOf, localMidnight } from './local-days.js';
+
+describe('local days', () => {
+  it('starts a Shanghai day at 16:00 UTC the day before', () => {
+    expect(localMidnight('2026-11-01', 'Asia/Shanghai').toISOString()).toBe('2026-10-31T16:00:00.000Z');
+    expect(localDateOf(new Date('2026-10-31T16:00:00Z'), 'Asia/Shanghai')).toBe('2026-11-01');
+    expect(localDateOf(new Date('2026-10-31T15:59:59Z'), 'Asia/Shanghai')).toBe('2026-10-31');
+  });
+
+  it('has 23- and 25-hour days where clocks change', () => {
+    const hours = (d: string, zone: string) =>
+      (localMidnight(addDays(d, 1), zone).getTime() - localMidnight(d, zone).getTime()) / 3_600_000;
+    expect(hours('2026-03-29', 'Europe/Berlin')).toBe(23);
+    expect(hours('2026-10-25', 'Europe/Berlin')).toBe(25);
+    expect(hours('2026-10-25', 'Asia/Shanghai')).toBe(24);
+  });
+
+  it('counts days and lists a range', () => {
+    expect(daysBetween('2026-02-01', '2026-03-01')).toBe(28);
+    expect(daysBetween('2024-02-01', '2024-03-01')).toBe(29);
+    expect(datesIn('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01']);
+    expect(datesIn('2026-01-02', '2026-01-01')).toEqual([]);
+  });
+
+  it('closes a billing cycle on the reading day', () => {
+    expect(billingCycle('2026-11', 1)).toEqual({ start: '2026-10-01', end: '2026-11-01' });
+    expect(billingCycle('2026-01', 15)).toEqual({ start: '2025-12-15', end: '2026-01-15' });
+    expect(() => billingCycle('2026-13', 1)).toThrow(RangeError);
+    expect(() => billingCycle('2026-11', 29)).toThrow(RangeError);
+    expect(() => localMidnight('2026-02-30', 'Asia/Shanghai')).toThrow(RangeError);
+  });
+});
