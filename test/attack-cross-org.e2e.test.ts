@@ -416,6 +416,8 @@ function fill(type: GraphQLInputType, name: string, context: string, pick: Picke
         if (name === 'to') return new Date(Date.now() + 60_000).toISOString();
         break;
       case 'LocalDate':
+        // Ranges of local dates (consumption, settlements) end today and start 30 days before.
+        if (name === 'from') return new Date(Date.now() - 30 * DAY_MS).toISOString().slice(0, 10);
         return new Date().toISOString().slice(0, 10);
       case 'Int':
         if (name === 'first') return 5;
