@@ -12,6 +12,7 @@ import { Migration20261126181000_login_policy } from './Migration20261126181000_
 import { Migration20261126190000_personal_data_encryption } from './Migration20261126190000_personal_data_encryption.js';
 import { Migration20261126200000_sharing_grants } from './Migration20261126200000_sharing_grants.js';
 import { Migration20261126202000_api_keys } from './Migration20261126202000_api_keys.js';
+import { Migration20261126213000_settlements } from './Migration20261126213000_settlements.js';
 import { Migration20261126203000_totp } from './Migration20261126203000_totp.js';
 
 /**
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126200000_sharing_grants', class: Migration20261126200000_sharing_grants },
   { name: 'Migration20261126202000_api_keys', class: Migration20261126202000_api_keys },
   { name: 'Migration20261126203000_totp', class: Migration20261126203000_totp },
+  { name: 'Migration20261126213000_settlements', class: Migration20261126213000_settlements },
 ];

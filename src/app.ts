@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { SqlExecutor } from './collectors/ingestion/ingestion.js';
 import { createCollection } from './collectors/collection.js';
 import { createSchema } from './schema/index.js';
+import { SettlementJobs } from './schema/settlement/settlement-jobs.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
 import { PluginHost } from './plugins/plugin-host.js';
@@ -22,6 +23,8 @@ export interface App {
   events: Events;
   /** Seals and opens personal data with the configured keys. */
   personalData: PersonalDataCipher;
+  /** Background settlement runs: `idle()` resolves when none is in progress. */
+  settlements: SettlementJobs;
   seeded: boolean;
   stop(): Promise<void>;
 }
@@ -72,16 +75,34 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       stoppedAfterDays: config.collectors.stoppedAfterDays,
       simulate: config.demo.enabled ? { faultRate: config.demo.faultRate } : undefined,
     });
-    const server = await startServer({ config, logger, db, schema, events, collection: collection.port, personalData });
+    const settlements = new SettlementJobs({
+      em: db.orm.em as EntityManager,
+      events,
+      logger,
+      defaultTimeZone: config.defaultTimeZone,
+    });
+    const server = await startServer({
+      config,
+      logger,
+      db,
+      schema,
+      events,
+      collection: collection.port,
+      personalData,
+      settlements,
+    });
     collection.start();
     return {
       db,
       server,
       events,
       personalData,
+      settlements,
       seeded,
       stop: async () => {
         await server.stop();
+        // A settlement run ends after its current batch (INTERRUPTED) before the database goes away.
+        await settlements.stop();
         await collection.stop();
         await plugins.stop();
         await bus.close();

@@ -94,6 +94,8 @@ export async function createScratchDatabase(url: string): Promise<{ url: string;
 export interface StartOptions {
   /** Seed the demo archive (two stations, five areas, 300 customers). Default true. */
   demo?: boolean;
+  /** Days of daily frozen readings the demo gets, ending today (default 3; settlements need two months). */
+  demoDays?: number;
   env?: Record<string, string>;
   /**
    * Run on this database instead of the suite's: a PostgreSQL database (`url`, left in place at
@@ -145,7 +147,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     const em = app.db.orm.em.fork() as EntityManager;
     const root = await em.findOneOrFail(OrgUnit, { parent: null });
     // Without the demo's schedules: a test that wants collection creates its own.
-    await seedDemo(em, root, app.personalData, { days: 3, schedules: false });
+    await seedDemo(em, root, app.personalData, { days: opts.demoDays ?? 3, schedules: false });
   }
   const server: TestServer = {
     app,

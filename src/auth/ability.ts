@@ -59,6 +59,9 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   User: ['orgUnit'],
   // A grant belongs to the unit whose data it shares.
   SharingGrant: ['sourceUnit'],
+  SettlementRun: ['orgUnit'],
+  // A bill belongs to its customer's unit.
+  Bill: ['customer', 'orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */
@@ -92,6 +95,8 @@ function scopeCondition(
       return { customer: customerId };
     case 'MeterAssignment':
       return { servicePoint: { customer: customerId } };
+    case 'Bill':
+      return { customer: customerId };
     default:
       return meterSetCondition(subject, who.customerMeterIds ?? []) ?? { id: { $in: NOTHING } };
   }

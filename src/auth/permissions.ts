@@ -19,6 +19,8 @@ export const SUBJECTS = [
   'LoginPolicy',
   'ApiKey',
   'SharingGrant',
+  'SettlementRun',
+  'Bill',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -75,6 +77,10 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'import', subject: 'Customer', scope: subtree },
     { action: 'update', subject: 'Alarm', scope: subtree },
     { action: 'create', subject: 'Reading', scope: subtree },
+    // Settlement: run the month, approve and issue the bills (update).
+    ...read(['SettlementRun', 'Bill'], subtree),
+    { action: 'create', subject: 'SettlementRun', scope: subtree },
+    { action: 'update', subject: 'Bill', scope: subtree },
     // A station owns its data: its manager may share it (read-only, for a limited time) and revoke
     // what was shared. "update" is revoking; the subtree is the grant's source unit.
     ...(['read', 'create', 'update'] as const).map((action) => ({
@@ -91,11 +97,22 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
   [Role.INSPECTOR]: [...read(archive, subtree)],
   [Role.AUDITOR]: [
     ...read(
-      [...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy', 'SharingGrant', 'ApiKey'],
+      [
+        ...archive,
+        'User',
+        'RolePermission',
+        'CollectorPlugin',
+        'AuditRecord',
+        'LoginPolicy',
+        'SharingGrant',
+        'ApiKey',
+        'SettlementRun',
+        'Bill',
+      ],
       all,
     ),
   ],
-  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
+  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading', 'Bill'], own)],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),
     { action: 'create', subject: 'Reading', scope: all },

@@ -32,6 +32,7 @@ import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
+import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -60,6 +61,8 @@ export const resolvers = [
   ApiKeyResolver,
   SharingGrantResolver,
   ConsumptionResolver,
+  SettlementRunResolver,
+  BillResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -25,6 +25,7 @@ import { enrollmentGate } from './enrollment-gate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { CollectionPort, Context } from '../schema/common/context.js';
+import type { SettlementJobs } from '../schema/settlement/settlement-jobs.js';
 import type { Events } from '../shared/events.js';
 import { createLoaders } from '../schema/common/loaders.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
@@ -51,6 +52,7 @@ export interface ServerDeps {
   events: Events;
   collection: CollectionPort;
   personalData: PersonalDataCipher;
+  settlements: SettlementJobs;
 }
 
 export interface RunningServer {
@@ -109,6 +111,7 @@ async function buildContext(
     loaders: createLoaders(em, access, deps.config.defaultTimeZone),
     events: deps.events,
     collection: deps.collection,
+    settlements: deps.settlements,
     personalData: deps.personalData,
     memo: new Map(),
     requestId,

@@ -31,10 +31,24 @@ export interface CollectionCycleEvent {
   badValues: number;
 }
 
+/** Progress of a settlement run, after each batch of customers and at its end. */
+export interface SettlementProgressEvent {
+  runId: number;
+  /** Materialised path of the run's org unit: subscribers are filtered on it. */
+  orgPath: string;
+  status: string;
+  customers: number;
+  processed: number;
+  billed: number;
+  unchanged: number;
+  failed: number;
+}
+
 export type Topics = {
   READING_RECORDED: [ReadingRecordedEvent];
   ALARM_RAISED: [AlarmRaisedEvent];
   COLLECTION_CYCLE: [CollectionCycleEvent];
+  SETTLEMENT_PROGRESS: [SettlementProgressEvent];
 };
 
 export type Events = ReturnType<typeof createEvents>;

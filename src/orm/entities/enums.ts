@@ -154,3 +154,28 @@ export enum RetryStatus {
   RECOVERED = 'RECOVERED',
   GAVE_UP = 'GAVE_UP',
 }
+
+/** A settlement run: RUNNING, then COMPLETED (failures, if any, listed), or INTERRUPTED by a stop (run it again). */
+export enum SettlementRunStatus {
+  RUNNING = 'RUNNING',
+  COMPLETED = 'COMPLETED',
+  INTERRUPTED = 'INTERRUPTED',
+}
+
+/**
+ * DRAFT (recomputed in place when its readings change) -> APPROVED -> ISSUED. A change after
+ * approval makes the next version (a DRAFT carrying the difference); issuing it SUPERSEDES the last.
+ */
+export enum BillStatus {
+  DRAFT = 'DRAFT',
+  APPROVED = 'APPROVED',
+  ISSUED = 'ISSUED',
+  SUPERSEDED = 'SUPERSEDED',
+}
+
+export enum BillLineKind {
+  ENERGY = 'ENERGY',
+  TIER = 'TIER',
+  FIXED = 'FIXED',
+  SURCHARGE = 'SURCHARGE',
+}

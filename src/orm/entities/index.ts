@@ -20,6 +20,8 @@ export { AuditRecord } from './audit-record.entity.js';
 export { ApiKey } from './api-key.entity.js';
 export { LoginPolicy, LoginThrottle, type StoredTimeWindow } from './login-policy.entity.js';
 export { SharingGrant, type StoredShare } from './sharing-grant.entity.js';
+export { SettlementRun, type SettlementFailure } from './settlement-run.entity.js';
+export { Bill, BillLine, type BillDeterminant } from './bill.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -42,6 +44,8 @@ import { RolePermission } from './role-permission.entity.js';
 import { ServicePoint } from './service-point.entity.js';
 import { SharingGrant } from './sharing-grant.entity.js';
 import { User } from './user.entity.js';
+import { SettlementRun } from './settlement-run.entity.js';
+import { Bill, BillLine } from './bill.entity.js';
 
 export const entities = [
   OrgUnit,
@@ -66,4 +70,7 @@ export const entities = [
   LoginPolicy,
   LoginThrottle,
   SharingGrant,
+  SettlementRun,
+  Bill,
+  BillLine,
 ];

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SettlementJobs } from '../settlement/settlement-jobs.js';
 import type { Access } from '../../auth/access.js';
 import type { AuditTrail } from '../../auth/audit/trail.js';
 import type { Config } from '../../config/config.js';
@@ -66,6 +67,8 @@ export interface Context {
   memo: Map<string, Promise<unknown>>;
   /** Port to the collection side: the state of the loaded collector plugins. */
   collection: CollectionPort;
+  /** The server's background settlement runs. */
+  settlements: SettlementJobs;
   /** Seals and opens customers' personal data (phone, ID number). */
   personalData: PersonalDataCipher;
   /**

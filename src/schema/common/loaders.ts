@@ -8,6 +8,7 @@ import type { Subject } from '../../auth/permissions.js';
 import { ORG_UNIT_VIA } from '../../auth/ability.js';
 import {
   Alarm,
+  BillLine,
   Customer,
   Meter,
   MeterAssignment,
@@ -185,6 +186,12 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
       );
       const map = new Map(rows.map((r) => [r.meter.id, r]));
       return meterIds.map((id) => map.get(id) ?? null);
+    }),
+
+    /** billId -> its lines in order; the bill itself was loaded through the caller's rules. */
+    billLines: new DataLoader<number, BillLine[]>(async (ids) => {
+      const rows = await em.find(BillLine, { bill: { $in: [...ids] } }, { orderBy: { bill: 'asc', position: 'asc' } });
+      return ids.map((id) => rows.filter((r) => r.bill.id === id));
     }),
 
     /** servicePointId -> all assignments, oldest first (meter history). */

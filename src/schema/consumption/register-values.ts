@@ -40,6 +40,8 @@ export async function loadRegisterValues(
           where meter_id = any(?::int[]) and measured_at = any(?::timestamptz[]) and register = any(?::text[])
             and quality <> 'BAD'`,
         [pgArray(ids.slice(i, i + CHUNK)), times, codes],
+        'all',
+        em.getTransactionContext(),
       );
     for (const r of rows) {
       values.set(r.meter_id, REGISTER_OF.get(r.register)!, new Date(r.measured_at), {
@@ -80,6 +82,8 @@ export async function loadServicePointSpans(
         where a.service_point_id = any(?::int[])
         order by a.service_point_id, a.installed_at`,
       [pgArray(ids.slice(i, i + CHUNK))],
+      'all',
+      em.getTransactionContext(),
     );
     for (const r of rows) {
       spans.get(r.service_point_id)!.push({

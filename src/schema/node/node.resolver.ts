@@ -3,6 +3,8 @@ import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { Subject } from '../../auth/permissions.js';
 import {
   Alarm,
+  Bill,
+  SettlementRun,
   Channel,
   CollectionSchedule,
   CollectionTask,
@@ -19,6 +21,7 @@ import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
 import { NodeInterface } from '../common/node.js';
 import { readableGrants } from '../sharing/sharing.service.js';
+import { visibleBills } from '../settlement/settlement.service.js';
 
 interface NodeType {
   entity: EntityName<object>;
@@ -40,6 +43,8 @@ const NODE_TYPES: Record<string, NodeType> = {
   CollectionSchedule: { entity: CollectionSchedule, subject: 'Channel' },
   CollectionTask: { entity: CollectionTask, subject: 'Channel' },
   SharingGrant: { entity: SharingGrant, subject: 'SharingGrant', where: readableGrants as NodeType['where'] },
+  SettlementRun: { entity: SettlementRun, subject: 'SettlementRun' },
+  Bill: { entity: Bill, subject: 'Bill', where: visibleBills as NodeType['where'] },
 };
 
 @Resolver()

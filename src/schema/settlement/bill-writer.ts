@@ -1,0 +1,153 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Bill, BillLine, BillLineKind, BillStatus } from '../../orm/entities/index.js';
+import { Dec } from '../../shared/decimal.js';
+import { pgArray } from '../../shared/pg-array.js';
+import type { BillDraft } from './bill-computation.js';
+
+interface Latest {
+  id: number;
+  customer_id: number;
+  version: number;
+  status: BillStatus;
+  total_amount: string;
+  total_kwh: string;
+  /** The version before the latest one's total, for a redrafted version's difference. */
+  previous_amount: string | null;
+}
+
+export interface WriteResult {
+  /** Bills drafted: new, redrafted in place, or new versions. */
+  billed: number;
+  /** Approved or issued bills whose energy and amount did not change. */
+  unchanged: number;
+  billIds: number[];
+}
+
+const moneyDiff = (a: string, b: string) => new Dec(a).minus(b).toFixed(2);
+
+/**
+ * Stores computed bills for one period, in the caller's transaction (all or nothing):
+ * - no bill yet: version 1, a DRAFT;
+ * - the latest version is a DRAFT: recomputed in place (same id and version);
+ * - the latest is APPROVED or ISSUED: left alone when its energy and amount are the same, else the
+ *   next version is drafted, carrying the difference and the reason.
+ * Running it twice with the same drafts changes nothing the second time.
+ */
+export async function writeDrafts(
+  em: EntityManager,
+  drafts: readonly BillDraft[],
+  opts: { runId?: number; reason?: string },
+): Promise<WriteResult> {
+  const result: WriteResult = { billed: 0, unchanged: 0, billIds: [] };
+  if (!drafts.length) return result;
+  const period = drafts[0]!.period;
+  const latest: Latest[] = await em.getConnection().execute(
+    `select distinct on (b.customer_id) b.id, b.customer_id, b.version, b.status,
+            b.total_amount::text as total_amount, b.total_kwh::text as total_kwh,
+            (select p.total_amount::text from bill p
+              where p.customer_id = b.customer_id and p.period = b.period and p.version = b.version - 1) as previous_amount
+       from bill b where b.customer_id = any(?::int[]) and b.period = ?
+      order by b.customer_id, b.version desc`,
+    [pgArray(drafts.map((d) => d.customerId)), period],
+    'all',
+    em.getTransactionContext(),
+  );
+  const byCustomer = new Map(latest.map((l) => [l.customer_id, l]));
+
+  const inserts: { draft: BillDraft; version: number; difference?: string; reason?: string }[] = [];
+  const redrafts: { draft: BillDraft; id: number; difference?: string }[] = [];
+  for (const draft of drafts) {
+    const last = byCustomer.get(draft.customerId);
+    if (!last) inserts.push({ draft, version: 1 });
+    else if (last.status === BillStatus.DRAFT)
+      redrafts.push({
+        draft,
+        id: last.id,
+        difference: last.previous_amount === null ? undefined : moneyDiff(draft.totalAmount, last.previous_amount),
+      });
+    else if (new Dec(last.total_amount).eq(draft.totalAmount) && new Dec(last.total_kwh).eq(draft.totalKwh)) {
+      result.unchanged++;
+      result.billIds.push(last.id);
+    } else
+      inserts.push({
+        draft,
+        version: last.version + 1,
+        difference: moneyDiff(draft.totalAmount, last.total_amount),
+        reason: opts.reason ?? 'the settlement was run again and the amount changed',
+      });
+  }
+
+  const run = opts.runId;
+  if (inserts.length) {
+    const ids = (await em.insertMany(
+      Bill,
+      inserts.map(({ draft, version, difference, reason }) => ({
+        ...billColumns(draft),
+        customer: draft.customerId,
+        period: draft.period,
+        version,
+        status: BillStatus.DRAFT,
+        difference,
+        reason,
+        run,
+      })),
+    )) as number[];
+    await insertLines(
+      em,
+      inserts.map((i, n) => ({ billId: ids[n]!, draft: i.draft })),
+    );
+    result.billIds.push(...ids);
+  }
+  if (redrafts.length) {
+    for (const r of redrafts) {
+      await em.nativeUpdate(
+        Bill,
+        { id: r.id },
+        { ...billColumns(r.draft), difference: r.difference, run, updatedAt: new Date() },
+      );
+    }
+    await em.nativeDelete(BillLine, { bill: { $in: redrafts.map((r) => r.id) } });
+    await insertLines(
+      em,
+      redrafts.map((r) => ({ billId: r.id, draft: r.draft })),
+    );
+    result.billIds.push(...redrafts.map((r) => r.id));
+  }
+  result.billed = inserts.length + redrafts.length;
+  return result;
+}
+
+function billColumns(draft: BillDraft) {
+  return {
+    cycleStart: draft.cycleStart,
+    cycleEnd: draft.cycleEnd,
+    tariffCode: draft.tariffCode,
+    totalKwh: draft.totalKwh,
+    totalAmount: draft.totalAmount,
+    estimated: draft.estimated,
+    tierUsedBefore: draft.tierUsedBefore,
+    tierUsedAfter: draft.tierUsedAfter,
+    notes: draft.notes,
+    determinants: draft.determinants,
+  };
+}
+
+async function insertLines(em: EntityManager, bills: { billId: number; draft: BillDraft }[]) {
+  const rows = bills.flatMap(({ billId, draft }) =>
+    draft.lines.map((line, position) => ({
+      bill: billId,
+      position,
+      kind: line.kind as BillLineKind,
+      description: line.description,
+      band: line.band,
+      tier: line.tier,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      amount: line.amount,
+      periodStart: line.periodStart,
+      periodEnd: line.periodEnd,
+      tariffEffectiveFrom: line.effectiveFrom,
+    })),
+  );
+  if (rows.length) await em.insertMany(BillLine, rows);
+}
