@@ -19,6 +19,7 @@ export const SUBJECTS = [
   'LoginPolicy',
   'ApiKey',
   'SharingGrant',
+  'Tariff',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -59,6 +60,8 @@ const all = PermissionScope.ALL;
 const archive: Subject[] = [...SHAREABLE_SUBJECTS, 'Channel'];
 const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
   subjects.map((subject) => ({ action: 'read', subject, scope }));
+/** Tariffs are the company's published prices: every person may read them, whatever their unit. */
+const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
 /**
  * The rules a fresh installation starts with. They are copied into role_permission on first start;
@@ -73,6 +76,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       { action: 'update' as const, subject, scope: subtree },
     ]),
     { action: 'import', subject: 'Customer', scope: subtree },
+    tariffs,
     { action: 'update', subject: 'Alarm', scope: subtree },
     { action: 'create', subject: 'Reading', scope: subtree },
     // A station owns its data: its manager may share it (read-only, for a limited time) and revoke
@@ -87,15 +91,26 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     ...read(archive, subtree),
     { action: 'read', subject: 'Customer', fields: [...PERSONAL_FIELDS], inverted: true, scope: all },
     { action: 'create', subject: 'Reading', scope: subtree },
+    tariffs,
   ],
-  [Role.INSPECTOR]: [...read(archive, subtree)],
+  [Role.INSPECTOR]: [...read(archive, subtree), tariffs],
   [Role.AUDITOR]: [
     ...read(
-      [...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy', 'SharingGrant', 'ApiKey'],
+      [
+        ...archive,
+        'User',
+        'RolePermission',
+        'CollectorPlugin',
+        'AuditRecord',
+        'LoginPolicy',
+        'SharingGrant',
+        'ApiKey',
+        'Tariff',
+      ],
       all,
     ),
   ],
-  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own)],
+  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading'], own), tariffs],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),
     { action: 'create', subject: 'Reading', scope: all },

@@ -31,6 +31,7 @@ import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
 import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
+import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -58,6 +59,8 @@ export const resolvers = [
   LoginPolicyResolver,
   ApiKeyResolver,
   SharingGrantResolver,
+  TariffResolver,
+  CustomerTariffResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

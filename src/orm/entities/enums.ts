@@ -154,3 +154,9 @@ export enum RetryStatus {
   RECOVERED = 'RECOVERED',
   GAVE_UP = 'GAVE_UP',
 }
+
+/** What a tariff's tier thresholds count: the kWh of the calendar year, or of the billing cycle. */
+export enum TierBasis {
+  ANNUAL = 'ANNUAL',
+  MONTHLY = 'MONTHLY',
+}
