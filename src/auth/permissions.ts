@@ -21,6 +21,7 @@ export const SUBJECTS = [
   'SharingGrant',
   'SettlementRun',
   'Bill',
+  'Tariff',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -61,6 +62,8 @@ const all = PermissionScope.ALL;
 const archive: Subject[] = [...SHAREABLE_SUBJECTS, 'Channel'];
 const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
   subjects.map((subject) => ({ action: 'read', subject, scope }));
+/** Tariffs are the company's published prices: every person may read them, whatever their unit. */
+const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
 /**
  * The rules a fresh installation starts with. They are copied into role_permission on first start;
@@ -75,6 +78,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       { action: 'update' as const, subject, scope: subtree },
     ]),
     { action: 'import', subject: 'Customer', scope: subtree },
+    tariffs,
     { action: 'update', subject: 'Alarm', scope: subtree },
     { action: 'create', subject: 'Reading', scope: subtree },
     // Settlement: run the month, approve and issue the bills (update).
@@ -93,8 +97,9 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     ...read(archive, subtree),
     { action: 'read', subject: 'Customer', fields: [...PERSONAL_FIELDS], inverted: true, scope: all },
     { action: 'create', subject: 'Reading', scope: subtree },
+    tariffs,
   ],
-  [Role.INSPECTOR]: [...read(archive, subtree)],
+  [Role.INSPECTOR]: [...read(archive, subtree), tariffs],
   [Role.AUDITOR]: [
     ...read(
       [
@@ -108,11 +113,12 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'ApiKey',
         'SettlementRun',
         'Bill',
+        'Tariff',
       ],
       all,
     ),
   ],
-  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading', 'Bill'], own)],
+  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading', 'Bill'], own), tariffs],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),
     { action: 'create', subject: 'Reading', scope: all },

@@ -1,4 +1,5 @@
 import { DECIMAL_PATTERN, Dec } from '../shared/decimal.js';
+import { BANDS, type Band } from './bands.js';
 import { addDays, daysBetween } from './local-days.js';
 import { lineAmount, proratedAmount, sumEnergy, sumMoney } from './money.js';
 
@@ -10,8 +11,7 @@ import { lineAmount, proratedAmount, sumEnergy, sumMoney } from './money.js';
  * (kWh) are exact, except the two prorations of energy by days documented on `prorateEnergy`.
  */
 
-export type Band = 'T1' | 'T2' | 'T3' | 'T4'; // critical peak, peak, flat, valley (registers FORWARD_ACTIVE_T1..T4)
-export const BANDS: readonly Band[] = ['T1', 'T2', 'T3', 'T4'];
+export { BANDS, type Band } from './bands.js';
 export const BAND_NAMES: Readonly<Record<Band, string>> = {
   T1: 'critical peak',
   T2: 'peak',

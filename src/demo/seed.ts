@@ -14,11 +14,13 @@ import {
   OrgUnitKind,
   Role,
   ServicePoint,
+  Tariff,
   User,
 } from '../orm/entities/index.js';
 import { Dec } from '../shared/decimal.js';
 import type { PersonalDataCipher } from '../shared/personal-data.js';
 import { sealCustomerPersonalData } from '../orm/personal-data.js';
+import { seedDemoTariffs } from './tariffs.js';
 import { registersAt, registerTexts, type Profile } from '../collectors/builtin/simulator/load-curve.js';
 
 /** Demo logins, printed at start. Never created outside the demo. */
@@ -254,6 +256,7 @@ export async function seedDemo(
         customer: login.role === Role.CUSTOMER ? customer1 : undefined,
       });
     }
+    if (!(await tx.count(Tariff, {}))) seedDemoTariffs(tx);
     await tx.flush();
 
     // Daily frozen readings at 00:00 Asia/Shanghai (16:00 UTC the day before), with TOU bands.

@@ -33,6 +33,7 @@ import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
+import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -63,6 +64,8 @@ export const resolvers = [
   ConsumptionResolver,
   SettlementRunResolver,
   BillResolver,
+  TariffResolver,
+  CustomerTariffResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

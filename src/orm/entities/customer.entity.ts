@@ -3,6 +3,7 @@ import type { Sealed } from '../../shared/personal-data.js';
 import { Timestamped } from './base.js';
 import { CustomerCategory, CustomerStatus } from './enums.js';
 import { OrgUnit } from './org-unit.entity.js';
+import { Tariff } from './tariff.entity.js';
 
 @Entity({ tableName: 'customer' })
 export class Customer extends Timestamped {
@@ -61,4 +62,8 @@ export class Customer extends Timestamped {
   /** Day of month (1-28) the billing cycle closes. */
   @Property({ type: 'smallint', default: 1 })
   billingDay: Opt<number> = 1;
+
+  /** The customer's own tariff; when absent, the default tariff of the customer's category applies. */
+  @ManyToOne({ entity: () => Tariff, nullable: true, deleteRule: 'restrict', index: true })
+  tariff?: Tariff;
 }

@@ -179,3 +179,9 @@ export enum BillLineKind {
   FIXED = 'FIXED',
   SURCHARGE = 'SURCHARGE',
 }
+
+/** What a tariff's tier thresholds count: the kWh of the calendar year, or of the billing cycle. */
+export enum TierBasis {
+  ANNUAL = 'ANNUAL',
+  MONTHLY = 'MONTHLY',
+}

@@ -22,6 +22,8 @@ export { LoginPolicy, LoginThrottle, type StoredTimeWindow } from './login-polic
 export { SharingGrant, type StoredShare } from './sharing-grant.entity.js';
 export { SettlementRun, type SettlementFailure } from './settlement-run.entity.js';
 export { Bill, BillLine, type BillDeterminant } from './bill.entity.js';
+export { Tariff } from './tariff.entity.js';
+export { TariffVersion, type StoredBand, type StoredTerms } from './tariff-version.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -43,6 +45,8 @@ import { RefreshToken } from './refresh-token.entity.js';
 import { RolePermission } from './role-permission.entity.js';
 import { ServicePoint } from './service-point.entity.js';
 import { SharingGrant } from './sharing-grant.entity.js';
+import { Tariff } from './tariff.entity.js';
+import { TariffVersion } from './tariff-version.entity.js';
 import { User } from './user.entity.js';
 import { SettlementRun } from './settlement-run.entity.js';
 import { Bill, BillLine } from './bill.entity.js';
@@ -73,4 +77,6 @@ export const entities = [
   SettlementRun,
   Bill,
   BillLine,
+  Tariff,
+  TariffVersion,
 ];

@@ -17,7 +17,10 @@ import {
   Reading,
   RegisterCode,
   ServicePoint,
+  Tariff,
+  TariffVersion,
   User,
+  type CustomerCategory,
 } from '../../orm/entities/index.js';
 
 const and = <T>(...conditions: (FilterQuery<T> | undefined)[]): FilterQuery<T> =>
@@ -167,6 +170,24 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     customer: byId(em, access, Customer, 'Customer'),
     servicePoint: byId(em, access, ServicePoint, 'ServicePoint'),
     user: byId(em, access, User, 'User'),
+    tariff: byId(em, access, Tariff, 'Tariff'),
+
+    /** category -> its default tariff (null: none, or tariffs are not readable). */
+    defaultTariff: new DataLoader<CustomerCategory, Tariff | null>(async (categories) => {
+      const where = access.where<Tariff>('read', 'Tariff');
+      if (where === null) return categories.map(() => null);
+      const rows = await em.find(
+        Tariff,
+        and<Tariff>(where, { customerCategory: { $in: [...categories] }, isDefault: true }),
+      );
+      return categories.map((c) => rows.find((r) => r.customerCategory === c) ?? null);
+    }),
+
+    /** tariffId -> its versions, oldest first (the caller has read the tariff). */
+    tariffVersions: new DataLoader<number, TariffVersion[]>(async (ids) => {
+      const rows = await em.find(TariffVersion, { tariff: { $in: [...ids] } }, { orderBy: { effectiveFrom: 'asc' } });
+      return ids.map((id) => rows.filter((r) => r.tariff.id === id));
+    }),
     orgUnitChildren: childPages(em, access, OrgUnit, 'OrgUnit', 'parent', 'parent_id'),
     orgUnitChildCount: childCounts(em, access, OrgUnit, 'OrgUnit', 'parent', 'parent_id'),
     orgUnitMeters: childPages(em, access, Meter, 'Meter', 'orgUnit', 'org_unit_id'),

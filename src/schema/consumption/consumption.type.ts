@@ -9,7 +9,13 @@ export enum TouBand {
 }
 registerEnumType(TouBand, {
   name: 'TouBand',
-  description: 'Time-of-use band: T1 critical peak, T2 peak, T3 flat, T4 valley (registers FORWARD_ACTIVE_T1..T4).',
+  description: 'Time-of-use band (尖峰平谷), as the meter registers FORWARD_ACTIVE_T1..T4 count them.',
+  valuesConfig: {
+    T1: { description: 'Critical peak (尖)' },
+    T2: { description: 'Peak (峰)' },
+    T3: { description: 'Flat (平)' },
+    T4: { description: 'Valley (谷)' },
+  },
 });
 
 export enum ConsumptionGranularity {

@@ -15,6 +15,7 @@ import {
   Reading,
   ServicePoint,
   SharingGrant,
+  Tariff,
   User,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
@@ -42,6 +43,7 @@ const NODE_TYPES: Record<string, NodeType> = {
   Channel: { entity: Channel, subject: 'Channel' },
   CollectionSchedule: { entity: CollectionSchedule, subject: 'Channel' },
   CollectionTask: { entity: CollectionTask, subject: 'Channel' },
+  Tariff: { entity: Tariff, subject: 'Tariff' },
   SharingGrant: { entity: SharingGrant, subject: 'SharingGrant', where: readableGrants as NodeType['where'] },
   SettlementRun: { entity: SettlementRun, subject: 'SettlementRun' },
   Bill: { entity: Bill, subject: 'Bill', where: visibleBills as NodeType['where'] },

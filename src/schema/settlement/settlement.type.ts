@@ -28,7 +28,10 @@ export class SettlementFailureType {
   @Field()
   accountNo!: string;
 
-  @Field({ description: 'MISSING_VALUE, REGISTER_DECREASE, BANDS_EXCEED_TOTAL, CYCLE_OPEN, NO_TARIFF, NO_SERVICE_POINT, TARIFF.' })
+  @Field({
+    description:
+      'MISSING_VALUE, REGISTER_DECREASE, BANDS_EXCEED_TOTAL, CYCLE_OPEN, NO_TARIFF, NO_SERVICE_POINT, TARIFF.',
+  })
   code!: string;
 
   @Field()
