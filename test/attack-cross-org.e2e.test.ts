@@ -88,6 +88,8 @@ const VALUE_KEYS: Record<string, string> = {
 const NEUTRAL_STRINGS: Record<string, string> = {
   'AuditRecord.actions': 'names of mutations and security events',
   'AuditRecord.outcome': 'ok or an error class',
+  'SettlementRun.period': 'a month, the same for every station',
+  'Bill.period': 'a month, the same for every station',
 };
 
 /** ID arguments whose name does not say the type they reference. */
@@ -126,6 +128,8 @@ const ROW_QUERIES: Record<string, string> = {
   CollectionTask: `select t.id, o.path from collection_task t join org_unit o on o.id = t.org_unit_id`,
   User: `select u.id, o.path, u.username from app_user u join org_unit o on o.id = u.org_unit_id`,
   SharingGrant: `select g.id, o.path, g.purpose from sharing_grant g join org_unit o on o.id = g.source_unit_id`,
+  SettlementRun: `select r.id, o.path from settlement_run r join org_unit o on o.id = r.org_unit_id`,
+  Bill: `select b.id, o.path from bill b join customer c on c.id = b.customer_id join org_unit o on o.id = c.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -849,6 +853,30 @@ beforeAll(async () => {
     ).id,
   );
 
+  // Settlements on both stations: runs (their failures name the customers: the test demo's three
+  // days of readings bound no cycle) and an issued bill each, written as a run would.
+  const lastMonth = new Date(Date.now() - 31 * DAY_MS).toISOString().slice(0, 7);
+  for (const [user, station] of [
+    ['manager1', the.yjStation],
+    ['manager2', the.tyStation],
+  ] as const)
+    await gqlOk(
+      `mutation($i: RunSettlementInput!) { runSettlement(input: $i) { run { id } } }`,
+      { i: { orgUnitId: toGlobalId('OrgUnit', station), period: lastMonth } },
+      tokens[user]!,
+    );
+  await server.app.settlements.idle();
+  const tyCustomer = await one<{ customer_id: number }>(
+    `select s.customer_id from meter_assignment a join service_point s on s.id = a.service_point_id where a.meter_id = ?`,
+    [the.tyMeter],
+  );
+  for (const customer of [the.yjCustomer, Number(tyCustomer.customer_id)])
+    await sql.execute(
+      `insert into bill (customer_id, period, status, cycle_start, cycle_end, tariff_code, total_kwh, total_amount)
+       values (?, ?, 'ISSUED', '2026-01-01', '2026-02-01', 'RES', '10', '5.00')`,
+      [customer, lastMonth],
+    );
+
   // customer1's own objects.
   const c1 = await one<{ id: number }>(`select id from customer where account_no = ?`, [DEMO_CUSTOMER_ACCOUNT]);
   const own = await sql.execute<{ sp: number; meter: number }>(
@@ -1020,6 +1048,23 @@ const newReading = (token: string, meterId: number) =>
     token,
   ).then(() => undefined);
 
+const runProgress = async (station: number) => {
+  const run = await one<{ id: number; path: string }>(
+    `select r.id, o.path from settlement_run r join org_unit o on o.id = r.org_unit_id where o.id = ? order by r.id limit 1`,
+    [station],
+  );
+  void server.app.events.publish('SETTLEMENT_PROGRESS', {
+    runId: Number(run.id),
+    orgPath: run.path,
+    status: 'COMPLETED',
+    customers: 1,
+    processed: 1,
+    billed: 0,
+    unchanged: 0,
+    failed: 1,
+  });
+};
+
 /**
  * How to cause an event of each subscription in ST-YJ, and in ST-TY (to show that manager2's
  * subscription is alive). A subscription added to the schema must be taught here.
@@ -1030,6 +1075,8 @@ const TRIGGERS: Record<string, { yj: () => Promise<void>; ty?: () => Promise<voi
     yj: () => newReading(tokens.manager1!, the.yjMeter),
     ty: () => newReading(tokens.manager2!, the.tyMeter),
   },
+  // The progress of the run each station started in the set-up, as the run publishes it.
+  settlementProgress: { yj: () => runProgress(the.yjStation), ty: () => runProgress(the.tyStation) },
   // Totals over every unit: for administrators and auditors only, never for a station.
   collectionProgress: {
     totalsOnly: true,

@@ -5,7 +5,7 @@ import { fromGlobalId } from '../src/shared/global-id.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 
 /**
- * A month's settlement through the API, as a station manager does it, on the demo (two months of
+ * A month's settlement through the API, as a station manager does it, on the demo (three months of
  * daily frozen readings). The period is last month, so every cycle of it has closed.
  */
 let server: TestServer;
@@ -75,7 +75,7 @@ async function allBills(token: string, filter: Record<string, unknown>): Promise
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ demo: true, demoDays: 64 });
+  server = await startTestServer({ demo: true, demoDays: 90 });
   manager1 = await server.login('manager1');
   const units = await server.gql<{ orgUnits: { nodes: { id: string; code: string }[] } }>(
     `{ orgUnits(first: 10, filter: { search: "ST-YJ" }) { nodes { id code } } }`,
@@ -92,6 +92,7 @@ describe('settlement runs', () => {
 
   it('settles every customer of the station and drafts one bill each', async () => {
     firstRun = await settle(manager1);
+    expect(firstRun.failures.slice(0, 3)).toEqual([]);
     expect(firstRun).toMatchObject({ status: 'COMPLETED', failedCount: 0, unchangedCount: 0 });
     expect(firstRun.customerCount).toBe(180);
     expect(firstRun.processedCount).toBe(180);

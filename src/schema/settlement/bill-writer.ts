@@ -79,7 +79,7 @@ export async function writeDrafts(
 
   const run = opts.runId;
   if (inserts.length) {
-    const ids = (await em.insertMany(
+    await em.insertMany(
       Bill,
       inserts.map(({ draft, version, difference, reason }) => ({
         ...billColumns(draft),
@@ -91,7 +91,17 @@ export async function writeDrafts(
         reason,
         run,
       })),
-    )) as number[];
+    );
+    // The new rows' ids, by customer (one new version per customer and period).
+    const created: { id: number; customer_id: number }[] = await em.getConnection().execute(
+      `select distinct on (customer_id) id, customer_id from bill
+        where customer_id = any(?::int[]) and period = ? order by customer_id, version desc`,
+      [pgArray(inserts.map((i) => i.draft.customerId)), period],
+      'all',
+      em.getTransactionContext(),
+    );
+    const idOf = new Map(created.map((c) => [c.customer_id, c.id]));
+    const ids = inserts.map((i) => idOf.get(i.draft.customerId)!);
     await insertLines(
       em,
       inserts.map((i, n) => ({ billId: ids[n]!, draft: i.draft })),
