@@ -167,6 +167,11 @@ describe('tariff engine: rules', () => {
     // 190 -> 220: tier 2 10, tier 3 20; then 0 -> 20 in tier 1
     expect(kinds(c)).toEqual(['ENERGY:30x0.5=15.00', 'TIER:10x0.05=0.50', 'TIER:20x0.3=6.00', 'ENERGY:20x0.5=10.00']);
     expect(c.tierUsedAfter).toBe('20');
+    // a cycle opening the tier year starts from zero
+    const january = cycle({ cycleStart: '2027-01-01', cycleEnd: '2027-02-01', tierUsedBefore: '190' });
+    january.segments = [{ start: '2027-01-01', end: '2027-02-01', total: '1' }];
+    expect(() => priceCycle(january)).toThrow(/must be 0 for a cycle starting on 1 January/);
+    expect(priceCycle({ ...january, tierUsedBefore: '0' }).tierUsedAfter).toBe('1');
   });
 
   it('prorates fixed charges by days over version segments, each rounded once', () => {

@@ -360,8 +360,13 @@ export function priceCycle(input: CycleInput): PricedCycle {
 
   let counter: Dec;
   let monthly: Thresholds | undefined;
-  if (basis === 'ANNUAL') counter = readKwh(input.tierUsedBefore, 'tierUsedBefore');
-  else {
+  if (basis === 'ANNUAL') {
+    counter = readKwh(input.tierUsedBefore, 'tierUsedBefore');
+    // A cycle that opens a tier year has nothing of that year before it: a counter carried over
+    // from December here would price January in the wrong tier.
+    if (cycleStart.endsWith('-01-01') && !counter.isZero())
+      throw new TariffError(`tierUsedBefore must be 0 for a cycle starting on 1 January, not ${input.tierUsedBefore}`);
+  } else {
     counter = new Dec(0);
     monthly = monthlyThresholds(versionParts, cycleDays);
   }
