@@ -110,6 +110,7 @@ const ID_ALIASES: Record<string, string> = {
   subtreeOf: 'OrgUnit',
   sourceUnit: 'OrgUnit',
   schedule: 'CollectionSchedule',
+  run: 'SettlementRun',
 };
 
 // ---------------------------------------------------------------------------------------------
