@@ -63,7 +63,7 @@ function shapeProblem(r: IncomingReading): string | undefined {
 }
 
 /** Flags that make a reading SUSPECT (a rollover alone is normal). */
-const SUSPECT_FLAGS = ReadingFlag.DECREASE | ReadingFlag.IMPLAUSIBLE_JUMP;
+const SUSPECT_FLAGS = ReadingFlag.REGISTER_DECREASE | ReadingFlag.IMPLAUSIBLE_JUMP;
 
 const CUMULATIVE = new Set<string>(
   Object.values(RegisterCode).filter((r) => r !== RegisterCode.MAX_DEMAND_FORWARD_ACTIVE),
