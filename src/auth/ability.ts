@@ -59,6 +59,8 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   User: ['orgUnit'],
   // A grant belongs to the unit whose data it shares.
   SharingGrant: ['sourceUnit'],
+  // A rule set belongs to the unit whose subtree it applies to.
+  VeeRuleSet: ['orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */

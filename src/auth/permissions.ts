@@ -19,6 +19,7 @@ export const SUBJECTS = [
   'LoginPolicy',
   'ApiKey',
   'SharingGrant',
+  'VeeRuleSet',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -75,6 +76,13 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'import', subject: 'Customer', scope: subtree },
     { action: 'update', subject: 'Alarm', scope: subtree },
     { action: 'create', subject: 'Reading', scope: subtree },
+    // VEE: validate, estimate and edit the station's readings, and keep its rule sets.
+    { action: 'update', subject: 'Reading', scope: subtree },
+    ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
+      action,
+      subject: 'VeeRuleSet' as const,
+      scope: subtree,
+    })),
     // A station owns its data: its manager may share it (read-only, for a limited time) and revoke
     // what was shared. "update" is revoking; the subtree is the grant's source unit.
     ...(['read', 'create', 'update'] as const).map((action) => ({
@@ -91,7 +99,17 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
   [Role.INSPECTOR]: [...read(archive, subtree)],
   [Role.AUDITOR]: [
     ...read(
-      [...archive, 'User', 'RolePermission', 'CollectorPlugin', 'AuditRecord', 'LoginPolicy', 'SharingGrant', 'ApiKey'],
+      [
+        ...archive,
+        'User',
+        'RolePermission',
+        'CollectorPlugin',
+        'AuditRecord',
+        'LoginPolicy',
+        'SharingGrant',
+        'ApiKey',
+        'VeeRuleSet',
+      ],
       all,
     ),
   ],

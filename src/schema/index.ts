@@ -31,6 +31,7 @@ import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
 import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
+import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -58,6 +59,9 @@ export const resolvers = [
   LoginPolicyResolver,
   ApiKeyResolver,
   SharingGrantResolver,
+  VeeRuleSetResolver,
+  ReadingVeeFieldResolver,
+  ReadingVersionResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -154,3 +154,10 @@ export enum RetryStatus {
   RECOVERED = 'RECOVERED',
   GAVE_UP = 'GAVE_UP',
 }
+
+/** How an ESTIMATED value was obtained (VEE estimation methods). */
+export enum EstimationMethod {
+  LINEAR_INTERPOLATION = 'LINEAR_INTERPOLATION',
+  LIKE_DAY = 'LIKE_DAY',
+  AVERAGE_DAILY_USE = 'AVERAGE_DAILY_USE',
+}

@@ -20,6 +20,8 @@ export { AuditRecord } from './audit-record.entity.js';
 export { ApiKey } from './api-key.entity.js';
 export { LoginPolicy, LoginThrottle, type StoredTimeWindow } from './login-policy.entity.js';
 export { SharingGrant, type StoredShare } from './sharing-grant.entity.js';
+export { ReadingVersion } from './reading-version.entity.js';
+export { VeeRuleSet } from './vee-rule-set.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -41,6 +43,8 @@ import { RefreshToken } from './refresh-token.entity.js';
 import { RolePermission } from './role-permission.entity.js';
 import { ServicePoint } from './service-point.entity.js';
 import { SharingGrant } from './sharing-grant.entity.js';
+import { ReadingVersion } from './reading-version.entity.js';
+import { VeeRuleSet } from './vee-rule-set.entity.js';
 import { User } from './user.entity.js';
 
 export const entities = [
@@ -66,4 +70,6 @@ export const entities = [
   LoginPolicy,
   LoginThrottle,
   SharingGrant,
+  ReadingVersion,
+  VeeRuleSet,
 ];

@@ -14,6 +14,7 @@ import {
   ServicePoint,
   SharingGrant,
   User,
+  VeeRuleSet,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -40,6 +41,7 @@ const NODE_TYPES: Record<string, NodeType> = {
   CollectionSchedule: { entity: CollectionSchedule, subject: 'Channel' },
   CollectionTask: { entity: CollectionTask, subject: 'Channel' },
   SharingGrant: { entity: SharingGrant, subject: 'SharingGrant', where: readableGrants as NodeType['where'] },
+  VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
 };
 
 @Resolver()
