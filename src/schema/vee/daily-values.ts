@@ -71,6 +71,8 @@ export async function loadReadings(
         and measured_at >= ? and measured_at < ?
       order by meter_id, measured_at`,
     [...meterIds, ...registers, from, to],
+    'all',
+    em.getTransactionContext(),
   );
   return rows.map((r) => ({
     id: String(r.id),

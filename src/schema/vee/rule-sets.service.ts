@@ -207,6 +207,8 @@ export async function meterFacts(em: EntityManager, meterIds: readonly number[])
       where m.id in (${meterIds.map(() => '?').join(',')})
       order by m.id`,
     [...meterIds],
+    'all',
+    em.getTransactionContext(),
   );
   return rows.map((r) => ({
     id: Number(r.id),
