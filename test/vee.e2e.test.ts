@@ -508,6 +508,11 @@ describe('VEE', () => {
     expect(reversed.extensions?.fields).toEqual([{ path: ['input', 'to'], message: 'must not be before from' }]);
     const long = onlyError(await server.gql(ESTIMATE, RANGE(station.gid, addDays(today, -100), today), manager1));
     expect(long.extensions?.fields?.[0]?.path).toEqual(['input', 'to']);
+    const ancient = onlyError(await server.gql(VALIDATE, RANGE(station.gid, '0001-01-01', '0001-01-31'), manager1));
+    expect(ancient.extensions?.fields?.map((f) => f.path)).toEqual([
+      ['input', 'from'],
+      ['input', 'to'],
+    ]);
     expect((await one<{ n: number }>(`select count(*)::int as n from vee_rule_set`)).n).toBe(1);
   });
 

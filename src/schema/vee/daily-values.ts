@@ -131,7 +131,11 @@ const isDate = (text: string) => {
     return false;
   }
 };
-const localDate = formats.localDate.refine(isDate, 'is not a calendar date');
+// Bounded years keep every instant derived from a date (history before it, values after it) one
+// that the database takes.
+const localDate = formats.localDate
+  .refine(isDate, 'is not a calendar date')
+  .refine((date) => date >= '1970-01-01' && date <= '2199-12-31', 'must be between 1970 and 2199');
 
 const rangeSchema = z.object({ orgUnitId: z.string(), from: localDate, to: localDate }).superRefine((range, issues) => {
   if (!isDate(range.from) || !isDate(range.to)) return;
