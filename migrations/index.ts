@@ -15,6 +15,7 @@ import { Migration20261126202000_api_keys } from './Migration20261126202000_api_
 import { Migration20261126213000_settlements } from './Migration20261126213000_settlements.js';
 import { Migration20261126203000_totp } from './Migration20261126203000_totp.js';
 import { Migration20261126210000_tariffs } from './Migration20261126210000_tariffs.js';
+import { Migration20261126211000_vee } from './Migration20261126211000_vee.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -39,5 +40,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126202000_api_keys', class: Migration20261126202000_api_keys },
   { name: 'Migration20261126203000_totp', class: Migration20261126203000_totp },
   { name: 'Migration20261126210000_tariffs', class: Migration20261126210000_tariffs },
+  { name: 'Migration20261126211000_vee', class: Migration20261126211000_vee },
   { name: 'Migration20261126213000_settlements', class: Migration20261126213000_settlements },
 ];

@@ -81,6 +81,7 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       logger,
       defaultTimeZone: config.defaultTimeZone,
     });
+    settlements.followCorrections(events);
     const server = await startServer({
       config,
       logger,

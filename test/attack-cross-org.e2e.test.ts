@@ -143,6 +143,7 @@ const ROW_QUERIES: Record<string, string> = {
   SharingGrant: `select g.id, o.path, g.purpose from sharing_grant g join org_unit o on o.id = g.source_unit_id`,
   SettlementRun: `select r.id, o.path from settlement_run r join org_unit o on o.id = r.org_unit_id`,
   Bill: `select b.id, o.path from bill b join customer c on c.id = b.customer_id join org_unit o on o.id = c.org_unit_id`,
+  VeeRuleSet: `select v.id, o.path, v.name from vee_rule_set v join org_unit o on o.id = v.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -204,6 +205,7 @@ const the = {} as {
   tyChannel: string;
   yjSchedule: string;
   yjGrant: string;
+  yjVeeRuleSet: string;
   yjAlarm: number;
   yjReading: number;
   yjTask: number;
@@ -827,6 +829,26 @@ beforeAll(async () => {
   await server.apiKey('collector', [the.yjChannel]);
   tokens.tyKey = await server.apiKey('collector', [the.tyChannel]);
 
+  // A VEE rule set in each station, set by its own manager.
+  for (const [code, name, who] of [
+    ['TA-YJ-02', 'Youjiang riverside VEE rules', 'manager1'],
+    ['TA-TY-01', 'Tianyang town VEE rules', 'manager2'],
+  ] as const) {
+    const set = await gqlOk<{ setVeeRuleSet: { veeRuleSet: { id: string } } }>(
+      `mutation($i: SetVeeRuleSetInput!) { setVeeRuleSet(input: $i) { veeRuleSet { id } } }`,
+      {
+        i: {
+          name,
+          orgUnitId: toGlobalId('OrgUnit', (await unit(code))!.id),
+          params: { zeroDays: 4 },
+          enabledRules: ['SPIKE', 'REGISTER_DECREASE'],
+        },
+      },
+      tokens[who]!,
+    );
+    if (code === 'TA-YJ-02') the.yjVeeRuleSet = set.setVeeRuleSet.veeRuleSet.id;
+  }
+
   // Rows of ST-TY tied to ST-YJ rows: an ST-YJ meter in an ST-TY box, an ST-TY area whose supply
   // meter is in ST-YJ, an ST-TY service point in an ST-YJ box that once had an ST-YJ meter, an
   // ST-TY task asked for by manager1 with an ST-YJ meter to re-collect and an ST-YJ schedule, an
@@ -1175,4 +1197,88 @@ describe('cross-organisation events through every subscription', () => {
       await Promise.all([admin, manager1, ...attackers.map((a) => a.sub)].map((s) => s.client.dispose()));
     }
   }, 120_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// VEE mutations: they act on readings and rule sets of a subtree, so each is attacked by hand.
+
+/** Every VEE mutation with an operation that names ST-YJ rows (or, with `ghost`, rows that do not exist). */
+const VEE_MUTATIONS: Record<string, (ghost: boolean) => { query: string; variables: Record<string, unknown> }> = {
+  validateReadings: (ghost) => ({
+    query: `mutation($i: VeeRangeInput!) { validateReadings(input: $i) { checked suspectReadings { id value } } }`,
+    variables: {
+      i: { orgUnitId: toGlobalId('OrgUnit', ghost ? 99_999 : the.yjStation), from: '2026-01-01', to: '2026-01-31' },
+    },
+  }),
+  estimateReadings: (ghost) => ({
+    query: `mutation($i: VeeRangeInput!) { estimateReadings(input: $i) { estimated readings { id value } } }`,
+    variables: {
+      i: { orgUnitId: toGlobalId('OrgUnit', ghost ? 99_999 : the.yjArea), from: '2026-01-01', to: '2026-01-31' },
+    },
+  }),
+  editReading: (ghost) => ({
+    query: `mutation($i: EditReadingInput!) { editReading(input: $i) { reading { id value } } }`,
+    variables: {
+      i: { readingId: toGlobalId('Reading', ghost ? 999_999_999 : the.yjReading), value: '1', reason: 'attack' },
+    },
+  }),
+  setVeeRuleSet: (ghost) => ({
+    query: `mutation($i: SetVeeRuleSetInput!) { setVeeRuleSet(input: $i) { veeRuleSet { id name } } }`,
+    variables: {
+      i: {
+        id: ghost ? toGlobalId('VeeRuleSet', 99_999) : the.yjVeeRuleSet,
+        name: 'taken over',
+        orgUnitId: toGlobalId('OrgUnit', the.tyArea),
+        enabledRules: [],
+      },
+    },
+  }),
+  deleteVeeRuleSet: (ghost) => ({
+    query: `mutation($i: DeleteVeeRuleSetInput!) { deleteVeeRuleSet(input: $i) { deletedId } }`,
+    variables: { i: { id: ghost ? toGlobalId('VeeRuleSet', 99_999) : the.yjVeeRuleSet } },
+  }),
+};
+
+describe('cross-organisation VEE mutations', () => {
+  it('attacks every VEE mutation of the schema', () => {
+    const vee = Object.keys(schema.getMutationType()!.getFields()).filter((name) =>
+      /Readings$|^editReading$|VeeRuleSet$/.test(name),
+    );
+    expect(vee.sort()).toEqual(Object.keys(VEE_MUTATIONS).sort());
+  });
+
+  it('answers ST-YJ rows exactly like rows that do not exist, and changes nothing', async () => {
+    const state = async () =>
+      sql.execute(
+        `select (select md5(coalesce(string_agg(id || ':' || value || ':' || source || ':' || flags, ',' order by id), '')) from reading) as readings,
+                (select count(*) from reading_version) as versions,
+                (select md5(coalesce(string_agg(id || ':' || name || ':' || org_unit_id, ',' order by id), '')) from vee_rule_set) as sets`,
+        [],
+      );
+    const before = await state();
+    const shape = (res: GqlResult<unknown>, variables: Record<string, unknown>) => {
+      let text = JSON.stringify({ data: res.data ?? null, errors: res.errors?.map((e) => e.extensions) });
+      for (const value of strings(variables)) text = text.split(value).join('<arg>');
+      return text;
+    };
+    for (const principal of [
+      { name: 'manager2', token: tokens.manager2! },
+      { name: 'customer1', token: tokens.customer1! },
+      { name: 'ST-TY key', token: tokens.tyKey! },
+    ]) {
+      for (const [name, build] of Object.entries(VEE_MUTATIONS)) {
+        const real = build(false);
+        const ghost = build(true);
+        const [a, b] = [
+          await server.gql(real.query, real.variables, principal.token),
+          await server.gql(ghost.query, ghost.variables, principal.token),
+        ];
+        const where = `${principal.name} ${name}`;
+        expect(a.errors?.length, where).toBe(1);
+        expect(a.errors![0]!.extensions?.code, where).not.toBe('INTERNAL');
+        expect(shape(a, real.variables), where).toBe(shape(b, ghost.variables));
+      }
+    }
+    expect(await state()).toEqual(before);
+  });
 });

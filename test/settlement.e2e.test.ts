@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/decimal.js';
-import { fromGlobalId } from '../src/shared/global-id.js';
+import { fromGlobalId, toGlobalId } from '../src/shared/global-id.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -22,7 +22,7 @@ const BILLS = `query($filter: BillFilter, $after: String) { bills(first: 100, af
   nodes { id version status totalKwh totalAmount difference reason cycleStart cycleEnd tariffCode
     customer { accountNo }
     lines { kind band tier quantity unitPrice amount }
-    determinants { multiplier kwh rolledOver start { value from } end { value from } } } } }`;
+    determinants { multiplier kwh rolledOver start { value from } end { at value from } } } } }`;
 
 interface Bill {
   id: string;
@@ -34,7 +34,7 @@ interface Bill {
   reason: string | null;
   customer: { accountNo: string };
   lines: { kind: string; quantity: string; unitPrice: string; amount: string }[];
-  determinants: { multiplier: string; kwh: string; start: { value: string }; end: { value: string } }[];
+  determinants: { multiplier: string; kwh: string; start: { value: string }; end: { at: string; value: string } }[];
 }
 interface RunState {
   status: string;
@@ -179,12 +179,40 @@ describe('settlement runs', () => {
         ).data!.bill.determinants.at(-1)!.meterId,
       )!.id,
     );
-    await em
-      .getConnection()
-      .execute(
-        `update reading set value = value + 10 where meter_id = ? and register = 'FORWARD_ACTIVE_TOTAL' and value = ?`,
-        [meter1, end1.end.value],
-      );
+    // The correction goes through VEE, as a station manager makes it: the bill follows.
+    const reading = await server.gql<{ readings: { nodes: { id: string; value: string }[] } }>(
+      `query($m: ID!, $from: DateTime!, $to: DateTime!) { readings(first: 1, filter: { meterIds: [$m], from: $from, to: $to, registers: [FORWARD_ACTIVE_TOTAL] }) { nodes { id value } } }`,
+      {
+        m: toGlobalId('Meter', meter1),
+        from: end1.end.at,
+        to: new Date(new Date(end1.end.at).getTime() + 1000).toISOString(),
+      },
+      manager1,
+    );
+    const corrected = reading.data!.readings.nodes[0]!;
+    expect(corrected.value).toBe(end1.end.value);
+    const edit = await server.gql(
+      `mutation($input: EditReadingInput!) { editReading(input: $input) { reading { value source } } }`,
+      {
+        input: {
+          readingId: corrected.id,
+          value: new Dec(corrected.value).plus(10).toFixed(),
+          reason: 'the automatic value was 10 kWh short of the meter face',
+        },
+      },
+      manager1,
+    );
+    expect(edit.errors).toBeUndefined();
+    await server.app.settlements.idle();
+    const afterEdit = await allBills(manager1, { period: PERIOD, orgUnitSubtree: yjStation });
+    const edited = afterEdit
+      .filter((b) => b.customer.accountNo === '060100000001')
+      .sort((a, b) => a.version - b.version);
+    expect(edited.map((b) => [b.version, b.status])).toEqual([
+      [1, 'ISSUED'],
+      [2, 'DRAFT'],
+    ]);
+    expect(edited[1]!.reason).toMatch(/corrected/);
     const meter2 = (
       await server.gql<{ bill: { determinants: { meterId: string }[] } }>(
         `query($id: ID!) { bill(id: $id) { determinants { meterId } } }`,

@@ -62,6 +62,8 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   SettlementRun: ['orgUnit'],
   // A bill belongs to its customer's unit.
   Bill: ['customer', 'orgUnit'],
+  // A rule set belongs to the unit whose subtree it applies to.
+  VeeRuleSet: ['orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */

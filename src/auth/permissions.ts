@@ -22,6 +22,7 @@ export const SUBJECTS = [
   'SettlementRun',
   'Bill',
   'Tariff',
+  'VeeRuleSet',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -85,6 +86,13 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     ...read(['SettlementRun', 'Bill'], subtree),
     { action: 'create', subject: 'SettlementRun', scope: subtree },
     { action: 'update', subject: 'Bill', scope: subtree },
+    // VEE: validate, estimate and edit the station's readings, and keep its rule sets.
+    { action: 'update', subject: 'Reading', scope: subtree },
+    ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
+      action,
+      subject: 'VeeRuleSet' as const,
+      scope: subtree,
+    })),
     // A station owns its data: its manager may share it (read-only, for a limited time) and revoke
     // what was shared. "update" is revoking; the subtree is the grant's source unit.
     ...(['read', 'create', 'update'] as const).map((action) => ({
@@ -114,6 +122,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'SettlementRun',
         'Bill',
         'Tariff',
+        'VeeRuleSet',
       ],
       all,
     ),

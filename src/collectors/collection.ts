@@ -1,5 +1,5 @@
 import { AlarmType } from '../orm/entities/enums.js';
-import type { Events } from '../shared/events.js';
+import { publishReadingsCorrected, type Events } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import { AlarmRaiser } from './alarms/alarm-raiser.js';
 import { MeterEvents } from './alarms/meter-events.js';
@@ -74,6 +74,8 @@ export function createCollection<P extends CataloguedPlugin>(
       raiseForSuspectReadings(alarms, rows);
     },
     onDropped: (rows) => raiseForDroppedReadings(alarms, rows),
+    // Late actual values over estimates: what was derived from the estimates is recomputed.
+    onReplacedEstimates: (changes) => publishReadingsCorrected(events, changes),
   });
   const fromChannels = channelTargets(sql);
   const simulated = options.simulate ? simulatedTargets(sql, options.simulate.faultRate) : undefined;

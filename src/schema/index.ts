@@ -34,6 +34,7 @@ import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
 import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
+import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -66,6 +67,9 @@ export const resolvers = [
   BillResolver,
   TariffResolver,
   CustomerTariffResolver,
+  VeeRuleSetResolver,
+  ReadingVeeFieldResolver,
+  ReadingVersionResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -44,7 +44,24 @@ export interface SettlementProgressEvent {
   failed: number;
 }
 
+/** One register value at a local midnight that changed after it was first known. */
+export interface ReadingCorrection {
+  meterId: number;
+  /** ISO-8601 instant (the midnight); a string so that the event survives Redis as it is. */
+  measuredAt: string;
+}
+
+/**
+ * Readings were corrected: edited, estimated, or an estimate replaced by a late actual value.
+ * Consumption is computed from register values, so anything derived and stored from them (draft
+ * bills, re-bills) is recomputed for these meters and times.
+ */
+export interface ReadingsCorrectedEvent {
+  changes: ReadingCorrection[];
+}
+
 export type Topics = {
+  READINGS_CORRECTED: [ReadingsCorrectedEvent];
   READING_RECORDED: [ReadingRecordedEvent];
   ALARM_RAISED: [AlarmRaisedEvent];
   COLLECTION_CYCLE: [CollectionCycleEvent];
@@ -70,4 +87,26 @@ export function createRedisEvents(url: string): { events: Events; close: () => P
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },
   };
+}
+
+/**
+ * Publishes READINGS_CORRECTED for changed (meter, midnight) pairs, each once; nothing for none.
+ * Callers in the API go through readingsCorrected (src/schema/vee/corrections.ts), ingestion
+ * publishes directly (collectors do not import the schema).
+ */
+export function publishReadingsCorrected(
+  events: Events,
+  changes: readonly { meterId: number; measuredAt: Date }[],
+): ReadingCorrection[] {
+  const seen = new Set<string>();
+  const unique: ReadingCorrection[] = [];
+  for (const change of changes) {
+    const measuredAt = change.measuredAt.toISOString();
+    const key = `${change.meterId}@${measuredAt}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push({ meterId: change.meterId, measuredAt });
+  }
+  if (unique.length) events.publish('READINGS_CORRECTED', { changes: unique });
+  return unique;
 }

@@ -6,7 +6,7 @@ import type { AlarmRaiser } from './alarm-raiser.js';
 /** Server-side detection from the first-line checks: suspect readings become alarms. */
 export function raiseForSuspectReadings(alarms: AlarmRaiser, rows: WrittenReading[]): void {
   for (const row of rows) {
-    if (row.flags & ReadingFlag.DECREASE) {
+    if (row.flags & ReadingFlag.REGISTER_DECREASE) {
       alarms.raiseLater({
         meterId: row.meterId,
         type: AlarmType.REGISTER_DECREASE,

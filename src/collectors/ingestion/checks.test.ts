@@ -43,7 +43,7 @@ describe('first-line checks', () => {
     expect(check('999.99', '2026-06-01T11:00:00Z', { value: '1005', measuredAt: '2026-06-01T10:00:00Z' })).toEqual({
       keep: true,
       quality: 'SUSPECT',
-      flags: ReadingFlag.DECREASE,
+      flags: ReadingFlag.REGISTER_DECREASE,
     });
     // 999998.5 -> 3.5 is 5 kWh through the 999999.99 boundary: 8 kVA x 1.5 x 1 h = 12 allows it.
     expect(check('3.5', '2026-06-01T11:00:00Z', { value: '999998.5', measuredAt: '2026-06-01T10:00:00Z' })).toEqual({

@@ -1,12 +1,7 @@
-/** Flags stored with a reading (a bitmask in `reading.flags`). */
-export const ReadingFlag = {
-  /** Lower than the previous value of the same register, without a plausible rollover. */
-  DECREASE: 1,
-  /** Passed the register's maximum and started again from zero. */
-  ROLLOVER: 2,
-  /** More energy than the contracted capacity can deliver in the elapsed time. */
-  IMPLAUSIBLE_JUMP: 4,
-} as const;
+import { isPlausibleRollover, ReadingFlag, registerSpan, toTenThousandths } from '../../shared/reading-flags.js';
+
+// Kept importable from here: collectors and their tests know the flags by this module.
+export { ReadingFlag, toTenThousandths };
 
 export interface MeterFacts {
   installedAt?: Date;
@@ -29,17 +24,6 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 const SCALE = 10_000n;
 
 /**
- * A non-negative decimal string with at most 4 decimals as an exact integer of ten-thousandths.
- * BigInt keeps the checks exact (no floats) and is much cheaper than a decimal library per value.
- */
-export function toTenThousandths(value: string): bigint {
-  const dot = value.indexOf('.');
-  if (dot < 0) return BigInt(value) * SCALE;
-  const fraction = value.slice(dot + 1, dot + 5).padEnd(4, '0');
-  return BigInt(value.slice(0, dot) || '0') * SCALE + BigInt(fraction);
-}
-
-/**
  * First-line checks of one cumulative register value against the meter and the previous value.
  * Values that cannot be right (future, before installation, wider than the register) are not kept;
  * values that may be wrong are kept as SUSPECT with flags, for validation to look at.
@@ -57,7 +41,7 @@ export function checkReading(
   if (meter.installedAt && reading.measuredAt < meter.installedAt)
     return { keep: false, reason: 'measured before the meter was installed' };
   const value = toTenThousandths(reading.value);
-  const span = 10n ** BigInt(meter.registerDigits) * SCALE;
+  const span = registerSpan(meter.registerDigits);
   if (value >= span) return { keep: false, reason: `does not fit the ${meter.registerDigits}-digit register` };
   if (!reading.cumulative || !previous || reading.measuredAt <= previous.measuredAt)
     return { keep: true, quality: 'GOOD', flags: 0 };
@@ -66,8 +50,8 @@ export function checkReading(
   let delta = value - before;
   let flags = 0;
   if (delta < 0n) {
-    const rolledOver = before * 10n >= span * 9n && value * 10n < span;
-    if (!rolledOver) return { keep: true, quality: 'SUSPECT', flags: ReadingFlag.DECREASE };
+    if (!isPlausibleRollover(before, value, span))
+      return { keep: true, quality: 'SUSPECT', flags: ReadingFlag.REGISTER_DECREASE };
     flags |= ReadingFlag.ROLLOVER;
     delta += span;
   }

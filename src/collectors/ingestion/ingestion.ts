@@ -3,6 +3,7 @@ import { pgArray } from '../../shared/pg-array.js';
 import type { Logger } from '../../shared/logger.js';
 import { checkReading, ReadingFlag, type MeterFacts, type PreviousValue } from './checks.js';
 import { Journal } from './journal.js';
+import { UPSERT_READINGS_SQL } from './upsert.js';
 
 /** A value on its way into the database, as collectors (and imports) hand it over. */
 export interface IncomingReading {
@@ -63,7 +64,7 @@ function shapeProblem(r: IncomingReading): string | undefined {
 }
 
 /** Flags that make a reading SUSPECT (a rollover alone is normal). */
-const SUSPECT_FLAGS = ReadingFlag.DECREASE | ReadingFlag.IMPLAUSIBLE_JUMP;
+const SUSPECT_FLAGS = ReadingFlag.REGISTER_DECREASE | ReadingFlag.IMPLAUSIBLE_JUMP;
 
 const CUMULATIVE = new Set<string>(
   Object.values(RegisterCode).filter((r) => r !== RegisterCode.MAX_DEMAND_FORWARD_ACTIVE),
@@ -81,12 +82,15 @@ export interface IngestionOptions {
   parallelWrites?: number;
   onWritten?: (rows: WrittenReading[]) => void;
   onDropped?: (rows: DroppedReading[]) => void;
+  /** Late actual values that replaced estimates (also in onWritten): consumption derived from them changed. */
+  onReplacedEstimates?: (changes: { meterId: number; measuredAt: Date }[]) => void;
   now?: () => Date;
 }
 
 /**
  * The way into the reading table: shape validation, a durable journal (accepted = fsynced),
- * first-line checks, batched INSERT ... ON CONFLICT DO NOTHING (a replay adds nothing), and
+ * first-line checks, batched INSERT ... ON CONFLICT (a replay adds nothing; a late actual value
+ * replaces an estimate, see upsert.ts), and
  * retries with backoff while the database is away. Bounded: when too much is waiting, submit()
  * refuses with IngestionBusyError so that collectors slow down instead of memory growing.
  */
@@ -101,8 +105,8 @@ export class Ingestion {
   private meters = new Map<number, MeterFacts | null>();
   private last = new Map<string, PreviousValue>();
   private drained: (() => void)[] = [];
-  private readonly opts: Required<Omit<IngestionOptions, 'onWritten' | 'onDropped'>> &
-    Pick<IngestionOptions, 'onWritten' | 'onDropped'>;
+  private readonly opts: Required<Omit<IngestionOptions, 'onWritten' | 'onDropped' | 'onReplacedEstimates'>> &
+    Pick<IngestionOptions, 'onWritten' | 'onDropped' | 'onReplacedEstimates'>;
 
   constructor(
     private readonly db: SqlExecutor,
@@ -352,36 +356,29 @@ export class Ingestion {
 
   private async insert({ kept, dropped }: Prepared): Promise<void> {
     const written: WrittenReading[] = [];
+    const replaced: { meterId: number; measuredAt: Date }[] = [];
     if (kept.length) {
       // One statement per batch whatever its size: seven array parameters unnested into rows
       // (a VALUES list would need seven placeholders per row).
       const column = (pick: (k: (typeof kept)[number]) => string | number) => pgArray(kept.map(pick));
-      // RETURNING says which rows were new (a replay returns none). It returns integers, and the
-      // register only for flagged rows: text columns for every row cost about a tenth of the
-      // throughput (docs/benchmarks.md). Quality follows from the flags.
+      // RETURNING says which rows were written (a replay returns none). Quality follows from the flags.
       const rows = await this.db.execute<{
         id: string | number;
         meter_id: number;
         flags: number;
         register: RegisterCode | null;
-      }>(
-        `insert into reading (meter_id, register, value, measured_at, received_at, source, quality, flags)
-         select m, r, v, t, now(), s, q, f
-           from unnest(?::int[], ?::text[], ?::numeric[], ?::timestamptz[], ?::text[], ?::text[], ?::smallint[])
-             as x(m, r, v, t, s, q, f)
-         on conflict (meter_id, register, measured_at) do nothing
-         returning id, meter_id, flags, case when flags <> 0 then register end as register`,
-        [
-          column((k) => k.reading.meterId),
-          column((k) => k.reading.register),
-          column((k) => k.reading.value),
-          column((k) => k.reading.measuredAt),
-          column((k) => k.reading.source),
-          column((k) => k.quality),
-          column((k) => k.flags),
-        ],
-      );
+        replaced_at: Date | string | null;
+      }>(UPSERT_READINGS_SQL, [
+        column((k) => k.reading.meterId),
+        column((k) => k.reading.register),
+        column((k) => k.reading.value),
+        column((k) => k.reading.measuredAt),
+        column((k) => k.reading.source),
+        column((k) => k.quality),
+        column((k) => k.flags),
+      ]);
       for (const r of rows) {
+        if (r.replaced_at) replaced.push({ meterId: Number(r.meter_id), measuredAt: new Date(r.replaced_at) });
         const flags = Number(r.flags);
         written.push({
           id: String(r.id),
@@ -397,5 +394,6 @@ export class Ingestion {
       this.opts.onDropped?.(dropped);
     }
     if (written.length) this.opts.onWritten?.(written);
+    if (replaced.length) this.opts.onReplacedEstimates?.(replaced);
   }
 }

@@ -185,3 +185,10 @@ export enum TierBasis {
   ANNUAL = 'ANNUAL',
   MONTHLY = 'MONTHLY',
 }
+
+/** How an ESTIMATED value was obtained (VEE estimation methods). */
+export enum EstimationMethod {
+  LINEAR_INTERPOLATION = 'LINEAR_INTERPOLATION',
+  LIKE_DAY = 'LIKE_DAY',
+  AVERAGE_DAILY_USE = 'AVERAGE_DAILY_USE',
+}

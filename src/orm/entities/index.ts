@@ -24,6 +24,8 @@ export { SettlementRun, type SettlementFailure } from './settlement-run.entity.j
 export { Bill, BillLine, type BillDeterminant } from './bill.entity.js';
 export { Tariff } from './tariff.entity.js';
 export { TariffVersion, type StoredBand, type StoredTerms } from './tariff-version.entity.js';
+export { ReadingVersion } from './reading-version.entity.js';
+export { VeeRuleSet } from './vee-rule-set.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -47,6 +49,8 @@ import { ServicePoint } from './service-point.entity.js';
 import { SharingGrant } from './sharing-grant.entity.js';
 import { Tariff } from './tariff.entity.js';
 import { TariffVersion } from './tariff-version.entity.js';
+import { ReadingVersion } from './reading-version.entity.js';
+import { VeeRuleSet } from './vee-rule-set.entity.js';
 import { User } from './user.entity.js';
 import { SettlementRun } from './settlement-run.entity.js';
 import { Bill, BillLine } from './bill.entity.js';
@@ -79,4 +83,6 @@ export const entities = [
   BillLine,
   Tariff,
   TariffVersion,
+  ReadingVersion,
+  VeeRuleSet,
 ];

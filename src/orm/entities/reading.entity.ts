@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique, type Opt } from '@mikro-orm/core';
-import { ReadingQuality, ReadingSource, RegisterCode } from './enums.js';
+import { EstimationMethod, ReadingQuality, ReadingSource, RegisterCode } from './enums.js';
 import { Meter } from './meter.entity.js';
 
 /**
@@ -39,7 +39,11 @@ export class Reading {
   @Enum({ items: () => ReadingQuality, default: ReadingQuality.GOOD })
   quality: Opt<ReadingQuality> = ReadingQuality.GOOD;
 
-  /** Why a value is suspect: a bitmask of the first-line checks (decrease, rollover, jump). */
+  /** The rules the value failed: a bitmask of the catalogue in src/shared/reading-flags.ts. */
   @Property({ type: 'smallint', default: 0 })
   flags: Opt<number> = 0;
+
+  /** How an ESTIMATED value was obtained; null for every other source. */
+  @Enum({ items: () => EstimationMethod, nullable: true })
+  estimationMethod?: EstimationMethod;
 }

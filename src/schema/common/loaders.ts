@@ -15,6 +15,7 @@ import {
   MeterBox,
   OrgUnit,
   Reading,
+  ReadingVersion,
   RegisterCode,
   ServicePoint,
   Tariff,
@@ -196,6 +197,25 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     meterBoxMeterCount: childCounts(em, access, Meter, 'Meter', 'meterBox', 'meter_box_id'),
     customerServicePoints: childPages(em, access, ServicePoint, 'ServicePoint', 'customer', 'customer_id'),
     customerServicePointCount: childCounts(em, access, ServicePoint, 'ServicePoint', 'customer', 'customer_id'),
+
+    /**
+     * readingId -> its earlier versions, oldest first, one query per page of readings. Not scoped
+     * again: the readings were loaded through the caller's read rule, and their versions are part
+     * of them.
+     */
+    readingVersions: new DataLoader<string, ReadingVersion[]>(async (ids) => {
+      const rows = await em.find(
+        ReadingVersion,
+        { reading: { $in: [...ids] } },
+        { orderBy: { reading: 'asc', version: 'asc' } },
+      );
+      const grouped = new Map<string, ReadingVersion[]>();
+      for (const row of rows) {
+        const key = String(row.reading.id);
+        grouped.set(key, [...(grouped.get(key) ?? []), row]);
+      }
+      return ids.map((id) => grouped.get(String(id)) ?? []);
+    }),
 
     /** meterId -> the open assignment (which service point, hence which customer, it measures now). */
     openAssignmentByMeter: new DataLoader<number, MeterAssignment | null>(async (meterIds) => {

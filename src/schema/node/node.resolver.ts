@@ -17,6 +17,7 @@ import {
   SharingGrant,
   Tariff,
   User,
+  VeeRuleSet,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -47,6 +48,7 @@ const NODE_TYPES: Record<string, NodeType> = {
   SharingGrant: { entity: SharingGrant, subject: 'SharingGrant', where: readableGrants as NodeType['where'] },
   SettlementRun: { entity: SettlementRun, subject: 'SettlementRun' },
   Bill: { entity: Bill, subject: 'Bill', where: visibleBills as NodeType['where'] },
+  VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
 };
 
 @Resolver()

@@ -12,6 +12,9 @@ import {
 import { Dec } from '../../shared/decimal.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
+import { pgArray } from '../../shared/pg-array.js';
+import { UPSERT_READINGS_SQL } from '../../collectors/ingestion/upsert.js';
+import { readingsCorrected } from '../vee/corrections.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
@@ -68,7 +71,10 @@ const manualSchema = z.object({
   measuredAt: z.date().refine((d) => d <= new Date(Date.now() + 5 * 60_000), 'must not be in the future'),
 });
 
-/** A meter reader's reading. Replaying the same (meter, register, time) is a CONFLICT, never a second row. */
+/**
+ * A meter reader's reading. Replaying the same (meter, register, time) is a CONFLICT, never a
+ * second row; over an ESTIMATED value it replaces the estimate.
+ */
 export async function recordManualReading(ctx: Context, input: RecordManualReadingInput): Promise<Reading> {
   ctx.access.assert('create', 'Reading');
   const data = validate(manualSchema, input);
@@ -84,16 +90,26 @@ export async function recordManualReading(ctx: Context, input: RecordManualReadi
   if (new Dec(data.value).gte(new Dec(10).pow(meter.registerDigits))) {
     throw badField(['input', 'value'], `exceeds the meter's ${meter.registerDigits}-digit register`);
   }
-  const rows: { id: string }[] = await ctx.em.getConnection().execute(
-    `insert into reading (meter_id, register, value, measured_at, received_at, source, quality)
-     values (?, ?, ?, ?, now(), ?, ?) on conflict (meter_id, register, measured_at) do nothing returning id`,
-    [meter.id, data.register, data.value, data.measuredAt, ReadingSource.MANUAL, ReadingQuality.GOOD],
-  );
+  // A reading over an estimate replaces it (the estimate is kept as a version); over anything
+  // else it is a conflict.
+  const rows: { id: string; replaced_at: Date | string | null }[] = await ctx.em
+    .getConnection()
+    .execute(UPSERT_READINGS_SQL, [
+      pgArray([meter.id]),
+      pgArray([data.register]),
+      pgArray([data.value]),
+      pgArray([data.measuredAt.toISOString()]),
+      pgArray([ReadingSource.MANUAL]),
+      pgArray([ReadingQuality.GOOD]),
+      pgArray([0]),
+    ]);
   if (!rows.length) {
     throw conflict('A reading of this register at this time already exists', [
       { path: ['input', 'measuredAt'], message: 'already has a reading' },
     ]);
   }
+  if (rows[0]!.replaced_at)
+    await readingsCorrected(ctx.em, [{ meterId: meter.id, measuredAt: data.measuredAt }], ctx.events);
   const reading = await ctx.em.findOneOrFail(Reading, { id: String(rows[0]!.id) });
   const orgUnit = await ctx.em.findOneOrFail(OrgUnit, meter.orgUnit.id);
   ctx.events.publish('READING_RECORDED', { readingId: reading.id, meterId: meter.id, orgPath: orgUnit.path });

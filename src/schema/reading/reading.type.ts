@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { ReadingQuality, ReadingSource, RegisterCode } from '../../orm/entities/enums.js';
+import { EstimationMethod, ReadingQuality, ReadingSource, RegisterCode } from '../../orm/entities/enums.js';
 import { ConnectionType, OrderDirection } from '../common/connection.js';
 import { NodeInterface } from '../common/node.js';
 import { DecimalScalar } from '../common/scalars.js';
@@ -10,6 +10,7 @@ registerEnumType(RegisterCode, {
 });
 registerEnumType(ReadingSource, { name: 'ReadingSource' });
 registerEnumType(ReadingQuality, { name: 'ReadingQuality' });
+registerEnumType(EstimationMethod, { name: 'EstimationMethod' });
 
 @ObjectType('Reading', {
   implements: NodeInterface,
@@ -33,6 +34,9 @@ export class ReadingType extends NodeInterface {
 
   @Field(() => ReadingQuality)
   quality!: ReadingQuality;
+
+  @Field(() => EstimationMethod, { nullable: true, description: 'How an ESTIMATED value was obtained.' })
+  estimationMethod?: EstimationMethod;
 }
 
 export const ReadingConnection = ConnectionType(ReadingType, 'Reading');
