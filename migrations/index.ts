@@ -13,6 +13,7 @@ import { Migration20261126190000_personal_data_encryption } from './Migration202
 import { Migration20261126200000_sharing_grants } from './Migration20261126200000_sharing_grants.js';
 import { Migration20261126202000_api_keys } from './Migration20261126202000_api_keys.js';
 import { Migration20261126203000_totp } from './Migration20261126203000_totp.js';
+import { Migration20261126214000_line_loss_band } from './Migration20261126214000_line_loss_band.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126200000_sharing_grants', class: Migration20261126200000_sharing_grants },
   { name: 'Migration20261126202000_api_keys', class: Migration20261126202000_api_keys },
   { name: 'Migration20261126203000_totp', class: Migration20261126203000_totp },
+  { name: 'Migration20261126214000_line_loss_band', class: Migration20261126214000_line_loss_band },
 ];

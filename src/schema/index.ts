@@ -32,6 +32,12 @@ import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
+import {
+  LineLossExclusionResolver,
+  LineLossResolver,
+  LineLossSuspectResolver,
+  OrgUnitLineLossBandResolver,
+} from './line-loss/line-loss.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -60,6 +66,10 @@ export const resolvers = [
   ApiKeyResolver,
   SharingGrantResolver,
   ConsumptionResolver,
+  LineLossResolver,
+  LineLossExclusionResolver,
+  LineLossSuspectResolver,
+  OrgUnitLineLossBandResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */
