@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDateOf, localMidnight } from '../src/billing/local-days.js';
 import { Dec } from '../src/shared/decimal.js';
 import { toGlobalId } from '../src/shared/global-id.js';
+import { lineLossOfAreas } from '../src/schema/line-loss/line-loss.service.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -217,6 +218,32 @@ describe('line loss per transformer area', () => {
     );
     expect(cleared.data!.setLineLossBand.band).toEqual({ min: '0', max: '7', isDefault: true });
     expect((await ok(tokens.manager1!, { orgUnitSubtree: area })).nodes[0]!.qualified).toBe(true);
+  });
+
+  it('serves reports the same figures through lineLossOfAreas', async () => {
+    const page = await ok(tokens.admin!);
+    const ids = page.nodes.map((n) => Number(Buffer.from(n.area.id, 'base64url').toString('utf8').split(':')[1]));
+    // A station's id is not an area's: left out.
+    const station = Number(
+      Buffer.from(await unitId('ST-YJ'), 'base64url')
+        .toString('utf8')
+        .split(':')[1],
+    );
+    const byArea = await lineLossOfAreas(server.em(), [...ids, station], from, today, ZONE);
+    expect([...byArea.keys()]).toEqual(ids);
+    for (const n of page.nodes) {
+      const r = byArea.get(ids[page.nodes.indexOf(n)]!)!;
+      // The API writes decimals without trailing zeros.
+      const text = (v: string | null) => (v === null ? null : new Dec(v).toFixed());
+      expect([r.area.code, text(r.supplyKwh), r.customersKwh, text(r.lossKwh), text(r.lossRate), r.qualified]).toEqual([
+        n.area.code,
+        n.supplyKwh,
+        n.customersKwh,
+        n.lossKwh,
+        n.lossRate,
+        n.qualified,
+      ]);
+    }
   });
 
   it('reads a page of areas in the same number of statements whatever its size', async () => {

@@ -60,12 +60,14 @@ export async function computeLineLoss(
   const dates = daily ? [...datesIn(from, to), to] : [from, to];
   const zones = [...new Set(areas.map((a) => a.zone))];
   const instants = zones.flatMap((zone) => [historyFrom, ...dates].map((d) => localMidnight(d, zone)));
-  const times = instants.map((i) => i.getTime());
+  // Membership is decided on the period itself (its earliest start and latest end over the zones).
+  const starts = zones.map((zone) => localMidnight(from, zone).getTime());
+  const ends = zones.map((zone) => localMidnight(to, zone).getTime());
   const metering = await loadAreaMetering(
     em,
     areas.map((a) => a.unit),
-    new Date(Math.min(...times)),
-    new Date(Math.max(...times)),
+    new Date(Math.min(...starts)),
+    new Date(Math.max(...ends)),
   );
   const values = await loadRegisterValues(em, meterIdsOfAreas(metering.values()), instants, ['TOTAL']);
   return areas.map(({ unit, zone }) => {
