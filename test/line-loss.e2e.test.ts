@@ -75,7 +75,7 @@ const unitId = async (code: string) =>
 
 beforeAll(async () => {
   server = await startTestServer({ demo: true });
-  for (const user of ['admin', 'manager1', 'manager2', 'customer1']) tokens[user] = await server.login(user);
+  for (const user of ['admin', 'manager1', 'manager2', 'reader1', 'customer1']) tokens[user] = await server.login(user);
 });
 afterAll(async () => server?.stop());
 
@@ -116,6 +116,10 @@ describe('line loss per transformer area', () => {
     expect(manager2.nodes.map((n) => n.area.code)).toEqual(['TA-TY-01', 'TA-TY-02']);
     const asked = await ok(tokens.manager2!, { orgUnitSubtree: yj });
     expect(asked).toMatchObject({ totalCount: 0, nodes: [] });
+  });
+
+  it("shows a meter reader the areas of the reader's station only", async () => {
+    expect((await ok(tokens.reader1!)).nodes.map((n) => n.area.code)).toEqual(['TA-YJ-01', 'TA-YJ-02', 'TA-YJ-03']);
   });
 
   it('refuses customers', async () => {
@@ -258,5 +262,24 @@ describe('line loss per transformer area', () => {
     expect(await statements(5, 'PERIOD')).toBe(one);
     expect(await statements(5, 'DAY')).toBe(one);
     if (process.env.SHOW_SQL) console.log(server.queries.log.join('\n'));
+  });
+
+  it('ranks a meter that stopped while its area had load', async () => {
+    const conn = server.em().getConnection();
+    const [meter] = await conn.execute<{ id: number }[]>(
+      `select m.id from meter m join org_unit u on u.id = m.org_unit_id
+        where u.code = 'TA-YJ-03' and m.protocol = 'SIMULATED' order by m.id limit 1`,
+    );
+    // Its register stands still over the period: the value at the end is the one at the start.
+    await conn.execute(
+      `update reading set value = (select value from reading s where s.meter_id = reading.meter_id
+          and s.register = reading.register and s.measured_at = ?)
+        where meter_id = ? and register = 'FORWARD_ACTIVE_TOTAL' and measured_at = ?`,
+      [localMidnight(from, ZONE).toISOString(), meter!.id, localMidnight(today, ZONE).toISOString()],
+    );
+    const area = (await ok(tokens.manager1!)).nodes.find((n) => n.area.code === 'TA-YJ-03')!;
+    expect(area.includedCount).toBe(60);
+    expect(area.suspects[0]).toMatchObject({ meterId: toGlobalId('Meter', meter!.id), kind: 'STOPPED' });
+    expect(area.suspects[0]!.customer?.accountNo).toMatch(/^0601/);
   });
 });
