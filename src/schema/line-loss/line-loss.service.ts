@@ -12,7 +12,14 @@ import { OrgUnit, OrgUnitKind } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
 import { badField, badInput, forbidden, type FieldIssue } from '../../shared/errors.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import { emptyConnection, OrderDirection, paginate, pageSize, type PageArgs } from '../common/connection.js';
+import {
+  emptyConnection,
+  OrderDirection,
+  paginate,
+  pageSize,
+  type Connection,
+  type PageArgs,
+} from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
 import { subtreeCondition } from '../common/subtree.js';
@@ -205,11 +212,10 @@ export async function listLineLoss(
     filter.to,
     granularity === LineLossGranularity.DAY,
   );
-  // The same page, cursors and lazy count, with each area's result as the node.
-  const paged = connection as unknown as { nodes: AreaLineLossResult[]; edges: { cursor: string; node: unknown }[] };
-  paged.nodes = results;
-  paged.edges = connection.edges.map((e, i) => ({ cursor: e.cursor, node: results[i]! }));
-  return connection as unknown as typeof connection & { nodes: AreaLineLossResult[] };
+  // The same page, cursors and lazy count (assigned in place: a spread would run the count), with
+  // each area's result as the node.
+  const edges = connection.edges.map((e, i) => ({ cursor: e.cursor, node: results[i]! }));
+  return Object.assign(connection, { nodes: results, edges }) as unknown as Connection<AreaLineLossResult>;
 }
 
 /** Sums over the areas whose loss could be computed. */
