@@ -16,6 +16,7 @@ import { Migration20261126213000_settlements } from './Migration20261126213000_s
 import { Migration20261126203000_totp } from './Migration20261126203000_totp.js';
 import { Migration20261126210000_tariffs } from './Migration20261126210000_tariffs.js';
 import { Migration20261126211000_vee } from './Migration20261126211000_vee.js';
+import { Migration20261126214000_line_loss_band } from './Migration20261126214000_line_loss_band.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -42,4 +43,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126210000_tariffs', class: Migration20261126210000_tariffs },
   { name: 'Migration20261126211000_vee', class: Migration20261126211000_vee },
   { name: 'Migration20261126213000_settlements', class: Migration20261126213000_settlements },
+  { name: 'Migration20261126214000_line_loss_band', class: Migration20261126214000_line_loss_band },
 ];

@@ -1282,3 +1282,44 @@ describe('cross-organisation VEE mutations', () => {
     expect(await state()).toEqual(before);
   });
 });
+
+describe('cross-organisation writes of line loss bands', () => {
+  const SET = `mutation($i: SetLineLossBandInput!) { setLineLossBand(input: $i) { orgUnit { id code } band { min max } } }`;
+  const bandOf = async (area: number) =>
+    one<{ min: string | null; max: string | null }>(
+      `select line_loss_min::text as min, line_loss_max::text as max from org_unit where id = ?`,
+      [area],
+    );
+
+  it('lets no one outside ST-YJ set the band of an ST-YJ area, answered like an area that does not exist', async () => {
+    const before = await bandOf(the.yjArea);
+    for (const principal of PRINCIPALS) {
+      const input = (orgUnitId: string) => ({ i: { orgUnitId, min: '1', max: '2' } });
+      const write: Probe = {
+        field: 'setLineLossBand',
+        label: principal.name,
+        query: SET,
+        variables: input(toGlobalId('OrgUnit', the.yjArea)),
+        ghostVariables: input(ghost.id('OrgUnit')),
+      };
+      const attackResult = await server.gql(SET, write.variables, principal.token());
+      const ghostResult = await server.gql(SET, write.ghostVariables, principal.token());
+      expect(attackResult.data ?? null, principal.name).toBeNull();
+      expect(attackResult.errors?.[0]?.extensions?.code, principal.name).not.toBe('INTERNAL');
+      expect(problems([{ probe: write, result: attackResult }], detectorFor(principal))).toEqual([]);
+      expect(normalised(attackResult, write.variables), principal.name).toBe(
+        normalised(ghostResult, write.ghostVariables),
+      );
+    }
+    expect(await bandOf(the.yjArea)).toEqual(before);
+    // The same write by an admin does reach the area: the probe names a real one.
+    const admin = await server.gql(
+      SET,
+      { i: { orgUnitId: toGlobalId('OrgUnit', the.yjArea), min: '1', max: '2' } },
+      tokens.admin,
+    );
+    expect(admin.errors).toBeUndefined();
+    expect(await bandOf(the.yjArea)).toEqual({ min: '1.00', max: '2.00' });
+    await server.gql(SET, { i: { orgUnitId: toGlobalId('OrgUnit', the.yjArea), min: null, max: null } }, tokens.admin);
+  });
+});

@@ -35,6 +35,12 @@ import { ConsumptionResolver } from './consumption/consumption.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
 import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
 import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
+import {
+  LineLossExclusionResolver,
+  LineLossResolver,
+  LineLossSuspectResolver,
+  OrgUnitLineLossBandResolver,
+} from './line-loss/line-loss.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -70,6 +76,10 @@ export const resolvers = [
   VeeRuleSetResolver,
   ReadingVeeFieldResolver,
   ReadingVersionResolver,
+  LineLossResolver,
+  LineLossExclusionResolver,
+  LineLossSuspectResolver,
+  OrgUnitLineLossBandResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { Timestamped } from './base.js';
 import { OrgUnitKind } from './enums.js';
 import type { Meter } from './meter.entity.js';
@@ -11,6 +11,11 @@ import type { Meter } from './meter.entity.js';
 @Index({
   name: 'org_unit_path_idx',
   expression: 'create index "org_unit_path_idx" on "org_unit" ("path" text_pattern_ops)',
+})
+@Check({
+  name: 'org_unit_line_loss_band',
+  expression:
+    '("line_loss_min" is null and "line_loss_max" is null) or (0 <= "line_loss_min" and "line_loss_min" <= "line_loss_max" and "line_loss_max" <= 100)',
 })
 export class OrgUnit extends Timestamped {
   @PrimaryKey({ type: 'integer' })
@@ -38,4 +43,14 @@ export class OrgUnit extends Timestamped {
   /** A transformer area's supply (total) meter, the purchased side of its line loss. */
   @ManyToOne({ entity: () => 'Meter', nullable: true, deleteRule: 'set null' })
   supplyMeter?: Meter;
+
+  /**
+   * A transformer area's qualification band of its line loss rate, in percent (both or neither;
+   * neither means the default band of src/billing/line-loss.ts).
+   */
+  @Property({ type: 'decimal', precision: 5, scale: 2, nullable: true })
+  lineLossMin?: string | null;
+
+  @Property({ type: 'decimal', precision: 5, scale: 2, nullable: true })
+  lineLossMax?: string | null;
 }
