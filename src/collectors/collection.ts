@@ -160,6 +160,10 @@ export function createCollection<P extends CataloguedPlugin>(
         ? { status: 'INVALID_SETTINGS' as const, detail: issues.join('; ').slice(0, 512) }
         : { status: 'OK' as const };
     },
+    /** Relay control is not wired to the plugins yet: every meter answers UNSUPPORTED. */
+    async controlRelay() {
+      return { status: 'UNSUPPORTED' as const, detail: 'relay control is not available on this server yet' };
+    },
     /** On-demand read, booked as an ON_DEMAND task (who asked, whether the meter answered). */
     async readNow(meterId: number, requestedBy?: number) {
       const target = (await fromChannels(meterId))[0] ?? (await simulated?.())?.find((t) => t.meterId === meterId);

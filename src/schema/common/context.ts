@@ -46,6 +46,27 @@ export interface CollectionPort {
    * every point as a bad value with the reason (never a throw).
    */
   readNow(meterId: number, requestedBy?: number): Promise<ReadNowValue[] | null>;
+  /**
+   * Sends a relay command to a meter through its collector plugin, ahead of scheduled reads on its
+   * line (prepayment: trip on an exhausted balance, permit to reconnect after a top-up). Never
+   * throws for a meter that cannot take it: the outcome says why.
+   */
+  controlRelay(meterId: number, command: RelayCommand, requestedBy?: number): Promise<RelayOutcome>;
+}
+
+/**
+ * TRIP opens the meter's relay; PERMIT_CLOSE allows the customer to close it (most prepaid meters
+ * reconnect only when the customer presses the button after a top-up).
+ */
+export type RelayCommand = 'TRIP' | 'PERMIT_CLOSE';
+
+export interface RelayOutcome {
+  /**
+   * DONE: the meter confirmed; REFUSED: it answered with an error; FAILED: no answer;
+   * UNSUPPORTED: its plugin has no relay control; NOT_COLLECTED: the meter is on no channel.
+   */
+  status: 'DONE' | 'REFUSED' | 'FAILED' | 'UNSUPPORTED' | 'NOT_COLLECTED';
+  detail?: string;
 }
 
 /** What every resolver receives: one forked EntityManager and one set of loaders per request. */
