@@ -263,6 +263,47 @@ describe('settlement runs', () => {
     ]);
   });
 
+  it("shows tier progress: the count of the customer's last bill plus the energy since", async () => {
+    const customer = await server.login('customer1');
+    const today = DateTime.now().setZone('Asia/Shanghai').toISODate()!;
+    const res = await server.gql<{
+      customers: {
+        nodes: {
+          tierProgress: {
+            basis: string;
+            countedFrom: string;
+            asOf: string;
+            usedKwh: string;
+            tiers: { tier: number; usedInTier: string; remainingInTier: string | null }[];
+          };
+          servicePoints: { nodes: { id: string }[] };
+        }[];
+      };
+      bills: { nodes: { cycleEnd: string; tierUsedAfter: string; version: number }[] };
+    }>(
+      `{ customers(first: 1) { nodes {
+          tierProgress { basis countedFrom asOf usedKwh tiers { tier usedInTier remainingInTier } }
+          servicePoints(first: 1) { nodes { id } } } }
+         bills(first: 10) { nodes { cycleEnd tierUsedAfter version } } }`,
+      {},
+      customer,
+    );
+    expect(res.errors).toBeUndefined();
+    const { tierProgress, servicePoints } = res.data!.customers.nodes[0]!;
+    const last = res.data!.bills.nodes.sort((a, b) => b.version - a.version)[0]!;
+    expect(tierProgress).toMatchObject({ basis: 'ANNUAL', countedFrom: last.cycleEnd, asOf: today });
+    const since = await server.gql<{ consumption: { whole: { total: string } } }>(
+      `query($sp: ID!, $from: LocalDate!, $to: LocalDate!) { consumption(servicePointId: $sp, from: $from, to: $to, granularity: MONTH) { whole { total } } }`,
+      { sp: servicePoints.nodes[0]!.id, from: last.cycleEnd, to: today },
+      customer,
+    );
+    const expected = new Dec(last.tierUsedAfter).plus(since.data!.consumption.whole.total);
+    expect(new Dec(tierProgress.usedKwh).eq(expected)).toBe(true);
+    const inTiers = tierProgress.tiers.reduce((s, t) => s.plus(t.usedInTier), new Dec(0));
+    expect(inTiers.eq(expected)).toBe(true);
+    expect(tierProgress.tiers[0]!.remainingInTier).not.toBeNull();
+  });
+
   it('keeps each station to its own customers, and refuses bad input', async () => {
     const manager2 = await server.login('manager2');
     const refused = await server.gql(RUN, { input: { orgUnitId: yjStation, period: PERIOD } }, manager2);

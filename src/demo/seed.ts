@@ -126,7 +126,7 @@ export interface DemoOptions {
 
 /**
  * Seeds a realistic demo below the root company: one bureau, two supply stations, five transformer
- * areas, 300 customers with meters in boxes, supply meters, users of every role and a month of
+ * areas, 300 customers with meters in boxes, supply meters, users of every role and three months of
  * daily frozen readings. Does nothing if the demo bureau already exists. Phone and ID numbers are
  * sealed with `personalData` like any other customer's.
  */
@@ -137,7 +137,8 @@ export async function seedDemo(
   opts: DemoOptions = {},
 ): Promise<boolean> {
   if (await em.count(OrgUnit, { code: DEMO_BUREAU_CODE })) return false;
-  const days = opts.days ?? 31;
+  // Three months: enough for last month's settlement whatever the billing day (cycles start up to 92 days back).
+  const days = opts.days ?? 92;
   const now = opts.now ?? new Date();
   const rand = prng(20261126);
 

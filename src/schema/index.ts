@@ -33,6 +33,7 @@ import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
+import { CustomerTierProgressResolver } from './tariff/tier-progress.js';
 import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
 import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
 import {
@@ -71,6 +72,7 @@ export const resolvers = [
   ConsumptionResolver,
   SettlementRunResolver,
   BillResolver,
+  CustomerTierProgressResolver,
   TariffResolver,
   CustomerTariffResolver,
   VeeRuleSetResolver,
