@@ -159,5 +159,9 @@ async function insertLines(em: EntityManager, bills: { billId: number; draft: Bi
       tariffEffectiveFrom: line.effectiveFrom,
     })),
   );
-  if (rows.length) await em.insertMany(BillLine, rows);
+  // PostgreSQL takes at most 65535 parameters per statement: 12 columns x 4000 rows stays below.
+  for (let i = 0; i < rows.length; i += LINES_PER_INSERT)
+    await em.insertMany(BillLine, rows.slice(i, i + LINES_PER_INSERT));
 }
+
+const LINES_PER_INSERT = 4000;
