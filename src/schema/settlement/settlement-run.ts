@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import { effectiveTimeZones } from '../../orm/org-time-zone.js';
@@ -140,15 +141,17 @@ export async function executeRun(
       const outcomes = await computeBills(em, customers, run.period);
       const drafts = outcomes.flatMap((o) => (o.ok ? [o.draft] : []));
       failures.push(...outcomes.flatMap((o) => (o.ok ? [] : [o.failure])));
-      await em.transactional(async (tx) => {
+      // Counters are set from what they were before the batch, so a second try counts once.
+      const before = { ...run, failures: run.failures };
+      await writeBatch(em, async (tx) => {
         const written = await writeDrafts(tx, drafts, { runId: run.id });
-        run.processedCount += batch.length;
-        run.billedCount += written.billed;
-        run.unchangedCount += written.unchanged;
-        run.failedCount += failures.length;
-        run.failures = [...run.failures, ...failures];
-        run.totalAmount = drafts.reduce((s, d) => s.plus(d.totalAmount), new Dec(run.totalAmount)).toFixed(2);
-        run.totalKwh = drafts.reduce((s, d) => s.plus(d.totalKwh), new Dec(run.totalKwh)).toFixed();
+        run.processedCount = before.processedCount + batch.length;
+        run.billedCount = before.billedCount + written.billed;
+        run.unchangedCount = before.unchangedCount + written.unchanged;
+        run.failedCount = before.failedCount + failures.length;
+        run.failures = [...before.failures, ...failures];
+        run.totalAmount = drafts.reduce((s, d) => s.plus(d.totalAmount), new Dec(before.totalAmount)).toFixed(2);
+        run.totalKwh = drafts.reduce((s, d) => s.plus(d.totalKwh), new Dec(before.totalKwh)).toFixed();
         run.heartbeatAt = new Date();
         tx.persist(run);
       });
@@ -162,6 +165,19 @@ export async function executeRun(
   run.finishedAt = new Date();
   await em.flush();
   publish();
+}
+
+/**
+ * One batch's transaction, tried twice: a correction re-billing the same customers at the same
+ * moment may win the race for a draft (unique index); the second try sees its draft and redrafts it.
+ */
+async function writeBatch(em: EntityManager, work: (tx: EntityManager) => Promise<void>): Promise<void> {
+  try {
+    await em.transactional(work);
+  } catch (error) {
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    await em.transactional(work);
+  }
 }
 
 /** A RUNNING run whose heartbeat is older than this was left by a stopped server. */
