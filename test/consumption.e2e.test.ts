@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDateOf, localMidnight } from '../src/billing/local-days.js';
 import { Dec } from '../src/shared/decimal.js';
+import { fromGlobalId } from '../src/shared/global-id.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
@@ -153,6 +154,33 @@ describe('consumption from cumulative registers', () => {
     // The new meter has no value at the next midnight yet: that day is not computed.
     expect(nextDay!.total).toBeNull();
     expect(nextDay!.problems.map((p) => p.kind)).toEqual(['MISSING_VALUE']);
+  });
+
+  it('corrects the affected days when a late value arrives out of order', async () => {
+    const sp = await pointOf('060100000004');
+    const d1 = addDays(today, -2);
+    const range = { sp: sp.id, from: addDays(today, -3), to: today };
+    const before = (await server.gql<Series>(CONSUMPTION, range, admin)).data!.consumption;
+    const missing = await server
+      .em()
+      .getConnection()
+      .execute<{ value: string }[]>(
+        `delete from reading where meter_id = ? and measured_at = ? and register = 'FORWARD_ACTIVE_TOTAL' returning value::text as value`,
+        [Number(fromGlobalId(sp.meterId)!.id), localMidnight(d1, ZONE)],
+      );
+    expect(missing).toHaveLength(1);
+    const gap = (await server.gql<Series>(CONSUMPTION, range, admin)).data!.consumption;
+    // The two days the value bounds have no energy; the range, from its ends, still has it.
+    expect(gap.periods.map((p) => p.total === null)).toEqual([true, true, false]);
+    expect(gap.whole.total).toBe(before.whole.total);
+    const late = await server.gql(
+      `mutation($input: RecordManualReadingInput!) { recordManualReading(input: $input) { reading { id } } }`,
+      { input: { meterId: sp.meterId, measuredAt: localMidnight(d1, ZONE).toISOString(), value: missing[0]!.value } },
+      admin,
+    );
+    expect(late.errors).toBeUndefined();
+    const after = (await server.gql<Series>(CONSUMPTION, range, admin)).data!.consumption;
+    expect(after.periods.map((p) => p.total)).toEqual(before.periods.map((p) => p.total));
   });
 
   it('limits each caller to service points they may read, and refuses bad ranges', async () => {
