@@ -36,6 +36,9 @@ describe('DL/T 645 serial collector settings', () => {
       responseTimeoutMs: 2000,
       preamble: 4,
       utcOffsetMinutes: 480,
+      relayPasswordLevel: 2,
+      relayOperatorCode: '00000000',
+      relayValidityMinutes: 5,
     });
     expect(dlt645Serial.describe()).toMatchObject({ id: 'dlt645-2007-serial', transport: 'serial', mode: 'poll' });
     const key = (address: string) =>
