@@ -91,7 +91,14 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * Since 1.2 the host sends `TRIP` and `PERMIT_CLOSE`; the other four are named so that a plugin's
  * mapping is complete, and a plugin that cannot do one answers it as refused.
  */
-export const RELAY_COMMANDS = ['TRIP', 'PERMIT_CLOSE', 'ALARM', 'ALARM_RELEASE', 'KEEP_POWER', 'KEEP_POWER_RELEASE'] as const;
+export const RELAY_COMMANDS = [
+  'TRIP',
+  'PERMIT_CLOSE',
+  'ALARM',
+  'ALARM_RELEASE',
+  'KEEP_POWER',
+  'KEEP_POWER_RELEASE',
+] as const;
 export type RelayCommand = (typeof RELAY_COMMANDS)[number];
 
 /**

@@ -265,9 +265,7 @@ describe('DL/T 645-2007 relay control golden frames', () => {
     //     data on the wire 53+137+103+69+171+137+103+69+77+51+99+72+83+89+68+89 = 1470 (0x5BE);
     //     209 + 44 + 1470 = 1723 = 0x6BB; mod 256 = 0xBB
     const frame = encodeFrame(relayRequest('000000000001', request), { preamble: 0 });
-    expect(show(frame)).toBe(
-      '68 01 00 00 00 00 00 68 1C 10 35 89 67 45 AB 89 67 45 4D 33 63 48 53 59 44 59 BB 16',
-    );
+    expect(show(frame)).toBe('68 01 00 00 00 00 00 68 1C 10 35 89 67 45 AB 89 67 45 4D 33 63 48 53 59 44 59 BB 16');
   });
 
   it('permit close: N1 1B instead of 1A, so the data on the wire and the checksum are one more (4E, BC)', () => {
@@ -304,9 +302,9 @@ describe('DL/T 645-2007 relay control golden frames', () => {
   it('error reply DC with status 04: password error or unauthorised', () => {
     // error byte 04 + 33 = 37; 68 + 01 + 68 + DC + 01 + 37 = 104 + 1 + 104 + 220 + 1 + 55 = 485 = 0x1E5 -> E5
     const bytes = hex('68 01 00 00 00 00 00 68 DC 01 37 E5 16');
-    expect(show(encodeFrame({ address: '000000000001', control: 0xdc, data: Buffer.from([0x04]) }, { preamble: 0 }))).toBe(
-      show(bytes),
-    );
+    expect(
+      show(encodeFrame({ address: '000000000001', control: 0xdc, data: Buffer.from([0x04]) }, { preamble: 0 })),
+    ).toBe(show(bytes));
     const decoded = decodeFrame(bytes);
     if (decoded.kind !== 'frame') throw new Error(decoded.kind);
     expect(decodeRelayReply(decoded.frame)).toEqual({

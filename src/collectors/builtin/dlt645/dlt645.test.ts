@@ -122,7 +122,10 @@ describe('DL/T 645 collector against the TCP simulator', () => {
 
     const unset = await session('000000000001');
     const before = sim.received.length;
-    expect(await unset.controlRelay!('TRIP', signal())).toMatchObject({ status: 'refused', reason: /no relay password/ });
+    expect(await unset.controlRelay!('TRIP', signal())).toMatchObject({
+      status: 'refused',
+      reason: /no relay password/,
+    });
     expect(sim.received.length).toBe(before); // nothing was sent
     await unset.close();
 

@@ -480,7 +480,9 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
       return { status: 'no-answer', reason: `no reply within ${this.meter.responseTimeoutMs} ms` };
     if (outcome.kind === 'corrupt') return { status: 'no-answer', reason: `malformed reply: ${outcome.error}` };
     const reply = decodeRelayReply(outcome.frame)!;
-    return reply.kind === 'done' ? { status: 'confirmed' } : { status: 'refused', reason: `meter error: ${reply.reason}` };
+    return reply.kind === 'done'
+      ? { status: 'confirmed' }
+      : { status: 'refused', reason: `meter error: ${reply.reason}` };
   }
 
   async probe(signal: AbortSignal): Promise<boolean> {
