@@ -90,7 +90,7 @@ describe('collector plugins configured for the server', () => {
         id: null,
         source: './test/fixtures/plugins/wrong-sdk',
         status: 'FAILED',
-        error: 'needs collector SDK ^2.0.0, this server provides 1.1.0',
+        error: 'needs collector SDK ^2.0.0, this server provides 1.2.0',
         mode: null,
         transport: null,
         timeSync: false,

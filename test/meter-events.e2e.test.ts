@@ -33,6 +33,33 @@ const alarmsOf = (meterId: number) =>
   );
 
 describe('meter event records', () => {
+  it("keeps the server's relay commands as events without moving where the meter's own records are read from", async () => {
+    const [row] = await sql.execute<{ id: number }>(
+      `select m.id from meter m join org_unit o on o.id = m.org_unit_id
+        where o.code = 'TA-YJ-02' and m.protocol = 'SIMULATED' order by m.id limit 1`,
+      [],
+    );
+    const other = Number(row!.id);
+    const powerAt = new Date(Date.now() - 2 * 3_600_000);
+    const writer = new MeterEvents(sql, new AlarmRaiser(sql, server.app.events, logger), logger);
+    await writer.record(other, [
+      { type: 'POWER_OFF', occurredAt: powerAt, endedAt: new Date(powerAt.getTime() + 60_000) },
+    ]);
+    await writer.recordCommand(other, 'RELAY_TRIPPED', { command: 'TRIP', status: 'DONE', requestedBy: 1 });
+    // A fresh store (a restarted server) reads the position from the table.
+    const fresh = new MeterEvents(sql, new AlarmRaiser(sql, server.app.events, logger), logger);
+    expect((await fresh.since(other))?.getTime()).toBe(powerAt.getTime());
+    expect((await writer.since(other))?.getTime()).toBe(powerAt.getTime());
+    const stored = await sql.execute<{ type: string; detail: unknown }>(
+      `select type, detail from meter_event where meter_id = ? order by occurred_at`,
+      [other],
+    );
+    expect(stored.map((e) => e.type)).toEqual(['POWER_OFF', 'RELAY_TRIPPED']);
+    const detail = typeof stored[1]!.detail === 'string' ? JSON.parse(stored[1]!.detail) : stored[1]!.detail;
+    expect(detail).toEqual({ command: 'TRIP', status: 'DONE', requestedBy: 1 });
+    expect((await alarmsOf(other)).map((a) => a.type)).toEqual(['POWER_OFF']);
+  });
+
   it('stores each record once, raises an alarm per new one, clears what ended and drops impossible dates', async () => {
     const now = new Date();
     const coverAt = new Date(now.getTime() - 3 * 3_600_000);

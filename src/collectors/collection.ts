@@ -12,14 +12,20 @@ import { channelTargets } from './runtime/channel-targets.js';
 import { PushRuntime, type Subscriber } from './runtime/push-runtime.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
 import { TaskPlanner } from './runtime/task-planner.js';
-import { badValue, type PointValue } from './sdk/index.js';
+import { badValue, type PointValue, type RelayCommand, type RelayResult } from './sdk/index.js';
 import { simulatedTargets } from './runtime/simulated-targets.js';
 
 /** A loaded plugin as collection sees it: its mode decides between reads on schedule and a subscription. */
 export interface CataloguedPlugin {
   id?: string;
   status: 'ready' | 'failed';
-  description?: { mode: 'poll' | 'push' };
+  description?: { mode: 'poll' | 'push'; capabilities?: { relayControl?: boolean } };
+}
+
+/** What a relay command came to, as the API port reports it. */
+export interface RelayCommandOutcome {
+  status: 'DONE' | 'REFUSED' | 'FAILED' | 'UNSUPPORTED' | 'NOT_COLLECTED';
+  detail?: string;
 }
 
 /** What collection needs from the plugin host beyond sessions (a port: the host satisfies it). */
@@ -144,6 +150,10 @@ export function createCollection<P extends CataloguedPlugin>(
     ...outcomes,
   });
 
+  /** The meter's collection target: its channel's, or the simulator's for a demo meter. */
+  const targetOf = async (meterId: number): Promise<CollectionTarget | undefined> =>
+    (await fromChannels(meterId))[0] ?? (await simulated?.())?.find((t) => t.meterId === meterId);
+
   const port = {
     plugins: () => host.list(),
     async check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]) {
@@ -160,13 +170,49 @@ export function createCollection<P extends CataloguedPlugin>(
         ? { status: 'INVALID_SETTINGS' as const, detail: issues.join('; ').slice(0, 512) }
         : { status: 'OK' as const };
     },
-    /** Relay control is not wired to the plugins yet: every meter answers UNSUPPORTED. */
-    async controlRelay() {
-      return { status: 'UNSUPPORTED' as const, detail: 'relay control is not available on this server yet' };
+    /**
+     * Sends a relay command through the meter's plugin, ahead of scheduled reads on its line, and
+     * records what came of it as a meter event (RELAY_TRIPPED, RELAY_PERMITTED, or
+     * RELAY_COMMAND_FAILED when the meter refused or did not answer) with who asked. Never throws.
+     */
+    async controlRelay(meterId: number, command: RelayCommand, requestedBy?: number): Promise<RelayCommandOutcome> {
+      const target = await targetOf(meterId);
+      if (!target) return { status: 'NOT_COLLECTED', detail: 'the meter is not under automatic collection' };
+      const plugin = host.list().find((p) => p.id === target.pluginId && p.status === 'ready');
+      if (!plugin?.description?.capabilities?.relayControl)
+        return { status: 'UNSUPPORTED', detail: `collector plugin "${target.pluginId}" has no relay control` };
+      let outcome: RelayCommandOutcome;
+      try {
+        const result = await runtime.controlRelay(target, command);
+        outcome = result
+          ? relayOutcome(result)
+          : { status: 'UNSUPPORTED', detail: `collector plugin "${target.pluginId}" has no relay control` };
+      } catch (e) {
+        // Not reached (refused, timed out, cut off): whether the relay switched is unknown.
+        outcome = { status: 'FAILED', detail: e instanceof Error ? e.message : String(e) };
+      }
+      if (outcome.status !== 'UNSUPPORTED') {
+        const type =
+          outcome.status !== 'DONE'
+            ? ('RELAY_COMMAND_FAILED' as const)
+            : command === 'TRIP'
+              ? ('RELAY_TRIPPED' as const)
+              : ('RELAY_PERMITTED' as const);
+        await meterEvents
+          .recordCommand(meterId, type, {
+            command,
+            status: outcome.status,
+            ...(outcome.detail ? { detail: outcome.detail.slice(0, 255) } : {}),
+            ...(requestedBy === undefined ? {} : { requestedBy }),
+          })
+          .catch((e: unknown) => logger.warn({ err: e, meterId }, 'recording a relay command failed'));
+      }
+      logger.info({ meterId, command, status: outcome.status, requestedBy }, 'relay command');
+      return outcome;
     },
     /** On-demand read, booked as an ON_DEMAND task (who asked, whether the meter answered). */
     async readNow(meterId: number, requestedBy?: number) {
-      const target = (await fromChannels(meterId))[0] ?? (await simulated?.())?.find((t) => t.meterId === meterId);
+      const target = await targetOf(meterId);
       if (!target) return null;
       let values: PointValue[] = [];
       let error: string | undefined;
@@ -215,6 +261,18 @@ export function createCollection<P extends CataloguedPlugin>(
       await ingestion.stop();
     },
   };
+}
+
+/** A plugin's relay result as the port reports it. */
+function relayOutcome(result: RelayResult): RelayCommandOutcome {
+  switch (result.status) {
+    case 'confirmed':
+      return { status: 'DONE', ...(result.state ? { detail: `relay ${result.state}` } : {}) };
+    case 'refused':
+      return { status: 'REFUSED', detail: result.reason };
+    default:
+      return { status: 'FAILED', detail: result.reason };
+  }
 }
 
 /** One ON_DEMAND task row per on-demand read, finished at once, with the failure as a gave-up retry. */

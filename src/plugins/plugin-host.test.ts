@@ -20,6 +20,7 @@ beforeAll(async () => {
     pkg('not-branded'),
     pkg('duplicate'),
     pkg('missing'),
+    pkg('relay'),
   ]);
 });
 afterAll(async () => host?.stop());
@@ -44,7 +45,7 @@ describe('plugin host', () => {
     expect(byId['good@1.0.0']).toMatchObject({ id: 'fixture-good', status: 'ready' });
     expect(byId['./wrong-sdk']).toMatchObject({
       status: 'failed',
-      error: 'needs collector SDK ^2.0.0, this server provides 1.1.0',
+      error: 'needs collector SDK ^2.0.0, this server provides 1.2.0',
     });
     expect(byId['./not-branded']!.error).toMatch(/does not export a collector made by defineCollector/);
     expect(byId['duplicate@1.0.0']).toMatchObject({
@@ -75,6 +76,32 @@ describe('plugin host', () => {
     // The busy worker was terminated and comes back on the next use.
     await new Promise((r) => setTimeout(r, 600));
     expect(await host.validateDevice('fixture-busy', {})).toEqual([]);
+  });
+
+  it('carries relay commands and their results across the worker boundary, checked', async () => {
+    const relay = async (line: string, command: 'TRIP' | 'PERMIT_CLOSE') => {
+      const session = await host.openSession('fixture-relay', { id: 'r1', settings: { line } }, { urgent: true });
+      try {
+        await session.connect();
+        return await session.controlRelay!(command);
+      } finally {
+        await session.close();
+      }
+    };
+    expect(await relay('ok', 'TRIP')).toEqual({ status: 'confirmed', state: 'open' });
+    expect(await relay('ok', 'PERMIT_CLOSE')).toEqual({ status: 'confirmed', state: 'permitted' });
+    expect(await relay('refuse', 'TRIP')).toEqual({ status: 'refused', reason: 'password error or unauthorised' });
+    await expect(relay('garbage', 'TRIP')).rejects.toThrow(
+      'the plugin answered an invalid relay result: unknown status maybe',
+    );
+    await expect(relay('throw', 'TRIP')).rejects.toThrow('gateway unreachable');
+    // Without the capability there is nothing to call; before connect, nothing is sent.
+    const plain = await host.openSession('fixture-good', device);
+    expect(plain.controlRelay).toBeUndefined();
+    await plain.close();
+    const early = await host.openSession('fixture-relay', { id: 'r2', settings: {} });
+    await expect(early.controlRelay!('TRIP')).rejects.toThrow('controlRelay before connect');
+    await early.close();
   });
 
   it('refuses read before connect and unknown plugins', async () => {

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import {
+  relayResultProblem,
   SDK_VERSION,
   withSignal,
   type BrandedCollector,
@@ -7,6 +8,8 @@ import {
   type DeviceEvent,
   type PointRequest,
   type PointValue,
+  type RelayCommand,
+  type RelayResult,
   type ValueSink,
 } from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
@@ -38,12 +41,18 @@ export interface HostedSession {
   read(points: PointRequest[]): Promise<PointValue[]>;
   /** Present when the plugin declares capability `events`. */
   readEvents?(since: Date | undefined): Promise<DeviceEvent[]>;
+  /**
+   * Present when the plugin declares capability `relayControl`. Resolves with the plugin's result,
+   * checked (it may come from a worker thread); rejects when the device cannot be reached or the
+   * plugin answered something that is not a relay result.
+   */
+  controlRelay?(command: RelayCommand): Promise<RelayResult>;
   probe(): Promise<boolean>;
   syncTime(at: Date): Promise<void>;
   close(): Promise<void>;
 }
 
-export type SessionMethod = 'connect' | 'read' | 'readEvents' | 'probe' | 'syncTime' | 'close';
+export type SessionMethod = 'connect' | 'read' | 'readEvents' | 'controlRelay' | 'probe' | 'syncTime' | 'close';
 
 /**
  * Where a subscription's deliveries go. Values and events arrive checked (see value-check.ts);
@@ -325,6 +334,15 @@ export class PluginHost {
         ? (since) => {
             if (!connected) return Promise.reject(new PluginCallError('readEvents before connect', 'failed'));
             return guarded<DeviceEvent[]>('readEvents', [since]);
+          }
+        : undefined,
+      controlRelay: runner.description.capabilities?.relayControl
+        ? async (command) => {
+            if (!connected) throw new PluginCallError('controlRelay before connect', 'failed');
+            const result = await guarded<unknown>('controlRelay', [command]);
+            const problem = relayResultProblem(result);
+            if (problem) throw new PluginCallError(`the plugin answered an invalid relay result: ${problem}`, 'failed');
+            return result as RelayResult;
           }
         : undefined,
       probe: () => guarded<boolean>('probe', []),

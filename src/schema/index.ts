@@ -26,6 +26,7 @@ import {
   CollectionTaskResolver,
 } from './collection/schedule.resolver.js';
 import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
+import { RelayResolver } from './collection/relay.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
 import { ApiKeyResolver } from './api-key/api-key.resolver.js';
@@ -65,6 +66,7 @@ export const resolvers = [
   CollectionTaskResolver,
   CollectionRetryResolver,
   MeterEventFieldResolver,
+  RelayResolver,
   AuditResolver,
   LoginPolicyResolver,
   ApiKeyResolver,

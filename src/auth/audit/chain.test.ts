@@ -89,4 +89,19 @@ describe('what an audit record keeps', () => {
     expect(out.list).toHaveLength(51);
     expect(JSON.stringify(out)).not.toMatch(/hunter2|argon2|13800138000|110101199003074219/);
   });
+
+  it('redacts secrets inside JSON text (a JSON column as a change set carries it), keeping other text', () => {
+    const out = redact({
+      settings: JSON.stringify({ address: '000000000001', relayPassword: '123456', nested: { password: 'x' } }),
+      note: '{not json',
+      list: '[1,2]',
+    }) as Record<string, unknown>;
+    expect(JSON.parse(out.settings as string)).toEqual({
+      address: '000000000001',
+      relayPassword: '[redacted]',
+      nested: { password: '[redacted]' },
+    });
+    expect(out.note).toBe('{not json');
+    expect(out.list).toBe('[1,2]');
+  });
 });

@@ -13,6 +13,14 @@ const SELF_ENDING = new Set<string>([AlarmType.POWER_OFF, AlarmType.VOLTAGE_LOSS
 
 const ALARM_TYPES = new Set<string>(Object.values(AlarmType));
 
+/**
+ * Events the server itself records about a meter (commands it sent), next to the ones read from
+ * the meter's log. They are dated by the server's clock, so they never move the position from which
+ * the meter's own records are read.
+ */
+export const COMMAND_EVENT_TYPES = ['RELAY_TRIPPED', 'RELAY_PERMITTED', 'RELAY_COMMAND_FAILED'] as const;
+export type CommandEventType = (typeof COMMAND_EVENT_TYPES)[number];
+
 /** How long an unfinished power-off keeps being re-read for its end. */
 const OPEN_EVENT_WINDOW_MS = 7 * 86_400_000;
 
@@ -49,8 +57,12 @@ export class MeterEvents {
       .execute<{ meter_id: number; at: Date | string; open: Date | string | null }>(
         `select meter_id, max(occurred_at) as at,
                 min(occurred_at) filter (where ended_at is null and type = any(?::text[]) and occurred_at > ?) as open
-           from meter_event group by meter_id`,
-        [`{${[...SELF_ENDING].join(',')}}`, new Date(Date.now() - OPEN_EVENT_WINDOW_MS)],
+           from meter_event where type <> all(?::text[]) group by meter_id`,
+        [
+          `{${[...SELF_ENDING].join(',')}}`,
+          new Date(Date.now() - OPEN_EVENT_WINDOW_MS),
+          `{${COMMAND_EVENT_TYPES.join(',')}}`,
+        ],
       )
       .then((rows) => {
         for (const row of rows) {
@@ -146,6 +158,23 @@ export class MeterEvents {
         );
     }
     return { stored: rows.filter((r) => r.created).length, dropped };
+  }
+
+  /**
+   * Records a command the server sent to the meter (a relay trip, a permit to reconnect, or one the
+   * meter did not carry out), with who asked, as a meter event: staff see it in the meter's events.
+   */
+  async recordCommand(
+    meterId: number,
+    type: CommandEventType,
+    detail: Record<string, string | number | boolean>,
+    at = new Date(),
+  ): Promise<void> {
+    await this.db.execute(
+      `insert into meter_event (meter_id, type, occurred_at, detail) values (?, ?, ?, ?::jsonb)
+       on conflict (meter_id, type, occurred_at) do nothing`,
+      [meterId, type, at, JSON.stringify(detail)],
+    );
   }
 
   private trackUnfinished(meterId: number, events: DeviceEvent[]) {

@@ -1,4 +1,4 @@
-import type { DeviceEvent, PointRequest, PointValue } from '../sdk/index.js';
+import type { DeviceEvent, PointRequest, PointValue, RelayCommand, RelayResult } from '../sdk/index.js';
 import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ChannelBackoff } from './channel-backoff.js';
@@ -103,6 +103,7 @@ export interface SessionOpener {
     connect(): Promise<void>;
     read(points: PointRequest[]): Promise<PointValue[]>;
     readEvents?(since: Date | undefined): Promise<DeviceEvent[]>;
+    controlRelay?(command: RelayCommand): Promise<RelayResult>;
     close(): Promise<void>;
   }>;
 }
@@ -199,6 +200,22 @@ export class CollectionRuntime {
       if (readings.length) this.sink.submit(readings);
       if (options.events && session.readEvents && this.options.events) await this.readEvents(target, session);
       return values;
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
+   * Sends a relay command to a target's device ahead of scheduled reads on its line (the same
+   * per-line turn as reads, taken urgently). Rejects when the device cannot be reached; undefined
+   * when its plugin has no relay control.
+   */
+  async controlRelay(target: CollectionTarget, command: RelayCommand): Promise<RelayResult | undefined> {
+    const session = await this.host.openSession(target.pluginId, target.device, { urgent: true });
+    try {
+      if (!session.controlRelay) return undefined;
+      await session.connect();
+      return await session.controlRelay(command);
     } finally {
       await session.close();
     }

@@ -15,6 +15,9 @@
  */
 import {
   isCollector,
+  relayResultProblem,
+  type RelayCommand,
+  type RelayResult,
   type BrandedCollector,
   type CollectorSession,
   type Device,
@@ -30,6 +33,13 @@ export interface ConformanceScenario {
   points: { request: PointRequest; expect?: Quality }[];
   /** Settings of a device that does not answer (closed port, wrong address); optional. */
   unreachableDevice?: Device;
+  /**
+   * With capability `relayControl` (SDK 1.2): relay commands to send to `device`, in order, each with
+   * the status it must get, e.g. `[{ command: 'TRIP', expect: 'confirmed' }, { command:
+   * 'PERMIT_CLOSE', expect: 'confirmed' }]` (end with the meter reconnected). Without it, the kit
+   * checks only that `controlRelay` exists and honours an aborted signal.
+   */
+  relay?: { command: RelayCommand; expect: RelayResult['status'] }[];
   /** Time allowed for each call (default 5000 ms). */
   timeoutMs?: number;
 }
@@ -190,6 +200,31 @@ export async function checkCollector(plugin: unknown, scenario: ConformanceScena
         const later = await timed(ms, (signal) => session.readEvents!(newest, signal));
         if (later.some((e) => e.occurredAt <= newest)) return 'readEvents(since) returned events not after since';
       }
+    });
+  }
+  if (plugin.describe().capabilities?.relayControl) {
+    await check('controlRelay() answers each command with a valid result', async () => {
+      if (typeof session.controlRelay !== 'function') return 'capability relayControl without controlRelay()';
+      for (const step of scenario.relay ?? []) {
+        const result = await timed(ms, (signal) => session.controlRelay!(step.command, signal));
+        const problem = relayResultProblem(result);
+        if (problem) return `${step.command}: ${problem}`;
+        if (result.status !== step.expect)
+          return `${step.command}: expected ${step.expect}, got ${result.status}${'reason' in result ? ` (${result.reason})` : ''}`;
+      }
+    });
+    await check('controlRelay() honours an aborted signal promptly', async () => {
+      if (typeof session.controlRelay !== 'function') return 'capability relayControl without controlRelay()';
+      const controller = new AbortController();
+      controller.abort(new Error('stop'));
+      const started = Date.now();
+      // PERMIT_CLOSE: harmless if a plugin does send it.
+      const outcome = await session.controlRelay('PERMIT_CLOSE', controller.signal).then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+      if (outcome !== 'rejected') return 'controlRelay() resolved although the signal was already aborted';
+      if (Date.now() - started > 1000) return 'took longer than 1 s to give up';
     });
   }
   await check('close() is safe to call twice', async () => {

@@ -33,7 +33,7 @@
 import { z } from 'zod';
 
 /** Version of this contract. Breaking changes bump the major version. */
-export const SDK_VERSION = '1.1.0';
+export const SDK_VERSION = '1.2.0';
 
 /** zod, re-exported so that plugins build their schemas with the same instance the host validates with. */
 export { z };
@@ -58,6 +58,8 @@ export interface CollectorDescription {
   /**
    * Optional capabilities beyond reading. `events` (since 1.1): poll sessions implement
    * `readEvents` and the host reads the device's event records after a successful read.
+   * `relayControl` (since 1.2): sessions implement `controlRelay`; without the flag the host never
+   * calls it and answers relay commands for the plugin's meters as unsupported.
    */
   capabilities?: { timeSync?: boolean; relayControl?: boolean; events?: boolean };
 }
@@ -77,6 +79,59 @@ export const EVENT_TYPES = [
   'PHASE_IMBALANCE',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Commands to a meter's load switch (relay), as DL/T 645-2007 names them (control code 1C):
+ * - `TRIP`: open the relay (disconnect the customer), e.g. a prepaid balance ran out;
+ * - `PERMIT_CLOSE`: allow the relay to close again. Most meters then wait for the customer to press
+ *   the button; some close at once. Either way the command is done once the meter accepted it;
+ * - `ALARM` / `ALARM_RELEASE`: start / stop the meter's warning (buzzer, LED) before a trip;
+ * - `KEEP_POWER` / `KEEP_POWER_RELEASE`: protect the supply (no trip, whatever is commanded) /
+ *   lift that protection.
+ * Since 1.2 the host sends `TRIP` and `PERMIT_CLOSE`; the other four are named so that a plugin's
+ * mapping is complete, and a plugin that cannot do one answers it as refused.
+ */
+export const RELAY_COMMANDS = [
+  'TRIP',
+  'PERMIT_CLOSE',
+  'ALARM',
+  'ALARM_RELEASE',
+  'KEEP_POWER',
+  'KEEP_POWER_RELEASE',
+] as const;
+export type RelayCommand = (typeof RELAY_COMMANDS)[number];
+
+/**
+ * How a relay command went (since 1.2):
+ * - `confirmed`: the meter acknowledged the command (DL/T 645: the normal reply 9C);
+ * - `refused`: the meter answered with an error (wrong password, not authorised, keep-power set...)
+ *   or the plugin cannot carry out this command; `reason` says which, in words for operators;
+ * - `no-answer`: the command was sent but no usable reply came (silence past the response timeout,
+ *   a corrupt frame): the relay may or may not have switched, so the operator should check.
+ * A session that cannot reach the device at all throws instead, as `read` does.
+ * `state` is optional: the relay's position after the command when the device tells it.
+ */
+export type RelayResult =
+  | { status: 'confirmed'; state?: 'open' | 'closed' | 'permitted' }
+  | { status: 'refused'; reason: string }
+  | { status: 'no-answer'; reason: string };
+
+/**
+ * Why `result` is not a {@link RelayResult}, or undefined when it is one. The host checks every
+ * result with it (a plugin's answer crosses a thread boundary); plugins may use it in their tests.
+ */
+export function relayResultProblem(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null) return 'the result is not an object';
+  const r = result as Record<string, unknown>;
+  if (r.status === 'confirmed') {
+    if (r.state !== undefined && !['open', 'closed', 'permitted'].includes(r.state as string))
+      return `unknown relay state ${String(r.state)}`;
+    return undefined;
+  }
+  if (r.status !== 'refused' && r.status !== 'no-answer') return `unknown status ${String(r.status)}`;
+  if (typeof r.reason !== 'string' || !r.reason) return `${r.status} without a reason`;
+  return undefined;
+}
 
 /** Register codes Metergraph stores; a point maps a protocol quantity onto one of them. */
 export const REGISTER_CODES = [
@@ -176,6 +231,16 @@ export interface CollectorSession<PointSettings = unknown> {
    * meter was installed, and raises alarms for the new ones.
    */
   readEvents?(since: Date | undefined, signal: AbortSignal): Promise<DeviceEvent[]>;
+  /**
+   * Since 1.2, with capability `relayControl`: send one relay command to the device and say how it
+   * went ({@link RelayResult}). Called only after `connect` resolved, as an urgent call that goes
+   * ahead of scheduled reads waiting for the same line, never at the same time as another call on
+   * the line. The call timeout (`signal`) applies as to every call: keep your own reply timeout
+   * below it, and answer `no-answer` when it passes rather than letting the signal fire.
+   * Secrets the command needs (passwords, operator codes) come from the device settings: never log
+   * them, never put them in a `reason`.
+   */
+  controlRelay?(command: RelayCommand, signal: AbortSignal): Promise<RelayResult>;
   /** Optional cheap reachability check ("is anybody there"). */
   probe?(signal: AbortSignal): Promise<boolean>;
   /** Optional: set the device clock (capability `timeSync`). */

@@ -16,7 +16,10 @@ export class MeterEvent {
   @ManyToOne({ entity: () => Meter, deleteRule: 'cascade' })
   meter!: Meter;
 
-  /** An EVENT_TYPES name of the collector SDK, or the plugin's own. */
+  /**
+   * An EVENT_TYPES name of the collector SDK, the plugin's own, or a command the server sent
+   * (COMMAND_EVENT_TYPES of collectors/alarms/meter-events.ts: RELAY_TRIPPED...).
+   */
   @Property({ type: 'string', length: 64 })
   type!: string;
 

@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { JSONObjectResolver } from 'graphql-scalars';
 import type { CollectionCycleEvent } from '../../shared/events.js';
 import { LocalDateScalar } from '../common/scalars.js';
 import { Channel, MeterCollection, OrgUnit } from '../../orm/entities/index.js';
@@ -9,6 +10,7 @@ import { loadPermitted } from '../common/refs.js';
 import { sessionOpen } from '../common/subscriptions.js';
 import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { redactSecrets } from './secret-settings.js';
 import {
   AreaCompletenessType,
   ChannelConnection,
@@ -35,6 +37,13 @@ import {
 
 @Resolver(() => ChannelType)
 export class ChannelResolver extends NodeResolver<Channel>(ChannelType, 'Channel') {
+  @FieldResolver(() => JSONObjectResolver, {
+    description: 'Device settings shared by the channel\'s meters (plugin\'s schema); secrets show as "[redacted]".',
+  })
+  settings(@Root() channel: Channel) {
+    return redactSecrets(channel.settings);
+  }
+
   @Query(() => ChannelConnection, { description: 'Collection channels the caller may see.' })
   channels(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
     return listChannels(ctx, page);
@@ -103,6 +112,13 @@ export class ChannelResolver extends NodeResolver<Channel>(ChannelType, 'Channel
 
 @Resolver(() => MeterCollectionType)
 export class MeterCollectionResolver {
+  @FieldResolver(() => JSONObjectResolver, {
+    description: 'The meter\'s own device settings, over the channel\'s; secrets show as "[redacted]".',
+  })
+  settings(@Root() mc: MeterCollection) {
+    return redactSecrets(mc.settings);
+  }
+
   @FieldResolver(() => MeterType, { nullable: true })
   meter(@Root() mc: MeterCollection, @Ctx() ctx: Context) {
     return ctx.loaders.meter.load(mc.meter.id);

@@ -10,6 +10,7 @@ import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
 import { escapeLike } from '../common/subtree.js';
 import type { CreateChannelInput, SetMeterCollectionInput, UpdateChannelInput } from './channel.type.js';
+import { keepSecrets } from './secret-settings.js';
 
 export function listChannels(ctx: Context, page: PageArgs) {
   return paginate(
@@ -62,7 +63,7 @@ export async function updateChannel(ctx: Context, input: UpdateChannelInput): Pr
   if (data.name) channel.name = data.name;
   if (data.enabled !== undefined && data.enabled !== null) channel.enabled = data.enabled;
   if (data.settings) {
-    channel.settings = data.settings;
+    channel.settings = keepSecrets(data.settings, channel.settings);
     // The meters' merged settings change with it: check them again.
     const attached = await ctx.em.find(MeterCollection, { channel });
     for (const mc of attached) Object.assign(mc, await checked(ctx, channel, mc.settings, mc.points));
@@ -110,10 +111,11 @@ export async function setMeterCollection(ctx: Context, input: SetMeterCollection
   );
   const meter = await loadPermitted(ctx, Meter, 'Meter', 'update', data.meterId, ['input', 'meterId']);
   const channel = await loadPermitted(ctx, Channel, 'Channel', 'update', data.channelId, ['input', 'channelId']);
-  const status = await checked(ctx, channel, data.settings, data.points);
   let mc = await ctx.em.findOne(MeterCollection, { meter });
-  if (mc) Object.assign(mc, { channel, settings: data.settings, points: data.points, ...status });
-  else mc = ctx.em.create(MeterCollection, { meter, channel, settings: data.settings, points: data.points, ...status });
+  const settings = keepSecrets(data.settings, mc?.settings);
+  const status = await checked(ctx, channel, settings, data.points);
+  if (mc) Object.assign(mc, { channel, settings, points: data.points, ...status });
+  else mc = ctx.em.create(MeterCollection, { meter, channel, settings, points: data.points, ...status });
   await ctx.em.flush();
   return mc;
 }

@@ -5,11 +5,15 @@ import {
   decimalToBcd,
   decodeDateTime,
   decodeFrame,
+  decodeRelayReply,
+  decodeRelayRequest,
   describeError,
   encodeAddress,
   encodeDateTime,
   encodeFrame,
   readRequest,
+  relayRequest,
+  RelayOperation,
   timeSyncRequest,
   WILDCARD_ADDRESS,
 } from './codec.js';
@@ -235,5 +239,80 @@ describe('BCD values', () => {
 
   it('refuses nibbles that are not digits', () => {
     expect(bcdToDecimal(hex('7A 56'), 2)).toBeUndefined();
+  });
+});
+
+/**
+ * Relay control (control code 1C), built by hand from the standard. Request data, 16 bytes:
+ * PA P0 P1 P2 C0 C1 C2 C3 N1 N2 N3..N8 = password level, password (low byte first), operator code
+ * (low byte first), operation (1A trip, 1B permit close, 2A alarm, 2B alarm release, 3A keep
+ * power, 3B keep power release), reserved 00, validity deadline ss mm hh DD MM YY (BCD); every data
+ * byte +0x33 on the wire; CS = sum from the first 68 through the data, mod 256.
+ */
+describe('DL/T 645-2007 relay control golden frames', () => {
+  const request = {
+    passwordLevel: 0x02,
+    password: '123456', // P2 P1 P0 = 12 34 56: sent 56 34 12
+    operatorCode: '12345678', // C3..C0 = 12 34 56 78: sent 78 56 34 12
+    operation: RelayOperation.TRIP,
+    validUntil: { year: 2026, month: 11, day: 26, hour: 20, minute: 15, second: 30 }, // 30 15 20 26 11 26
+  };
+
+  it('trip meter 000000000001 until 2026-11-26 20:15:30', () => {
+    // data          02 56 34 12 78 56 34 12 1A 00 30 15 20 26 11 26
+    // +0x33 (wire)  35 89 67 45 AB 89 67 45 4D 33 63 48 53 59 44 59
+    // CS: 68 + 01 + 5x00 + 68 = 0xD1 (209); 1C + 10 = 0x2C (44);
+    //     data on the wire 53+137+103+69+171+137+103+69+77+51+99+72+83+89+68+89 = 1470 (0x5BE);
+    //     209 + 44 + 1470 = 1723 = 0x6BB; mod 256 = 0xBB
+    const frame = encodeFrame(relayRequest('000000000001', request), { preamble: 0 });
+    expect(show(frame)).toBe('68 01 00 00 00 00 00 68 1C 10 35 89 67 45 AB 89 67 45 4D 33 63 48 53 59 44 59 BB 16');
+  });
+
+  it('permit close: N1 1B instead of 1A, so the data on the wire and the checksum are one more (4E, BC)', () => {
+    const frame = encodeFrame(relayRequest('000000000001', { ...request, operation: RelayOperation.PERMIT_CLOSE }), {
+      preamble: 2,
+    });
+    expect(show(frame)).toBe(
+      'FE FE 68 01 00 00 00 00 00 68 1C 10 35 89 67 45 AB 89 67 45 4E 33 63 48 53 59 44 59 BC 16',
+    );
+  });
+
+  it('the meter decodes the request back to its parts', () => {
+    const bytes = hex('68 01 00 00 00 00 00 68 1C 10 35 89 67 45 AB 89 67 45 4D 33 63 48 53 59 44 59 BB 16');
+    const decoded = decodeFrame(bytes);
+    if (decoded.kind !== 'frame') throw new Error(decoded.kind);
+    expect(decoded.frame.control).toBe(Control.RELAY);
+    expect(decodeRelayRequest(decoded.frame.data)).toEqual(request);
+    // Too short, or a deadline that is not a date: not a relay request.
+    expect(decodeRelayRequest(decoded.frame.data.subarray(0, 15))).toBeUndefined();
+    expect(decodeRelayRequest(Buffer.concat([decoded.frame.data.subarray(0, 10), Buffer.alloc(6)]))).toBeUndefined();
+  });
+
+  it('normal reply 9C without data', () => {
+    // 68 + 01 + 68 + 9C + 00 = 104 + 1 + 104 + 156 + 0 = 365 = 0x16D; mod 256 = 0x6D
+    const bytes = hex('68 01 00 00 00 00 00 68 9C 00 6D 16');
+    expect(show(encodeFrame({ address: '000000000001', control: 0x9c, data: Buffer.alloc(0) }, { preamble: 0 }))).toBe(
+      show(bytes),
+    );
+    const decoded = decodeFrame(bytes);
+    if (decoded.kind !== 'frame') throw new Error(decoded.kind);
+    expect(decodeRelayReply(decoded.frame)).toEqual({ kind: 'done' });
+  });
+
+  it('error reply DC with status 04: password error or unauthorised', () => {
+    // error byte 04 + 33 = 37; 68 + 01 + 68 + DC + 01 + 37 = 104 + 1 + 104 + 220 + 1 + 55 = 485 = 0x1E5 -> E5
+    const bytes = hex('68 01 00 00 00 00 00 68 DC 01 37 E5 16');
+    expect(
+      show(encodeFrame({ address: '000000000001', control: 0xdc, data: Buffer.from([0x04]) }, { preamble: 0 })),
+    ).toBe(show(bytes));
+    const decoded = decodeFrame(bytes);
+    if (decoded.kind !== 'frame') throw new Error(decoded.kind);
+    expect(decodeRelayReply(decoded.frame)).toEqual({
+      kind: 'refused',
+      status: 0x04,
+      reason: 'password error or unauthorised',
+    });
+    // A reply to another function is not a relay reply.
+    expect(decodeRelayReply({ address: '000000000001', control: 0x91, data: Buffer.alloc(4) })).toBeUndefined();
   });
 });

@@ -250,3 +250,85 @@ export function decimalToBcd(value: string, length: number, decimals: number, si
   if (signed && negative) bytes[length - 1]! |= 0x80;
   return bytes;
 }
+
+/** N1 of a relay control command (control code 1C, 跳合闸、报警、保电 in DL/T 645-2007). */
+export const RelayOperation = {
+  TRIP: 0x1a,
+  PERMIT_CLOSE: 0x1b,
+  ALARM: 0x2a,
+  ALARM_RELEASE: 0x2b,
+  KEEP_POWER: 0x3a,
+  KEEP_POWER_RELEASE: 0x3b,
+} as const;
+export type RelayOperationName = keyof typeof RelayOperation;
+
+/** The data of a relay control request, as written by people (high digits first). */
+export interface RelayRequest {
+  /** PA: the password level (authority) the password belongs to, e.g. 2 or 4. */
+  passwordLevel: number;
+  /** P2P1P0 as 6 hex digits, as the meter's documentation writes it ("123456"); sent P0 first. */
+  password: string;
+  /** C3C2C1C0 as 8 hex digits ("12345678"); sent C0 first. */
+  operatorCode: string;
+  /** N1, one of {@link RelayOperation}. */
+  operation: number;
+  /** N3..N8: the command is void after this meter-local time. */
+  validUntil: LocalDateTime;
+}
+
+const RELAY_DATA_LENGTH = 16; // PA + P0..P2 + C0..C3 + N1 + N2 + N3..N8
+
+/** Hex digits written high first ("123456") to bytes sent low first (56 34 12). */
+function hexLowFirst(hex: string, bytes: number): Buffer {
+  if (!new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`).test(hex)) throw new RangeError(`expected ${bytes * 2} hex digits`);
+  return Buffer.from(hex, 'hex').reverse();
+}
+
+const lowFirstHex = (bytes: Buffer) => Buffer.from(bytes).reverse().toString('hex').toUpperCase();
+
+/**
+ * Relay control request (control code 1C), data PA P0 P1 P2 C0 C1 C2 C3 N1 N2 N3..N8: password
+ * level, password, operator code, operation, a reserved 00 and the validity deadline ss mm hh DD
+ * MM YY in BCD. (Each data byte goes +0x33 on the wire, like every data field: {@link encodeFrame}.)
+ */
+export function relayRequest(address: string, request: RelayRequest): Frame {
+  if (!Number.isInteger(request.passwordLevel) || request.passwordLevel < 0 || request.passwordLevel > 0xff)
+    throw new RangeError('password level must be one byte');
+  const data = Buffer.concat([
+    Buffer.from([request.passwordLevel]),
+    hexLowFirst(request.password, 3),
+    hexLowFirst(request.operatorCode, 4),
+    Buffer.from([request.operation, 0x00]),
+    encodeDateTime(request.validUntil),
+  ]);
+  return { address, control: Control.RELAY, data };
+}
+
+/** The meter's side: a relay control request's data back to its parts; undefined when malformed. */
+export function decodeRelayRequest(data: Buffer): RelayRequest | undefined {
+  if (data.length !== RELAY_DATA_LENGTH) return undefined;
+  const validUntil = decodeDateTime(data.subarray(10, 16));
+  if (!validUntil || validUntil === 'zero') return undefined;
+  return {
+    passwordLevel: data[0]!,
+    password: lowFirstHex(data.subarray(1, 4)),
+    operatorCode: lowFirstHex(data.subarray(4, 8)),
+    operation: data[8]!,
+    validUntil,
+  };
+}
+
+/** How a meter answered a relay control request. */
+export type RelayReply = { kind: 'done' } | { kind: 'refused'; status: number; reason: string };
+
+/**
+ * A reply to a relay control request: the normal reply 9C has no data; the error reply DC carries
+ * one error status byte (table 7.3: bit 2 is "password error or unauthorised"). Undefined when the
+ * frame is not a reply to a relay command.
+ */
+export function decodeRelayReply(frame: Frame): RelayReply | undefined {
+  if ((frame.control & 0x1f) !== Control.RELAY || !(frame.control & REPLY_BIT)) return undefined;
+  if (!(frame.control & ERROR_BIT)) return { kind: 'done' };
+  const status = frame.data[0] ?? 0;
+  return { kind: 'refused', status, reason: describeError(status) };
+}

@@ -2,12 +2,13 @@ import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCollector } from '../../sdk/conformance.js';
 import type { DeviceEvent, PointRequest } from '../../sdk/index.js';
-import { decodeFrame, encodeFrame, readRequest } from './codec.js';
+import { Control, decodeFrame, encodeFrame, readRequest, RelayOperation } from './codec.js';
 import plugin, { type Dlt645Point } from './index.js';
 import {
   createDlt645Responder,
   recordEvent,
   simulatedMeter,
+  simulatedRelay,
   startDlt645Simulator,
   type Dlt645Simulator,
 } from './simulator.js';
@@ -29,6 +30,7 @@ beforeAll(async () => {
   // Events for the conformance kit's readEvents check: one ended, one still going on.
   recordEvent(m1, 'powerDown', at('2026-11-20T01:00:00Z'), at('2026-11-20T01:45:30Z'));
   recordEvent(m1, 'cover', at('2026-11-21T06:10:00Z'));
+  m1.relay = simulatedRelay('123456', 2);
   sim = await startDlt645Simulator([m1, simulatedMeter('000000000002', '98765.43')]);
 });
 afterAll(async () => sim?.close());
@@ -44,8 +46,18 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     const results = await checkCollector(plugin, {
       device: {
         id: 'm1',
-        settings: { host: '127.0.0.1', port: sim.port, address: '000000000001', responseTimeoutMs: 300 },
+        settings: {
+          host: '127.0.0.1',
+          port: sim.port,
+          address: '000000000001',
+          responseTimeoutMs: 300,
+          relayPassword: '123456',
+        },
       },
+      relay: [
+        { command: 'TRIP', expect: 'confirmed' },
+        { command: 'PERMIT_CLOSE', expect: 'confirmed' },
+      ],
       points: [
         { request: point('energy', '00010000'), expect: 'good' },
         { request: point('voltage', '02010100'), expect: 'good' },
@@ -59,6 +71,78 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     expect(results.map((r) => r.check)).toContain(
       'readEvents() gives events with a type and valid times, oldest first',
     );
+    expect(results.map((r) => r.check)).toContain('controlRelay() answers each command with a valid result');
+    expect(sim.meters.get('000000000001')!.relay!.state).toBe('permitted');
+  });
+
+  it('trips and permits close with the password and operator code, valid for the configured minutes', async () => {
+    const relay = sim.meters.get('000000000001')!.relay!;
+    relay.state = 'closed';
+    relay.log = [];
+    const now = new Date('2026-11-26T12:00:00Z');
+    const s = plugin.createSession(
+      device('000000000001', { relayPassword: '123456', relayOperatorCode: '12345678', relayValidityMinutes: 1440 }),
+      { ...ctx, now: () => now },
+    );
+    await s.connect(signal());
+    sim.received.length = 0;
+    expect(await s.controlRelay!('TRIP', signal())).toEqual({ status: 'confirmed' });
+    expect(relay.state).toBe('open');
+    // The request as it went out: PA 02, password 56 34 12, operator 78 56 34 12, N1 1A, N2 00, and
+    // the deadline 2026-11-27 20:00:00 local (12:00Z + 8 h + 1440 min) as ss mm hh DD MM YY.
+    const sent = sim.received.at(-1)!;
+    expect(sent.control).toBe(Control.RELAY);
+    expect(sent.data.toString('hex')).toBe('02563412785634121a00000020271126');
+    expect(await s.controlRelay!('PERMIT_CLOSE', signal())).toEqual({ status: 'confirmed' });
+    expect(relay.state).toBe('permitted');
+    expect(relay.log).toEqual([
+      { operation: RelayOperation.TRIP, operatorCode: '12345678' },
+      { operation: RelayOperation.PERMIT_CLOSE, operatorCode: '12345678' },
+    ]);
+    await s.close();
+  });
+
+  it("refuses with the meter's error, refuses without a password, and tells silence apart", async () => {
+    const relay = sim.meters.get('000000000001')!.relay!;
+    relay.state = 'closed';
+    const wrong = await session('000000000001', { relayPassword: '654321' });
+    expect(await wrong.controlRelay!('TRIP', signal())).toEqual({
+      status: 'refused',
+      reason: 'meter error: password error or unauthorised',
+    });
+    expect(relay.state).toBe('closed');
+    await wrong.close();
+
+    const noSwitch = await session('000000000002', { relayPassword: '123456' });
+    expect(await noSwitch.controlRelay!('TRIP', signal())).toEqual({
+      status: 'refused',
+      reason: 'meter error: other error',
+    });
+    await noSwitch.close();
+
+    const unset = await session('000000000001');
+    const before = sim.received.length;
+    expect(await unset.controlRelay!('TRIP', signal())).toMatchObject({
+      status: 'refused',
+      reason: /no relay password/,
+    });
+    expect(sim.received.length).toBe(before); // nothing was sent
+    await unset.close();
+
+    const s = await session('000000000001', { relayPassword: '123456' });
+    relay.keepPower = true;
+    expect(await s.controlRelay!('TRIP', signal())).toMatchObject({ status: 'refused' });
+    relay.keepPower = false;
+    sim.faults.silent = true;
+    expect(await s.controlRelay!('TRIP', signal())).toEqual({ status: 'no-answer', reason: 'no reply within 300 ms' });
+    sim.faults = { corruptChecksum: true };
+    expect(await s.controlRelay!('TRIP', signal())).toEqual({
+      status: 'no-answer',
+      reason: 'malformed reply: bad-checksum',
+    });
+    sim.faults = {};
+    relay.state = 'closed';
+    await s.close();
   });
 
   it('reads energy, tariffs, instantaneous values and picks the right meter on a shared gateway', async () => {

@@ -57,7 +57,7 @@ export const dlt645Tcp = defineCollector({
     displayName: { en: 'DL/T 645-2007 over TCP', zh: 'DL/T 645-2007 (TCP 透传)' },
     mode: 'poll',
     transport: 'tcp',
-    capabilities: { timeSync: true, events: true },
+    capabilities: { timeSync: true, events: true, relayControl: true },
   }),
   deviceSchema,
   pointSchema,

@@ -6,7 +6,13 @@ import { checkCollector } from '../../sdk/conformance.js';
 import type { PointRequest } from '../../sdk/index.js';
 import { DATA_ITEMS } from './data-identifiers.js';
 import { dlt645Serial, type Dlt645Point } from './index.js';
-import { recordEvent, simulatedMeter, startDlt645SerialSimulator, type Dlt645SerialSimulator } from './simulator.js';
+import {
+  recordEvent,
+  simulatedMeter,
+  simulatedRelay,
+  startDlt645SerialSimulator,
+  type Dlt645SerialSimulator,
+} from './simulator.js';
 
 const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
 const signal = () => AbortSignal.timeout(6000);
@@ -36,6 +42,9 @@ describe('DL/T 645 serial collector settings', () => {
       responseTimeoutMs: 2000,
       preamble: 4,
       utcOffsetMinutes: 480,
+      relayPasswordLevel: 2,
+      relayOperatorCode: '00000000',
+      relayValidityMinutes: 5,
     });
     expect(dlt645Serial.describe()).toMatchObject({ id: 'dlt645-2007-serial', transport: 'serial', mode: 'poll' });
     const key = (address: string) =>
@@ -65,6 +74,7 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
     const m1 = simulatedMeter(M1, '1234.56');
     recordEvent(m1, 'cover', new Date('2026-11-24T09:00:00Z'), new Date('2026-11-24T09:03:00Z'));
     recordEvent(m1, 'powerDown', new Date('2026-11-25T22:10:00Z'));
+    m1.relay = simulatedRelay('A1B2C3', 4);
     sim = await startDlt645SerialSimulator([m1, simulatedMeter(M2, '98765.43')], {
       path: line.a,
     });
@@ -94,6 +104,24 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
     expect(results.map((r) => r.check)).toContain(
       'readEvents() gives events with a type and valid times, oldest first',
     );
+  });
+
+  it("trips and permits close on a shared line through the adapter's echo and a neighbour's reply", async () => {
+    const relay = sim.meters.get(M1)!.relay!;
+    const s = await session(M1, { relayPassword: 'a1b2c3', relayPasswordLevel: 4 });
+    sim.faults = { echoRequest: true, foreignReplyFirst: true };
+    expect(await s.controlRelay!('TRIP', signal())).toEqual({ status: 'confirmed' });
+    expect(relay.state).toBe('open');
+    expect(await s.controlRelay!('PERMIT_CLOSE', signal())).toEqual({ status: 'confirmed' });
+    expect(relay.state).toBe('permitted');
+    await s.close();
+    const wrongLevel = await session(M1, { relayPassword: 'A1B2C3', relayPasswordLevel: 2 });
+    expect(await wrongLevel.controlRelay!('TRIP', signal())).toEqual({
+      status: 'refused',
+      reason: 'meter error: password error or unauthorised',
+    });
+    await wrongLevel.close();
+    expect(relay.state).toBe('permitted');
   });
 
   it("reads the meter's event records through echoes, neighbours' replies and noise", async () => {

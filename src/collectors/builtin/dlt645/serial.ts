@@ -154,7 +154,7 @@ export const dlt645Serial = defineCollector({
     displayName: { en: 'DL/T 645-2007 (serial)', zh: 'DL/T 645-2007 (串口 RS-485)' },
     mode: 'poll',
     transport: 'serial',
-    capabilities: { timeSync: true, events: true },
+    capabilities: { timeSync: true, events: true, relayControl: true },
   }),
   deviceSchema: serialDeviceSchema,
   pointSchema,

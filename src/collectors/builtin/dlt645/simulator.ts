@@ -7,12 +7,14 @@ import {
   decimalToBcd,
   decodeDi,
   decodeFrame,
+  decodeRelayRequest,
   encodeAddress,
   encodeDateTime,
   encodeDi,
   encodeFrame,
   ERROR_BIT,
   fromBcdByte,
+  RelayOperation,
   REPLY_BIT,
   toBcdByte,
   WILDCARD_ADDRESS,
@@ -61,6 +63,26 @@ export interface SimulatedMeter {
    * get the error reply "no requested data".
    */
   events: Partial<Record<SimulatedEventKind, SimulatedEvent[]>>;
+  /** The load switch, when the meter has one (relay control answered "other error" otherwise). */
+  relay?: SimulatedRelay;
+}
+
+/** A simulated meter's load switch and what it takes to command it. */
+export interface SimulatedRelay {
+  /** PA and P2P1P0 that the meter accepts (hex digits as written, e.g. "123456"). */
+  passwordLevel: number;
+  password: string;
+  /** `open` after a trip; `permitted` after permit close (the customer has not pressed the button). */
+  state: 'closed' | 'open' | 'permitted';
+  /** Keep power (保电) is on: trips are refused. */
+  keepPower: boolean;
+  /** Accepted commands with the operator code, for assertions. */
+  log: { operation: number; operatorCode: string }[];
+}
+
+/** A load switch, closed, that takes level 2 password `password`. */
+export function simulatedRelay(password = '123456', passwordLevel = 2): SimulatedRelay {
+  return { password, passwordLevel, state: 'closed', keepPower: false, log: [] };
 }
 
 /** Faults to inject, for tests of the collector's error handling. */
@@ -229,6 +251,7 @@ export function createDlt645Responder(
     if (frame.control === Control.READ_ADDRESS) {
       return { address: meter.address, control: Control.READ_ADDRESS | REPLY_BIT, data: encodeAddress(meter.address) };
     }
+    if (frame.control === Control.RELAY) return relayReply(meter, frame);
     if (frame.control === Control.READ_DATA && frame.data.length >= 4) {
       const di = decodeDi(frame.data.subarray(0, 4));
       const data = payload(meter, di);
@@ -245,6 +268,50 @@ export function createDlt645Responder(
       };
     }
     return { address: meter.address, control: frame.control | REPLY_BIT | ERROR_BIT, data: Buffer.from([0x01]) };
+  };
+
+  /**
+   * Relay control: error 04 (password error or unauthorised) for a wrong password or level, 01
+   * (other error) for a meter without a switch, a malformed or expired command, or a trip under
+   * keep power; otherwise the normal reply 9C without data.
+   */
+  const relayReply = (meter: SimulatedMeter, frame: Frame): Frame => {
+    const refuse = (status: number): Frame => ({
+      address: meter.address,
+      control: Control.RELAY | REPLY_BIT | ERROR_BIT,
+      data: Buffer.from([status]),
+    });
+    const request = decodeRelayRequest(frame.data);
+    const relay = meter.relay;
+    if (!relay || !request) return refuse(0x01);
+    if (request.passwordLevel !== relay.passwordLevel || request.password !== relay.password.toUpperCase())
+      return refuse(0x04);
+    const until = request.validUntil;
+    const deadline = Date.UTC(until.year, until.month - 1, until.day, until.hour, until.minute, until.second);
+    const clock = Date.now() + meter.clockOffsetMs + offset * 60_000;
+    if (deadline < clock) return refuse(0x01);
+    switch (request.operation) {
+      case RelayOperation.TRIP:
+        if (relay.keepPower) return refuse(0x01);
+        relay.state = 'open';
+        break;
+      case RelayOperation.PERMIT_CLOSE:
+        if (relay.state === 'open') relay.state = 'permitted';
+        break;
+      case RelayOperation.KEEP_POWER:
+        relay.keepPower = true;
+        break;
+      case RelayOperation.KEEP_POWER_RELEASE:
+        relay.keepPower = false;
+        break;
+      case RelayOperation.ALARM:
+      case RelayOperation.ALARM_RELEASE:
+        break;
+      default:
+        return refuse(0x01);
+    }
+    relay.log.push({ operation: request.operation, operatorCode: request.operatorCode });
+    return { address: meter.address, control: Control.RELAY | REPLY_BIT, data: Buffer.alloc(0) };
   };
 
   /** The bytes put on the line for one request, faults included. */

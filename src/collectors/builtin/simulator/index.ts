@@ -6,8 +6,10 @@ import {
   type DeviceEvent,
   type PointValue,
   type RegisterCode,
+  type RelayCommand,
+  type RelayResult,
 } from '../../sdk/index.js';
-import { hash01, registersAt, registerTexts, type Profile } from './load-curve.js';
+import { hash01, registersWithOutages, registerTexts, type Outage, type Profile } from './load-curve.js';
 
 export const deviceSchema = z.object({
   /** Makes each simulated meter different and repeatable. */
@@ -21,6 +23,11 @@ export const deviceSchema = z.object({
   faultRate: z.number().min(0).max(1).default(0),
   /** Chance per meter and hour that the meter records an event (power down, now and then a cover opened). */
   eventRate: z.number().min(0).max(1).default(0),
+  /**
+   * After PERMIT_CLOSE, seconds until the simulated customer presses the button and the relay
+   * closes (0: at once).
+   */
+  reconnectDelaySeconds: z.number().int().min(0).max(3600).default(0),
 });
 
 export const pointSchema = z.object({
@@ -76,10 +83,57 @@ export function eventsUntil(device: Device, now: Date): DeviceEvent[] {
   return [...kept.values()].flat().sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 }
 
+/**
+ * The relays of simulated meters: per device, the times its relay was open. A simulated meter's
+ * registers are a function of time (load-curve.ts); these outages are the only thing it remembers,
+ * in this process's memory: a restart forgets them, and every simulated meter is closed again with
+ * registers as if it had never been tripped (the readings stored meanwhile stay as they were).
+ */
+export class SimulatedRelays {
+  private readonly outages = new Map<string, Outage[]>();
+
+  /** The device's outages, oldest first (the last one open while tripped). */
+  of(deviceId: string): readonly Outage[] {
+    return this.outages.get(deviceId) ?? [];
+  }
+
+  /** `open` while tripped, `permitted` between PERMIT_CLOSE and the customer's button, else `closed`. */
+  state(deviceId: string, at: Date): 'open' | 'permitted' | 'closed' {
+    const last = this.of(deviceId).at(-1);
+    if (!last || last.from > at) return 'closed';
+    if (!last.to) return 'open';
+    return last.to > at ? 'permitted' : 'closed';
+  }
+
+  /** A trip opens an outage (or, while a reconnect is pending, keeps the current one open). */
+  trip(deviceId: string, at: Date): void {
+    const list = this.outages.get(deviceId) ?? [];
+    const last = list.at(-1);
+    if (last && (!last.to || last.to > at)) delete last.to;
+    else list.push({ from: at });
+    this.outages.set(deviceId, list);
+  }
+
+  /** The customer reconnects `delayMs` after the permit; nothing happens to a closed relay. */
+  permit(deviceId: string, at: Date, delayMs: number): void {
+    const last = this.outages.get(deviceId)?.at(-1);
+    if (last && !last.to) last.to = new Date(at.getTime() + delayMs);
+  }
+
+  clear(): void {
+    this.outages.clear();
+  }
+}
+
+/** The relays of this process's simulated meters (the demo's). */
+export const simulatedRelays = new SimulatedRelays();
+
 class SimulatedSession implements CollectorSession<Point> {
   constructor(
+    private readonly id: string,
     private readonly device: Device,
     private readonly now: () => Date,
+    private readonly relays: SimulatedRelays,
   ) {}
 
   async connect(): Promise<void> {}
@@ -89,9 +143,17 @@ class SimulatedSession implements CollectorSession<Point> {
     const now = this.now();
     // Faults belong to the moment of reading; a frozen value (p.at) is the register at that time.
     const fault = faultAt(this.device, now);
+    const outages = this.relays.of(this.id);
     const textsAt = (at: Date) =>
       registerTexts(
-        registersAt(this.device.seed, this.device.profile as Profile, at, this.device.multiplier, this.device.start),
+        registersWithOutages(
+          this.device.seed,
+          this.device.profile as Profile,
+          at,
+          this.device.multiplier,
+          this.device.start,
+          outages,
+        ),
       );
     const current = textsAt(now);
     const valueOf = (register: RegisterCode, texts: typeof current): string =>
@@ -112,6 +174,20 @@ class SimulatedSession implements CollectorSession<Point> {
     return eventsUntil(this.device, this.now()).filter((e) => !since || e.occurredAt > since);
   }
 
+  /**
+   * TRIP opens the relay (the registers stop), PERMIT_CLOSE lets the simulated customer close it
+   * after `reconnectDelaySeconds`; the other commands have no switch to act on and are refused.
+   * Confirmed with the relay's state after the command.
+   */
+  async controlRelay(command: RelayCommand, signal: AbortSignal): Promise<RelayResult> {
+    if (signal.aborted) throw signal.reason;
+    const now = this.now();
+    if (command === 'TRIP') this.relays.trip(this.id, now);
+    else if (command === 'PERMIT_CLOSE') this.relays.permit(this.id, now, this.device.reconnectDelaySeconds * 1000);
+    else return { status: 'refused', reason: `a simulated meter has no ${command.toLowerCase().replace('_', ' ')}` };
+    return { status: 'confirmed', state: this.relays.state(this.id, now) };
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -122,9 +198,9 @@ export default defineCollector({
     displayName: { en: 'Simulated meters', zh: '模拟电表' },
     mode: 'poll',
     transport: 'virtual',
-    capabilities: { events: true },
+    capabilities: { events: true, relayControl: true },
   }),
   deviceSchema,
   pointSchema,
-  createSession: (device, ctx) => new SimulatedSession(device.settings, ctx.now),
+  createSession: (device, ctx) => new SimulatedSession(device.id, device.settings, ctx.now, simulatedRelays),
 });

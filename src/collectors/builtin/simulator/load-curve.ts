@@ -86,3 +86,40 @@ export function registerTexts(r: Registers): { total: string; bands: [string, st
   const text = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
   return { total: text(cents.reduce((a, b) => a + b, 0)), bands: cents.map(text) as [string, string, string, string] };
 }
+
+/** A time the supply was off (a tripped relay): `to` undefined while it is still off. */
+export interface Outage {
+  from: Date;
+  to?: Date;
+}
+
+/**
+ * Registers of a simulated meter at `at` when no energy flowed during `outages` (sorted by `from`,
+ * not overlapping): the load curve's registers less what the curve added within each outage that
+ * ended before `at`; inside an outage, the registers as they were when it began (computed at that
+ * instant, so they are the same number however often they are read). Still a function of its
+ * arguments: the same outages give the same values every time.
+ */
+export function registersWithOutages(
+  seed: number,
+  profile: Profile,
+  at: Date,
+  multiplier: number,
+  start: number,
+  outages: readonly Outage[],
+): Registers {
+  const until = at.getTime();
+  const current = outages.find((o) => o.from.getTime() <= until && (!o.to || o.to.getTime() > until));
+  if (current) {
+    const earlier = outages.filter((o) => o !== current && o.from.getTime() < current.from.getTime());
+    return registersWithOutages(seed, profile, current.from, multiplier, start, earlier);
+  }
+  const r = registersAt(seed, profile, at, multiplier, start);
+  for (const o of outages) {
+    if (!o.to || o.to.getTime() > until) continue;
+    const before = registersAt(seed, profile, o.from, multiplier, start);
+    const after = registersAt(seed, profile, o.to, multiplier, start);
+    for (let b = 0; b < 4; b++) r.bands[b] = r.bands[b]! - (after.bands[b]! - before.bands[b]!);
+  }
+  return { bands: r.bands, total: r.bands.reduce((a, b) => a + b, 0) };
+}
