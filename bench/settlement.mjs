@@ -295,7 +295,10 @@ async function settle(label, { url, token, server }) {
 /**
  * The same energies in one statement: per customer, the sum over its service points' meters of
  * (total register at the cycle end's local midnight - at its start's) x CT x PT; the last row
- * (customer_id null) is the total. Timed on an open connection, rows fetched included.
+ * (customer_id null) is the total. Timed on an open connection, rows fetched included. The two
+ * values are lateral subqueries behind `offset 0`, so that each stays one probe of the (meter,
+ * register, time) index: flattened, PostgreSQL 15 hashes every total value of the table for the
+ * start value and walks all of a meter's values for the end value (3 to 4 times slower).
  */
 const AGGREGATE = `
   with cycle as (
@@ -308,8 +311,10 @@ const AGGREGATE = `
     join service_point sp on sp.customer_id = cy.id
     join meter_assignment a on a.service_point_id = sp.id and a.removed_at is null
     join meter m on m.id = a.meter_id
-    join reading s on s.meter_id = m.id and s.register = 'FORWARD_ACTIVE_TOTAL' and s.measured_at = cy.t0
-    join reading e on e.meter_id = m.id and e.register = 'FORWARD_ACTIVE_TOTAL' and e.measured_at = cy.t1
+    cross join lateral (select r.value from reading r where r.meter_id = m.id
+                           and r.register = 'FORWARD_ACTIVE_TOTAL' and r.measured_at = cy.t0 offset 0) s
+    cross join lateral (select r.value from reading r where r.meter_id = m.id
+                           and r.register = 'FORWARD_ACTIVE_TOTAL' and r.measured_at = cy.t1 offset 0) e
    group by grouping sets ((cy.id), ())`;
 
 async function aggregate() {
