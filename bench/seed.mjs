@@ -6,7 +6,8 @@
 //
 // The database is dropped and recreated, migrated with the compiled migrate CLI (dist/ must exist:
 // `npx tsc -p tsconfig.build.json`), then filled with INSERT ... SELECT generate_series statements.
-// Ids are explicit, so every run produces the same rows.
+// Ids are explicit, so every run produces the same rows. Other benches pass their own layout (fewer
+// meters per area, no readings) and add their rows in the same transaction (bench/settlement.mjs).
 //
 //   node bench/seed.mjs           (re)seed
 //   node bench/seed.mjs --check   exit 0 when the database is already seeded with this layout
