@@ -260,7 +260,8 @@ export function exitOnSignals() {
  * - `ready`: resolves to the child's `{ url }` once it serves (within `readyTimeoutMs`);
  * - `stats()`: statements sent, HTTP requests received and CPU ms used so far;
  * - `traceStart()` / `traceStop()`: records the statements sent in between, returned by traceStop();
- * - `stop()`: asks the child to stop and waits for its exit (SIGKILL after 15 s).
+ * - `stop()`: asks the child to stop and waits for its exit (SIGKILL after 15 s);
+ * - `pid`: the child's process id (its /proc entry: memory).
  * `name` is the server's name in error messages.
  */
 export function forkServer(script, env, { name = 'server', readyTimeoutMs = 120_000 } = {}) {
@@ -293,6 +294,7 @@ export function forkServer(script, env, { name = 'server', readyTimeoutMs = 120_
     return answer;
   };
   return {
+    pid: child.pid,
     ready: next('ready', readyTimeoutMs),
     stats: () => ask('stats'),
     traceStart: () => ask('trace-start'),

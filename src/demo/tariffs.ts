@@ -25,7 +25,7 @@ const residentialJanuary: StoredTerms = {
   surcharges: [],
 };
 
-const DEMO_TARIFFS: {
+export const DEMO_TARIFFS: {
   code: string;
   name: string;
   customerCategory: CustomerCategory;

@@ -54,6 +54,46 @@ export async function loadRegisterValues(
 }
 
 /**
+ * The register values of each meter at its own instants (customers billed on different days), in
+ * one lookup per chunk of (meter, instant) pairs; otherwise as loadRegisterValues.
+ */
+export async function loadRegisterValuesAt(
+  em: EntityManager,
+  wanted: readonly { meterId: number; instants: readonly Date[] }[],
+  registers: readonly EnergyRegister[] = ['TOTAL', 'T1', 'T2', 'T3', 'T4'],
+): Promise<RegisterValues> {
+  const values = new RegisterValues();
+  const pairs = new Map<string, [number, string]>();
+  for (const { meterId, instants } of wanted)
+    for (const at of instants) pairs.set(`${meterId}|${at.getTime()}`, [meterId, at.toISOString()]);
+  const all = [...pairs.values()];
+  const codes = pgArray(registers.map((r) => REGISTER_CODE[r]));
+  for (let i = 0; i < all.length; i += PAIR_CHUNK) {
+    const chunk = all.slice(i, i + PAIR_CHUNK);
+    const rows: { meter_id: number; register: string; value: string; measured_at: Date | string; source: string }[] =
+      await em.getConnection().execute(
+        `select r.meter_id, r.register, r.value::text as value, r.measured_at, r.source
+           from unnest(?::int[], ?::timestamptz[]) as k(meter_id, at)
+           join reading r on r.meter_id = k.meter_id and r.measured_at = k.at
+          where r.register = any(?::text[]) and r.quality <> 'BAD'`,
+        [pgArray(chunk.map((p) => p[0])), pgArray(chunk.map((p) => p[1])), codes],
+        'all',
+        em.getTransactionContext(),
+      );
+    for (const r of rows) {
+      values.set(r.meter_id, REGISTER_OF.get(r.register)!, new Date(r.measured_at), {
+        value: r.value,
+        estimated: r.source === 'ESTIMATED',
+      });
+    }
+  }
+  return values;
+}
+
+/** (Meter, instant) pairs per statement of loadRegisterValuesAt. */
+const PAIR_CHUNK = 20_000;
+
+/**
  * Every meter that has been on each of the service points, as spans with their multipliers and
  * their initial and final readings (the total register; exchanges record no band values).
  */

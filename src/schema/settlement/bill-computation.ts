@@ -19,7 +19,7 @@ import {
 } from '../../billing/tariff-engine.js';
 import type { BillDeterminant, SettlementFailure } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
-import { loadRegisterValues, loadServicePointSpans } from '../consumption/register-values.js';
+import { loadRegisterValuesAt, loadServicePointSpans } from '../consumption/register-values.js';
 
 /** A customer as a settlement run sees it: everything needed to price its cycle. */
 export interface CustomerToBill {
@@ -71,7 +71,8 @@ interface Plan {
  * tariff asks for (split at version changes and at 1 January for annual tiers), from the register
  * values at the segments' local midnights, through the tariff engine. A customer whose values are
  * missing or impossible, or whose tariff cannot price them, is a failure with its reason; the
- * others are drafts. Values are loaded once per group of customers sharing the same boundaries.
+ * others are drafts. The register values come in one lookup: each customer's meters at that
+ * customer's boundaries.
  */
 export async function computeBills(
   em: EntityManager,
@@ -104,27 +105,20 @@ export async function computeBills(
     em,
     customers.flatMap((c) => c.servicePointIds),
   );
-  // One lookup per set of boundary instants (customers with the same reading day and zone).
-  const groups = new Map<string, Plan[]>();
-  for (const plan of plans) {
-    if (!('customer' in plan)) continue;
-    const key = [...plan.instants, ...(plan.yearStart ? [plan.yearStart] : [])].map((i) => i.getTime()).join(',');
-    groups.set(key, [...(groups.get(key) ?? []), plan]);
-  }
-  const valuesOf = new Map<Plan, ValueAt>();
-  for (const group of groups.values()) {
-    const instants = [...group[0]!.instants, ...(group[0]!.yearStart ? [group[0]!.yearStart] : [])];
-    const meters = group.flatMap((p) =>
-      p.customer.servicePointIds.flatMap((sp) => spans.get(sp)!.map((s) => s.meterId)),
-    );
-    const values = await loadRegisterValues(em, meters, instants);
-    for (const plan of group) valuesOf.set(plan, values.get);
-  }
+  // Every customer's meters at that customer's own boundaries, in one lookup for the whole batch.
+  const withValues = plans.filter((p): p is Plan => 'customer' in p);
+  const values = await loadRegisterValuesAt(
+    em,
+    withValues.flatMap((p) => {
+      const instants = p.yearStart ? [...p.instants, p.yearStart] : p.instants;
+      return p.customer.servicePointIds.flatMap((sp) => spans.get(sp)!.map((s) => ({ meterId: s.meterId, instants })));
+    }),
+  );
 
   return plans.map((plan) => {
     if (!('customer' in plan)) return { ok: false, failure: plan };
     try {
-      return priceOne(plan, (sp) => spans.get(sp) ?? [], valuesOf.get(plan)!, period);
+      return priceOne(plan, (sp) => spans.get(sp) ?? [], values.get, period);
     } catch (error) {
       return {
         ok: false,
