@@ -31,3 +31,21 @@ describe('local days', () => {
     expect(() => localMidnight('2026-02-30', 'Asia/Shanghai')).toThrow(RangeError);
   });
 });
+
+describe('local days without a calendar library', () => {
+  it('agrees with the calendar across months, leap years and centuries', () => {
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2100-02-28', 1)).toBe('2100-03-01');
+    expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
+    expect(daysBetween('2000-01-01', '2026-11-26')).toBe(9826);
+    expect(billingCycle('2026-03', 28)).toEqual({ start: '2026-02-28', end: '2026-03-28' });
+  });
+
+  it('gives the same midnight from the cache as computed', () => {
+    const first = localMidnight('2026-03-29', 'Europe/Berlin');
+    const again = localMidnight('2026-03-29', 'Europe/Berlin');
+    expect(again.getTime()).toBe(first.getTime());
+    again.setTime(0); // a caller changing its Date does not change the cache
+    expect(localMidnight('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+  });
+});

@@ -7,16 +7,27 @@ import { DateTime } from 'luxon';
  */
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
 
-function parse(date: string, zone: string): DateTime {
-  const d = ISO_DATE.test(date) ? DateTime.fromISO(date, { zone }) : DateTime.invalid('format');
-  if (!d.isValid) throw new RangeError(`not a local date: ${date}`);
-  return d;
-}
+/**
+ * Local midnights already computed, per zone and date. A settlement run asks for the same few
+ * dozen midnights once per customer; the time zone rules behind them do not change while the
+ * process runs. Bounded, so a long-running server does not grow it without end.
+ */
+const midnights = new Map<string, number>();
+const MIDNIGHTS_KEPT = 50_000;
 
 /** The instant a local date starts (its midnight; the first instant of the day if midnight is skipped). */
 export function localMidnight(date: string, zone: string): Date {
-  return parse(date, zone).startOf('day').toJSDate();
+  const key = `${zone}|${date}`;
+  const known = midnights.get(key);
+  if (known !== undefined) return new Date(known);
+  const d = ISO_DATE.test(date) ? DateTime.fromISO(date, { zone }) : DateTime.invalid('format');
+  if (!d.isValid) throw new RangeError(`not a local date: ${date}`);
+  const at = d.startOf('day').toMillis();
+  if (midnights.size >= MIDNIGHTS_KEPT) midnights.clear();
+  midnights.set(key, at);
+  return new Date(at);
 }
 
 /** The local date an instant falls on. */
@@ -24,19 +35,28 @@ export function localDateOf(at: Date, zone: string): string {
   return DateTime.fromJSDate(at, { zone }).toISODate()!;
 }
 
+/** Days since 1970-01-01 of a calendar date (no time zone: a date is a date). */
+function dayNumber(date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+}
+
+function dateOfDayNumber(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
 export function addDays(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+  return dateOfDayNumber(dayNumber(date) + days);
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
-  return Math.round(DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days);
+  return dayNumber(to) - dayNumber(from);
 }
 
 /** The dates of [from, to). */
 export function datesIn(from: string, to: string): string[] {
-  const n = daysBetween(from, to);
-  return Array.from({ length: Math.max(0, n) }, (_, i) => addDays(from, i));
+  const start = dayNumber(from);
+  return Array.from({ length: Math.max(0, dayNumber(to) - start) }, (_, i) => dateOfDayNumber(start + i));
 }
 
 /**
@@ -48,6 +68,12 @@ export function billingCycle(period: string, billingDay: number): { start: strin
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new RangeError(`not a period (YYYY-MM): ${period}`);
   if (!Number.isInteger(billingDay) || billingDay < 1 || billingDay > 28)
     throw new RangeError(`billing day must be 1-28: ${billingDay}`);
-  const end = DateTime.fromISO(`${period}-01`, { zone: 'UTC' }).set({ day: billingDay });
-  return { start: end.minus({ months: 1 }).toISODate()!, end: end.toISODate()! };
+  // Days 1-28 exist in every month, so the dates are the period's and the month before's.
+  const [year, month] = [Number(period.slice(0, 4)), Number(period.slice(5, 7))];
+  const [prevYear, prevMonth] = month === 1 ? [year - 1, 12] : [year, month - 1];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    start: `${prevYear}-${pad(prevMonth)}-${pad(billingDay)}`,
+    end: `${year}-${pad(month)}-${pad(billingDay)}`,
+  };
 }

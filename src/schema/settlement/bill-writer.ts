@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Bill, BillLine, BillStatus } from '../../orm/entities/index.js';
+import { BillLine, BillStatus } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
 import { pgArray } from '../../shared/pg-array.js';
 import type { BillDraft } from './bill-computation.js';
@@ -79,24 +79,26 @@ export async function writeDrafts(
 
   const run = opts.runId;
   if (inserts.length) {
-    await em.insertMany(
-      Bill,
-      inserts.map(({ draft, version, difference, reason }) => ({
-        ...billColumns(draft),
-        customer: draft.customerId,
-        period: draft.period,
-        version,
-        status: BillStatus.DRAFT,
-        difference,
-        reason,
-        run,
-      })),
-    );
-    // The new rows' ids, by customer (one new version per customer and period).
+    // One statement for the batch's bills, returning the ids by customer (one new version each).
+    const rows = inserts.map(({ draft, version, difference, reason }) => ({
+      customer_id: draft.customerId,
+      period: draft.period,
+      version,
+      difference: difference ?? null,
+      reason: reason ?? null,
+      ...billRow(draft),
+    }));
     const created: { id: number; customer_id: number }[] = await em.getConnection().execute(
-      `select distinct on (customer_id) id, customer_id from bill
-        where customer_id = any(?::int[]) and period = ? order by customer_id, version desc`,
-      [pgArray(inserts.map((i) => i.draft.customerId)), period],
+      `insert into bill (customer_id, period, version, status, run_id, difference, reason, cycle_start, cycle_end,
+                         tariff_code, total_kwh, total_amount, estimated, tier_used_before, tier_used_after, notes, determinants)
+       select v.customer_id, v.period, v.version, 'DRAFT', ?::int, v.difference, v.reason, v.cycle_start, v.cycle_end,
+              v.tariff_code, v.total_kwh, v.total_amount, v.estimated, v.tier_used_before, v.tier_used_after,
+              v.notes, v.determinants
+         from jsonb_to_recordset(?::jsonb) as v(customer_id int, period text, version int, difference numeric,
+              reason text, cycle_start date, cycle_end date, tariff_code text, total_kwh numeric, total_amount numeric,
+              estimated boolean, tier_used_before numeric, tier_used_after numeric, notes jsonb, determinants jsonb)
+       returning id, customer_id`,
+      [run ?? null, JSON.stringify(rows)],
       'all',
       em.getTransactionContext(),
     );
@@ -121,16 +123,17 @@ export async function writeDrafts(
   return result;
 }
 
-function billColumns(draft: BillDraft) {
+/** A computed bill's columns, as the JSON rows the bulk statements read. */
+function billRow(draft: BillDraft) {
   return {
-    cycleStart: draft.cycleStart,
-    cycleEnd: draft.cycleEnd,
-    tariffCode: draft.tariffCode,
-    totalKwh: draft.totalKwh,
-    totalAmount: draft.totalAmount,
+    cycle_start: draft.cycleStart,
+    cycle_end: draft.cycleEnd,
+    tariff_code: draft.tariffCode,
+    total_kwh: draft.totalKwh,
+    total_amount: draft.totalAmount,
     estimated: draft.estimated,
-    tierUsedBefore: draft.tierUsedBefore,
-    tierUsedAfter: draft.tierUsedAfter,
+    tier_used_before: draft.tierUsedBefore,
+    tier_used_after: draft.tierUsedAfter,
     notes: draft.notes,
     determinants: draft.determinants,
   };
@@ -147,16 +150,7 @@ async function redraftInPlace(
 ) {
   const rows = redrafts.map(({ draft, id, difference }) => ({
     id,
-    cycle_start: draft.cycleStart,
-    cycle_end: draft.cycleEnd,
-    tariff_code: draft.tariffCode,
-    total_kwh: draft.totalKwh,
-    total_amount: draft.totalAmount,
-    estimated: draft.estimated,
-    tier_used_before: draft.tierUsedBefore,
-    tier_used_after: draft.tierUsedAfter,
-    notes: draft.notes,
-    determinants: draft.determinants,
+    ...billRow(draft),
     difference: difference ?? null,
   }));
   await em.getConnection().execute(

@@ -8,6 +8,7 @@ import type { Events } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { loadTariffDirectory, type TariffDirectory } from '../tariff/tariff-directory.js';
+import { billingCycle } from '../../billing/local-days.js';
 import { computeBills, type CustomerToBill } from './bill-computation.js';
 import { writeDrafts } from './bill-writer.js';
 
@@ -86,10 +87,7 @@ export async function loadCustomersToBill(
       });
       return;
     }
-    const start = DateTime.fromISO(`${period}-01`, { zone: 'UTC' })
-      .minus({ months: 1 })
-      .set({ day: row.billing_day })
-      .toISODate()!;
+    const { start } = billingCycle(period, row.billing_day);
     // The previous bill carries the tier count only when its cycle ends where this one starts.
     const carried =
       row.prev_cycle_end !== null && asDate(row.prev_cycle_end) === start ? row.prev_tier_used_after! : undefined;
