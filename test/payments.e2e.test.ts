@@ -428,3 +428,54 @@ describe('prepayment', () => {
     expect(own.prepaymentEvents.totalCount).toBe((await events()).length);
   });
 });
+
+describe('a re-bill', () => {
+  it('counts only the issued later version: the superseded bill no longer counts', async () => {
+    const m1 = tokens.manager1!;
+    const before = await account();
+    const bill = await ok<{
+      bill: { totalAmount: string; determinants: { meterId: string; end: { at: string; value: string } }[] };
+    }>(
+      `query($id: ID!) { bill(id: $id) { totalAmount determinants { meterId end { at value } } } }`,
+      { id: billId },
+      m1,
+    );
+    const end = bill.bill.determinants.at(-1)!;
+    const reading = await ok<{ readings: { nodes: { id: string; value: string }[] } }>(
+      `query($m: ID!, $from: DateTime!, $to: DateTime!) { readings(first: 1, filter: { meterIds: [$m], from: $from, to: $to, registers: [FORWARD_ACTIVE_TOTAL] }) { nodes { id value } } }`,
+      { m: end.meterId, from: end.end.at, to: new Date(new Date(end.end.at).getTime() + 1000).toISOString() },
+      m1,
+    );
+    const corrected = reading.readings.nodes[0]!;
+    await ok(
+      `mutation($input: EditReadingInput!) { editReading(input: $input) { reading { id } } }`,
+      {
+        input: {
+          readingId: corrected.id,
+          value: new Dec(corrected.value).plus(10).toFixed(),
+          reason: 'the automatic value was 10 kWh short of the meter face',
+        },
+      },
+      m1,
+    );
+    await server.app.settlements.idle();
+    const drafts = await ok<{ bills: { nodes: { id: string; version: number; totalAmount: string }[] } }>(
+      `query($f: BillFilter) { bills(first: 5, filter: $f) { nodes { id version totalAmount } } }`,
+      { f: { customerId, period: PERIOD, statuses: ['DRAFT'] } },
+      m1,
+    );
+    const v2 = drafts.bills.nodes[0]!;
+    expect(v2.version).toBe(2);
+    expect(new Dec(v2.totalAmount).gt(bill.bill.totalAmount)).toBe(true);
+    for (const step of ['approveBills', 'issueBills'])
+      await ok(
+        `mutation($input: BillsInput!) { ${step}(input: $input) { bills { id } } }`,
+        { input: { billIds: [v2.id] } },
+        m1,
+      );
+    const after = await account();
+    expect(after.billed).toBe(fen(v2.totalAmount));
+    expect(after.balance).toBe(new Dec(after.paid).minus(v2.totalAmount).toFixed(2));
+    expect(after.paid).toBe(before.paid);
+  });
+});
