@@ -477,5 +477,15 @@ describe('a re-bill', () => {
     expect(after.billed).toBe(fen(v2.totalAmount));
     expect(after.balance).toBe(new Dec(after.paid).minus(v2.totalAmount).toFixed(2));
     expect(after.paid).toBe(before.paid);
+    // No longer prepaid: the thresholds are cleared, and a NORMAL account gets no command.
+    const count = (await events()).length;
+    await ok(SET_PREPAYMENT, { input: { customerId, prepaid: false, lowBalanceAlert: null } }, m1);
+    expect(await account()).toMatchObject({
+      prepaid: false,
+      lowBalanceAlert: null,
+      tripBelow: '0.00',
+      status: 'NORMAL',
+    });
+    expect(await events()).toHaveLength(count);
   });
 });

@@ -77,7 +77,7 @@ export class Customer extends Timestamped {
 
   /** CNY; below it a prepaid customer is notified once. Null: no notice. */
   @Property({ type: 'decimal', precision: 14, scale: 2, nullable: true })
-  lowBalanceAlert?: string;
+  lowBalanceAlert?: string | null;
 
   /** CNY; below it a prepaid customer's meter is tripped. */
   @Property({ type: 'decimal', precision: 14, scale: 2, default: '0' })

@@ -46,7 +46,7 @@ export async function setPrepayment(ctx: Context, input: SetPrepaymentInput): Pr
   const data = validate(settingsSchema, input);
   const customer = await loadPermitted(ctx, Customer, 'Customer', 'update', data.customerId, ['input', 'customerId']);
   customer.prepaid = data.prepaid;
-  customer.lowBalanceAlert = data.lowBalanceAlert ?? undefined;
+  customer.lowBalanceAlert = data.lowBalanceAlert ?? null;
   customer.tripBelow = data.tripBelow ?? '0';
   await ctx.em.flush();
   await balancesChanged(ctx, [customer.id]);
