@@ -9,6 +9,7 @@ import {
   PrepaymentEvent,
   PrepaymentState,
   RelayOutcomeStatus,
+  User,
 } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
 import { decimal } from '../../shared/formats.js';
@@ -110,7 +111,7 @@ async function decide(em: EntityManager, customerId: number, requestedBy: number
       kind: step.action,
       state: step.state,
       balance: account.balance,
-      requestedBy: requestedBy ?? undefined,
+      requestedBy: requestedBy === undefined ? undefined : tx.getReference(User, requestedBy),
     };
     let rows: PrepaymentEvent[];
     if (step.action === PrepaymentAction.NOTIFY_LOW_BALANCE) {
@@ -118,7 +119,7 @@ async function decide(em: EntityManager, customerId: number, requestedBy: number
         tx.create(PrepaymentEvent, {
           ...base,
           detail: `balance ${account.balance} CNY is below ${account.lowBalanceAlert}`,
-        } as never),
+        }),
       ];
     } else {
       const meters = await installedMeters(tx, customerId);
@@ -128,14 +129,14 @@ async function decide(em: EntityManager, customerId: number, requestedBy: number
               ...base,
               meter: tx.getReference(Meter, meter),
               outcome: RelayOutcomeStatus.PENDING,
-            } as never),
+            }),
           )
         : [
             tx.create(PrepaymentEvent, {
               ...base,
               fieldVisitNeeded: true,
               detail: 'field visit needed: the customer has no installed meter to command',
-            } as never),
+            }),
           ];
     }
     await tx.flush();
