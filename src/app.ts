@@ -8,6 +8,7 @@ import type { SqlExecutor } from './collectors/ingestion/ingestion.js';
 import { createCollection } from './collectors/collection.js';
 import { createSchema } from './schema/index.js';
 import { SettlementJobs } from './schema/settlement/settlement-jobs.js';
+import type { CollectionPort } from './schema/common/context.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
 import { PluginHost } from './plugins/plugin-host.js';
@@ -25,6 +26,8 @@ export interface App {
   personalData: PersonalDataCipher;
   /** Background settlement runs: `idle()` resolves when none is in progress. */
   settlements: SettlementJobs;
+  /** The port to collection the API uses (relay commands, on-demand reads), for embedders and tests. */
+  collection: CollectionPort;
   seeded: boolean;
   stop(): Promise<void>;
 }
@@ -99,6 +102,7 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       events,
       personalData,
       settlements,
+      collection: collection.port,
       seeded,
       stop: async () => {
         await server.stop();

@@ -144,6 +144,8 @@ const ROW_QUERIES: Record<string, string> = {
   SettlementRun: `select r.id, o.path from settlement_run r join org_unit o on o.id = r.org_unit_id`,
   Bill: `select b.id, o.path from bill b join customer c on c.id = b.customer_id join org_unit o on o.id = c.org_unit_id`,
   VeeRuleSet: `select v.id, o.path, v.name from vee_rule_set v join org_unit o on o.id = v.org_unit_id`,
+  Payment: `select p.id, o.path, p.reference from payment p join customer c on c.id = p.customer_id join org_unit o on o.id = c.org_unit_id`,
+  PrepaymentEvent: `select e.id, o.path from prepayment_event e join customer c on c.id = e.customer_id join org_unit o on o.id = c.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -198,6 +200,7 @@ const the = {} as {
   yjMeter2: number;
   tyMeter: number;
   yjCustomer: number;
+  tyCustomer: number;
   yjBox: number;
   tyBox: number;
   tyServicePoint: number;
@@ -240,6 +243,9 @@ const PRINCIPALS: Principal[] = [
           return !readingMeters.has(row.local) || !own.meters.includes(readingMeters.get(row.local)!);
         case 'User':
           return row.local !== own.user;
+        case 'Payment':
+        case 'PrepaymentEvent':
+          return accountRows.get(row.gid) !== own.customer;
         default:
           return true;
       }
@@ -266,6 +272,8 @@ const PRINCIPALS: Principal[] = [
   },
 ];
 let readingMeters = new Map<number, number>();
+/** Payments' and prepayment events' customers, by global ID. */
+let accountRows = new Map<string, number>();
 let alarmMeters = new Map<number, number>();
 
 // ---------------------------------------------------------------------------------------------
@@ -913,6 +921,25 @@ beforeAll(async () => {
       [customer, lastMonth],
     );
 
+  // Payments on both stations, and a prepaid customer in each whose balance (1.50 paid, 5.00
+  // billed) is below tripBelow: prepayment trips their meters at once (events in both stations).
+  for (const [user, customer, reference] of [
+    ['manager1', the.yjCustomer, 'YJ-RIVERSIDE-0001'],
+    ['manager2', Number(tyCustomer.customer_id), 'TY-TOWN-0001'],
+  ] as const) {
+    await gqlOk(
+      `mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { payment { id } } }`,
+      { i: { customerId: toGlobalId('Customer', customer), amount: '1.50', method: 'COUNTER', reference } },
+      tokens[user]!,
+    );
+    await gqlOk(
+      `mutation($i: SetPrepaymentInput!) { setPrepayment(input: $i) { customer { id } } }`,
+      { i: { customerId: toGlobalId('Customer', customer), prepaid: true, lowBalanceAlert: '100', tripBelow: '0' } },
+      tokens[user]!,
+    );
+  }
+  the.tyCustomer = Number(tyCustomer.customer_id);
+
   // customer1's own objects.
   const c1 = await one<{ id: number }>(`select id from customer where account_no = ?`, [DEMO_CUSTOMER_ACCOUNT]);
   const own = await sql.execute<{ sp: number; meter: number }>(
@@ -948,6 +975,14 @@ beforeAll(async () => {
       Number(r.id),
       Number(r.meter_id),
     ]),
+  );
+  accountRows = new Map(
+    (
+      await sql.execute<{ type: string; id: number; customer_id: number }>(
+        `select 'Payment' as type, id, customer_id from payment union all select 'PrepaymentEvent', id, customer_id from prepayment_event`,
+        [],
+      )
+    ).map((r) => [toGlobalId(r.type, String(r.id)), Number(r.customer_id)]),
   );
   alarmMeters = new Map(
     (await sql.execute<{ id: number; meter_id: number }>(`select id, meter_id from alarm`, [])).map((r) => [
@@ -1102,6 +1137,20 @@ const runProgress = async (station: number) => {
   });
 };
 
+/** Publishes the notice of the station's latest prepayment event, as prepayment does. */
+const prepaymentNotice = async (customer: number) => {
+  const event = await one<{ id: number; path: string }>(
+    `select e.id, o.path from prepayment_event e join customer c on c.id = e.customer_id
+       join org_unit o on o.id = c.org_unit_id where c.id = ? order by e.id desc limit 1`,
+    [customer],
+  );
+  void server.app.events.publish('PREPAYMENT_NOTICE', {
+    eventId: Number(event.id),
+    customerId: customer,
+    orgPath: event.path,
+  });
+};
+
 /**
  * How to cause an event of each subscription in ST-YJ, and in ST-TY (to show that manager2's
  * subscription is alive). A subscription added to the schema must be taught here.
@@ -1114,6 +1163,8 @@ const TRIGGERS: Record<string, { yj: () => Promise<void>; ty?: () => Promise<voi
   },
   // The progress of the run each station started in the set-up, as the run publishes it.
   settlementProgress: { yj: () => runProgress(the.yjStation), ty: () => runProgress(the.tyStation) },
+  // A notice of each station's prepaid customer.
+  prepaymentNotices: { yj: () => prepaymentNotice(the.yjCustomer), ty: () => prepaymentNotice(the.tyCustomer) },
   // Totals over every unit: for administrators and auditors only, never for a station.
   collectionProgress: {
     totalsOnly: true,
@@ -1321,5 +1372,88 @@ describe('cross-organisation writes of line loss bands', () => {
     expect(admin.errors).toBeUndefined();
     expect(await bandOf(the.yjArea)).toEqual({ min: '1.00', max: '2.00' });
     await server.gql(SET, { i: { orgUnitId: toGlobalId('OrgUnit', the.yjArea), min: null, max: null } }, tokens.admin);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Account mutations: payments, reversals and prepayment settings of a customer, attacked by hand.
+
+const ACCOUNT_MUTATIONS: Record<string, (ghost: boolean) => { query: string; variables: Record<string, unknown> }> = {
+  recordPayment: (ghost) => ({
+    query: `mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { replayed payment { id amount reference } } }`,
+    variables: {
+      i: {
+        customerId: toGlobalId('Customer', ghost ? 2_000_000_000 : the.yjCustomer),
+        amount: '9.99',
+        method: 'CASH',
+        reference: 'ATTACK-0001',
+      },
+    },
+  }),
+  reversePayment: (ghost) => ({
+    query: `mutation($i: ReversePaymentInput!) { reversePayment(input: $i) { replayed payment { id amount } } }`,
+    variables: {
+      i: {
+        paymentId: ghost
+          ? toGlobalId('Payment', 2_000_000_000)
+          : rows.find((r) => r.type === 'Payment' && r.station === 'YJ')!.gid,
+        reason: 'attack',
+      },
+    },
+  }),
+  setPrepayment: (ghost) => ({
+    query: `mutation($i: SetPrepaymentInput!) { setPrepayment(input: $i) { customer { id account { balance status } } } }`,
+    variables: {
+      i: { customerId: toGlobalId('Customer', ghost ? 2_000_000_000 : the.yjCustomer), prepaid: false },
+    },
+  }),
+};
+
+describe('cross-organisation account mutations', () => {
+  it('attacks every account mutation of the schema', () => {
+    const account = Object.keys(schema.getMutationType()!.getFields()).filter((name) =>
+      /Payment$|^setPrepayment$/.test(name),
+    );
+    expect(account.sort()).toEqual(Object.keys(ACCOUNT_MUTATIONS).sort());
+  });
+
+  it('answers ST-YJ customers and payments exactly like ones that do not exist, and changes nothing', async () => {
+    const state = async () =>
+      sql.execute(
+        `select (select md5(coalesce(string_agg(id || ':' || amount || ':' || customer_id, ',' order by id), '')) from payment) as payments,
+                (select count(*) from prepayment_event) as events,
+                (select md5(coalesce(string_agg(id || ':' || prepaid || ':' || trip_below || ':' || prepayment_state, ',' order by id), '')) from customer) as customers`,
+        [],
+      );
+    const before = await state();
+    for (const principal of PRINCIPALS) {
+      for (const [name, build] of Object.entries(ACCOUNT_MUTATIONS)) {
+        const real = build(false);
+        const fake = build(true);
+        const write: Probe = {
+          field: name,
+          label: principal.name,
+          query: real.query,
+          variables: real.variables,
+          ghostVariables: fake.variables,
+        };
+        const [a, b] = [
+          await server.gql(real.query, real.variables, principal.token()),
+          await server.gql(fake.query, fake.variables, principal.token()),
+        ];
+        const where = `${principal.name} ${name}`;
+        expect(a.data ?? null, where).toBeNull();
+        expect(a.errors?.length, where).toBe(1);
+        expect(problems([{ probe: write, result: a }], detectorFor(principal)), where).toEqual([]);
+        expect(normalised(a, real.variables), where).toBe(normalised(b, fake.variables));
+      }
+    }
+    expect(await state()).toEqual(before);
+    // The same writes by ST-YJ's manager do reach the rows: the probes name real ones.
+    for (const name of ['recordPayment', 'setPrepayment']) {
+      const real = ACCOUNT_MUTATIONS[name]!(false);
+      expect((await server.gql(real.query, real.variables, tokens.manager1)).errors, name).toBeUndefined();
+    }
+    expect(await state()).not.toEqual(before);
   });
 });

@@ -70,6 +70,22 @@ describe('rules applied to an event in memory', () => {
     expect(allowsEvent(auditor, 'read', 'Alarm', who, { orgPath: '/9/' })).toBe(true);
   });
 
+  it("reaches a customer's own account by customer id (prepayment notices), and staff by subtree", () => {
+    const customerWho = { orgPath: '/1/4/', customerId: 7, customerMeterIds: [42] };
+    const customer = buildAbility(DEFAULT_PERMISSIONS[Role.CUSTOMER], customerWho);
+    const facts = (customerId: number) => ({ orgPath: '/1/4/9/', customerId });
+    expect(allowsEvent(customer, 'read', 'PrepaymentEvent', customerWho, facts(7))).toBe(true);
+    expect(allowsEvent(customer, 'read', 'PrepaymentEvent', customerWho, facts(8))).toBe(false);
+    expect(accessibleWhere(customer, 'read', 'Payment')).toEqual({ customer: 7 });
+    expect(accessibleWhere(customer, 'create', 'Payment')).toBeNull();
+    const manager = buildAbility(DEFAULT_PERMISSIONS[Role.STATION_MANAGER], who);
+    expect(allowsEvent(manager, 'read', 'PrepaymentEvent', who, facts(8))).toBe(true);
+    expect(allowsEvent(manager, 'read', 'PrepaymentEvent', who, { orgPath: '/1/5/', customerId: 8 })).toBe(false);
+    expect(accessibleWhere(manager, 'create', 'Payment')).toEqual({
+      customer: { orgUnit: { path: { $like: '/1/4/%' } } },
+    });
+  });
+
   it('lets a later inverted rule deny, as CASL does', () => {
     const ability = buildAbility(
       [

@@ -64,6 +64,9 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   Bill: ['customer', 'orgUnit'],
   // A rule set belongs to the unit whose subtree it applies to.
   VeeRuleSet: ['orgUnit'],
+  // Payments and prepayment's notices belong to their customer's unit.
+  Payment: ['customer', 'orgUnit'],
+  PrepaymentEvent: ['customer', 'orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */
@@ -98,6 +101,8 @@ function scopeCondition(
     case 'MeterAssignment':
       return { servicePoint: { customer: customerId } };
     case 'Bill':
+    case 'Payment':
+    case 'PrepaymentEvent':
       return { customer: customerId };
     default:
       return meterSetCondition(subject, who.customerMeterIds ?? []) ?? { id: { $in: NOTHING } };
@@ -203,6 +208,8 @@ export interface EventFacts {
   /** Materialised path of the row's org unit (the meter's unit for readings). */
   orgPath: string;
   meterId?: number;
+  /** The customer the row is about (an own-account rule reaches it when it is the user's). */
+  customerId?: number;
 }
 
 /** Whether a rule's scope reaches a row with these facts (in memory, like the SQL condition). */
@@ -232,7 +239,9 @@ export function allowsEvent(
   facts: EventFacts,
 ): boolean {
   const now = Date.now();
-  const own = facts.meterId !== undefined && (who.customerMeterIds ?? []).includes(facts.meterId);
+  const own =
+    (facts.meterId !== undefined && (who.customerMeterIds ?? []).includes(facts.meterId)) ||
+    (facts.customerId !== undefined && facts.customerId === who.customerId);
   // An API key limited to channels hears only about their meters.
   if (who.channels && (facts.meterId === undefined || !who.channels.meterIds.includes(facts.meterId))) return false;
   for (const rule of ability.rulesFor(action, subject)) {

@@ -23,6 +23,8 @@ export const SUBJECTS = [
   'Bill',
   'Tariff',
   'VeeRuleSet',
+  'Payment',
+  'PrepaymentEvent',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -86,6 +88,10 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     ...read(['SettlementRun', 'Bill'], subtree),
     { action: 'create', subject: 'SettlementRun', scope: subtree },
     { action: 'update', subject: 'Bill', scope: subtree },
+    // Accounts: record payments and reverse them (update), follow prepayment's notices and commands.
+    ...read(['Payment', 'PrepaymentEvent'], subtree),
+    { action: 'create', subject: 'Payment', scope: subtree },
+    { action: 'update', subject: 'Payment', scope: subtree },
     // VEE: validate, estimate and edit the station's readings, and keep its rule sets.
     { action: 'update', subject: 'Reading', scope: subtree },
     ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
@@ -123,11 +129,19 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'Bill',
         'Tariff',
         'VeeRuleSet',
+        'Payment',
+        'PrepaymentEvent',
       ],
       all,
     ),
   ],
-  [Role.CUSTOMER]: [...read(['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading', 'Bill'], own), tariffs],
+  [Role.CUSTOMER]: [
+    ...read(
+      ['Customer', 'ServicePoint', 'MeterAssignment', 'Meter', 'Reading', 'Bill', 'Payment', 'PrepaymentEvent'],
+      own,
+    ),
+    tariffs,
+  ],
   [Role.COLLECTOR_SERVICE]: [
     ...read(['OrgUnit', 'MeterBox', 'Meter'], all),
     { action: 'create', subject: 'Reading', scope: all },

@@ -35,6 +35,7 @@ import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
 import { CustomerTierProgressResolver } from './tariff/tier-progress.js';
+import { CustomerAccountResolver, PaymentResolver, PrepaymentEventResolver } from './account/account.resolver.js';
 import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
 import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
 import {
@@ -84,6 +85,9 @@ export const resolvers = [
   LineLossExclusionResolver,
   LineLossSuspectResolver,
   OrgUnitLineLossBandResolver,
+  PaymentResolver,
+  PrepaymentEventResolver,
+  CustomerAccountResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

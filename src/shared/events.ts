@@ -60,12 +60,21 @@ export interface ReadingsCorrectedEvent {
   changes: ReadingCorrection[];
 }
 
+/** Prepayment notified a customer or commanded a meter (a prepayment_event row). */
+export interface PrepaymentNoticeEvent {
+  eventId: number;
+  customerId: number;
+  /** Materialised path of the customer's org unit: subscribers are filtered on it. */
+  orgPath: string;
+}
+
 export type Topics = {
   READINGS_CORRECTED: [ReadingsCorrectedEvent];
   READING_RECORDED: [ReadingRecordedEvent];
   ALARM_RAISED: [AlarmRaisedEvent];
   COLLECTION_CYCLE: [CollectionCycleEvent];
   SETTLEMENT_PROGRESS: [SettlementProgressEvent];
+  PREPAYMENT_NOTICE: [PrepaymentNoticeEvent];
 };
 
 export type Events = ReturnType<typeof createEvents>;

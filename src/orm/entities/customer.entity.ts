@@ -1,11 +1,15 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
 import type { Sealed } from '../../shared/personal-data.js';
 import { Timestamped } from './base.js';
-import { CustomerCategory, CustomerStatus } from './enums.js';
+import { CustomerCategory, CustomerStatus, PrepaymentState } from './enums.js';
 import { OrgUnit } from './org-unit.entity.js';
 import { Tariff } from './tariff.entity.js';
 
 @Entity({ tableName: 'customer' })
+@Check({
+  name: 'customer_prepayment_thresholds',
+  expression: '"low_balance_alert" is null or "low_balance_alert" >= "trip_below"',
+})
 export class Customer extends Timestamped {
   @PrimaryKey({ type: 'integer' })
   id!: number;
@@ -66,4 +70,20 @@ export class Customer extends Timestamped {
   /** The customer's own tariff; when absent, the default tariff of the customer's category applies. */
   @ManyToOne({ entity: () => Tariff, nullable: true, deleteRule: 'restrict', index: true })
   tariff?: Tariff;
+
+  /** Prepayment (预付费): the relay trips when the balance falls below `tripBelow` (ADR 0016). */
+  @Property({ type: 'boolean', default: false })
+  prepaid: Opt<boolean> = false;
+
+  /** CNY; below it a prepaid customer is notified once. Null: no notice. */
+  @Property({ type: 'decimal', precision: 14, scale: 2, nullable: true })
+  lowBalanceAlert?: string | null;
+
+  /** CNY; below it a prepaid customer's meter is tripped. */
+  @Property({ type: 'decimal', precision: 14, scale: 2, default: '0' })
+  tripBelow: Opt<string> = '0';
+
+  /** Where the prepayment state machine (src/billing/prepayment.ts) last left the account. */
+  @Enum({ items: () => PrepaymentState, default: PrepaymentState.NORMAL })
+  prepaymentState: Opt<PrepaymentState> = PrepaymentState.NORMAL;
 }

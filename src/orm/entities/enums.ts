@@ -192,3 +192,27 @@ export enum EstimationMethod {
   LIKE_DAY = 'LIKE_DAY',
   AVERAGE_DAILY_USE = 'AVERAGE_DAILY_USE',
 }
+
+/** How a payment reached the company. */
+export enum PaymentMethod {
+  CASH = 'CASH',
+  BANK = 'BANK',
+  WECHAT = 'WECHAT',
+  ALIPAY = 'ALIPAY',
+  COUNTER = 'COUNTER',
+}
+
+export { PrepaymentAction, PrepaymentState } from '../../shared/prepayment.js';
+
+/**
+ * What the relay port answered for a prepayment command (src/schema/common/context.ts RelayOutcome),
+ * or PENDING while it is being sent.
+ */
+export enum RelayOutcomeStatus {
+  PENDING = 'PENDING',
+  DONE = 'DONE',
+  REFUSED = 'REFUSED',
+  FAILED = 'FAILED',
+  UNSUPPORTED = 'UNSUPPORTED',
+  NOT_COLLECTED = 'NOT_COLLECTED',
+}

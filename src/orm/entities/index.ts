@@ -26,6 +26,8 @@ export { Tariff } from './tariff.entity.js';
 export { TariffVersion, type StoredBand, type StoredTerms } from './tariff-version.entity.js';
 export { ReadingVersion } from './reading-version.entity.js';
 export { VeeRuleSet } from './vee-rule-set.entity.js';
+export { Payment } from './payment.entity.js';
+export { PrepaymentEvent } from './prepayment-event.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -54,6 +56,8 @@ import { VeeRuleSet } from './vee-rule-set.entity.js';
 import { User } from './user.entity.js';
 import { SettlementRun } from './settlement-run.entity.js';
 import { Bill, BillLine } from './bill.entity.js';
+import { Payment } from './payment.entity.js';
+import { PrepaymentEvent } from './prepayment-event.entity.js';
 
 export const entities = [
   OrgUnit,
@@ -85,4 +89,6 @@ export const entities = [
   TariffVersion,
   ReadingVersion,
   VeeRuleSet,
+  Payment,
+  PrepaymentEvent,
 ];

@@ -4,6 +4,7 @@ import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Access } from '../../auth/access.js';
 import { localId as localIdOf } from './refs.js';
+import { loadAccounts, type AccountRow } from '../account/account-totals.js';
 import type { Subject } from '../../auth/permissions.js';
 import { ORG_UNIT_VIA } from '../../auth/ability.js';
 import {
@@ -172,6 +173,18 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     servicePoint: byId(em, access, ServicePoint, 'ServicePoint'),
     user: byId(em, access, User, 'User'),
     tariff: byId(em, access, Tariff, 'Tariff'),
+
+    /** customerId -> their account, for callers who may read the customer's payments (else null). */
+    customerAccount: new DataLoader<number, AccountRow | null>(async (ids) => {
+      const where = access.whereOn<Customer>('read', 'Payment', 'Customer');
+      if (where === null) return ids.map(() => null);
+      const permitted = await em.find(Customer, and<Customer>(where, { id: { $in: [...ids] } }), { fields: ['id'] });
+      const accounts = await loadAccounts(
+        em,
+        permitted.map((c) => c.id),
+      );
+      return ids.map((id) => accounts.find((a) => a.customerId === id) ?? null);
+    }),
 
     /** category -> its default tariff (null: none, or tariffs are not readable). */
     defaultTariff: new DataLoader<CustomerCategory, Tariff | null>(async (categories) => {

@@ -18,6 +18,8 @@ import {
   Tariff,
   User,
   VeeRuleSet,
+  Payment,
+  PrepaymentEvent,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -49,6 +51,8 @@ const NODE_TYPES: Record<string, NodeType> = {
   SettlementRun: { entity: SettlementRun, subject: 'SettlementRun' },
   Bill: { entity: Bill, subject: 'Bill', where: visibleBills as NodeType['where'] },
   VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
+  Payment: { entity: Payment, subject: 'Payment' },
+  PrepaymentEvent: { entity: PrepaymentEvent, subject: 'PrepaymentEvent' },
 };
 
 @Resolver()

@@ -7,6 +7,7 @@ import { OrderDirection, paginate, type PageArgs } from '../common/connection.js
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
 import { escapeLike, subtreeCondition } from '../common/subtree.js';
+import { balancesChanged } from '../account/prepayment.service.js';
 import { interruptStaleRuns } from './settlement-run.js';
 import type { BillFilter, BillsInput, RunSettlementInput, SettlementFilter } from './settlement.type.js';
 
@@ -167,5 +168,10 @@ export async function issueBills(ctx: Context, input: BillsInput): Promise<Bill[
     }
     await em.flush();
   });
+  // Balances changed once the bills are issued: prepayment reacts (notices, trips).
+  await balancesChanged(
+    ctx,
+    bills.map((b) => b.customer.id),
+  );
   return bills;
 }
