@@ -69,8 +69,8 @@ describe('aggregateSettlement', () => {
     const r = aggregateSettlement([a, b]);
     expect(r.totals).toEqual({ customers: 2, bills: 2, kwh: '300.22345678', amount: '170.28' });
     expect(r.byCategory).toEqual([
-      { key: 'COMMERCIAL', customers: 1, bills: 1, kwh: '0.1', amount: '0.10' },
       { key: 'RESIDENTIAL', customers: 1, bills: 1, kwh: '300.12345678', amount: '170.18' },
+      { key: 'COMMERCIAL', customers: 1, bills: 1, kwh: '0.1', amount: '0.10' },
     ]);
     expect(r.byTier).toEqual([
       { key: 1, kwh: '180.22345678', amount: '0.00' },

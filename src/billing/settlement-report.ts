@@ -64,6 +64,12 @@ export interface SettlementAggregate {
 
 export const FLAT_BAND = 'FLAT';
 const KIND_ORDER: readonly ReportLineKind[] = ['ENERGY', 'TIER', 'FIXED', 'SURCHARGE'];
+/** Categories in the order reports list them (the order of the API's enum); others after, by name. */
+export const CATEGORY_ORDER: readonly string[] = ['RESIDENTIAL', 'COMMERCIAL', 'INDUSTRIAL', 'AGRICULTURAL'];
+const byCategoryOrder = (a: string, b: string) => {
+  const rank = (c: string) => (CATEGORY_ORDER.includes(c) ? CATEGORY_ORDER.indexOf(c) : CATEGORY_ORDER.length);
+  return rank(a) - rank(b) || a.localeCompare(b);
+};
 
 /**
  * The version of each customer's bill that counts: the latest that is not SUPERSEDED. (A DRAFT
@@ -145,11 +151,7 @@ export function aggregateSettlement(bills: readonly ReportBill[]): SettlementAgg
   }
   return {
     totals: totalsOf(bills),
-    byCategory: groupBy(
-      bills,
-      (b) => b.category,
-      (a, b) => a.localeCompare(b),
-    ),
+    byCategory: groupBy(bills, (b) => b.category, byCategoryOrder),
     byTier: [...new Set([...tierKwh.keys(), ...tierAmount.keys()])]
       .sort((a, b) => a - b)
       .map((key) => ({

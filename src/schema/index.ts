@@ -32,6 +32,7 @@ import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
+import { ReportResolver } from './report/report.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
 import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
 import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
@@ -80,6 +81,7 @@ export const resolvers = [
   LineLossExclusionResolver,
   LineLossSuspectResolver,
   OrgUnitLineLossBandResolver,
+  ReportResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */
