@@ -78,9 +78,9 @@ describe('aggregateSettlement', () => {
       { key: 3, kwh: '20', amount: '6.00' },
     ]);
     expect(r.byBand).toEqual([
-      { key: 'FLAT', kwh: '0.1', amount: '0.10' },
       { key: 'T2', kwh: '100.12345678', amount: '60.07' },
       { key: 'T4', kwh: '200', amount: '60.00' },
+      { key: 'FLAT', kwh: '0.1', amount: '0.10' },
     ]);
     expect(r.byKind.map((k) => [k.key, k.quantity, k.amount])).toEqual([
       ['ENERGY', '300.22345678', '120.17'],

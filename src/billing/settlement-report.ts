@@ -159,11 +159,14 @@ export function aggregateSettlement(bills: readonly ReportBill[]): SettlementAgg
         kwh: (tierKwh.get(key) ?? new Dec(0)).toFixed(),
         amount: (tierAmount.get(key) ?? new Dec(0)).toFixed(2),
       })),
-    byBand: [...bandKwh.keys()].sort().map((key) => ({
-      key,
-      kwh: bandKwh.get(key)!.toFixed(),
-      amount: bandAmount.get(key)!.toFixed(2),
-    })),
+    // T1..T4, then FLAT.
+    byBand: [...bandKwh.keys()]
+      .sort((a, b) => (a === FLAT_BAND ? 1 : b === FLAT_BAND ? -1 : a.localeCompare(b)))
+      .map((key) => ({
+        key,
+        kwh: bandKwh.get(key)!.toFixed(),
+        amount: bandAmount.get(key)!.toFixed(2),
+      })),
     byKind: KIND_ORDER.filter((k) => kindQuantity.has(k)).map((key) => ({
       key,
       quantity: kindQuantity.get(key)!.toFixed(),

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { Dec } from '../../shared/decimal.js';
 import type { SettlementReport } from './report.service.js';
 
 /** Excel opens UTF-8 (Chinese names) only when the file starts with a byte order mark. */
@@ -53,7 +54,7 @@ export function settlementCsv(report: SettlementReport): string {
       bill.cycleEnd,
       bill.version,
       bill.status,
-      bill.totalKwh,
+      new Dec(bill.totalKwh).toFixed(),
       ...CSV_BANDS.map((b) => bandKwh[b] ?? ''),
       bill.totalAmount,
     ]);

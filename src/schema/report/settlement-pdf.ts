@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import PDFDocument from 'pdfkit';
+import { addDays } from '../../billing/local-days.js';
 import type { FontRef } from '../../config/config.js';
 import type { SettlementReport } from './report.service.js';
 
@@ -19,12 +20,15 @@ const RULE = '#9aa5b1';
 const SHADE = '#e8edf2';
 const ACCENT = '#1f4e79';
 
-/** Thousands separators on an exact decimal string (no float on the way). */
+/**
+ * For print: thousands separators and at least two decimals, on the exact decimal string (trailing
+ * zeros beyond the second dropped, nothing rounded, no float on the way).
+ */
 export function grouped(value: string): string {
-  const [int, frac] = value.split('.');
+  const [int, frac = ''] = value.split('.');
   const sign = int!.startsWith('-') ? '-' : '';
   const digits = int!.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return sign + digits + (frac !== undefined ? `.${frac}` : '');
+  return `${sign}${digits}.${frac.replace(/0+$/, '').padEnd(2, '0')}`;
 }
 
 const CATEGORY_ZH: Record<string, string> = {
@@ -76,8 +80,9 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
     doc.fillColor(INK);
   };
 
-  const table = (columns: Column[], rows: string[][], options: { totalRow?: boolean } = {}) => {
-    const widths = columns.map((c) => (c.width * CONTENT) / columns.reduce((s, x) => s + x.width, 0));
+  const table = (columns: Column[], rows: string[][], options: { totalRow?: boolean; share?: number } = {}) => {
+    const width = CONTENT * (options.share ?? 1);
+    const widths = columns.map((c) => (c.width * width) / columns.reduce((s, x) => s + x.width, 0));
     const drawRow = (cells: string[], style: 'head' | 'body' | 'total', shaded: boolean) => {
       if (doc.y + ROW > A4.height - MARGIN - 14) {
         doc.addPage();
@@ -88,11 +93,11 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
         );
       }
       const y = doc.y;
-      if (shaded) doc.rect(MARGIN, y, CONTENT, ROW).fill(style === 'head' ? SHADE : '#f6f8fa');
+      if (shaded) doc.rect(MARGIN, y, width, ROW).fill(style === 'head' ? SHADE : '#f6f8fa');
       if (style !== 'body')
         doc
           .moveTo(MARGIN, y + ROW)
-          .lineTo(MARGIN + CONTENT, y + ROW)
+          .lineTo(MARGIN + width, y + ROW)
           .lineWidth(0.5)
           .strokeColor(RULE)
           .stroke();
@@ -216,6 +221,7 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
       { title: 'Energy charge CNY', width: 2.5, align: 'right' },
     ],
     aggregate.byBand.map((b) => [zh(b.key, BAND_ZH[b.key]), grouped(b.kwh), grouped(b.amount)]),
+    { share: 0.62 },
   );
 
   heading(zh('By tier', '按阶梯'));
@@ -226,30 +232,32 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
       { title: 'Tier adder CNY', width: 2.5, align: 'right' },
     ],
     aggregate.byTier.map((t) => [zh(`Tier ${t.key}`, `第${t.key}档`), grouped(t.kwh), grouped(t.amount)]),
+    { share: 0.62 },
   );
 
   heading(zh('By line kind', '按费用类型'));
   table(
     [
-      { title: 'Kind', width: 3 },
-      { title: 'Quantity (kWh; days for FIXED)', width: 2.5, align: 'right' },
+      { title: 'Kind', width: 2.5 },
+      { title: 'Quantity (kWh; FIXED: days)', width: 3, align: 'right' },
       { title: 'Amount CNY', width: 2.5, align: 'right' },
     ],
     aggregate.byKind.map((k) => [k.key, grouped(k.quantity), grouped(k.amount)]),
+    { share: 0.62 },
   );
 
   heading(zh('By transformer area, with line loss of the month', '按台区（含线损）'));
   table(
     [
-      { title: 'Area', width: 3.2 },
-      { title: 'Cust.', width: 1, align: 'right' },
+      { title: 'Area', width: 4.2 },
+      { title: 'Cust.', width: 0.8, align: 'right' },
       { title: 'Billed kWh', width: 2, align: 'right' },
       { title: 'Amount CNY', width: 2, align: 'right' },
       { title: 'Supply kWh', width: 2, align: 'right' },
       { title: 'Loss kWh', width: 1.7, align: 'right' },
-      { title: 'Loss %', width: 1.1, align: 'right' },
-      { title: 'Band %', width: 1.2, align: 'right' },
-      { title: 'OK', width: 0.8 },
+      { title: 'Loss %', width: 1, align: 'right' },
+      { title: 'Band %', width: 1, align: 'right' },
+      { title: 'OK', width: 0.7 },
     ],
     report.areas.map((a) => {
       const loss = a.lineLoss;
@@ -307,11 +315,11 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
     [
       { title: 'Account no', width: 2.2 },
       { title: 'Name', width: 3 },
-      { title: 'Category', width: 1.8 },
-      { title: 'Area', width: 1.8 },
-      { title: 'Cycle', width: 2.6 },
-      { title: 'Ver.', width: 0.7, align: 'right' },
-      { title: 'Status', width: 1.5 },
+      { title: 'Category', width: 1.5 },
+      { title: 'Area', width: 1.7 },
+      { title: 'Cycle (last day incl.)', width: 2.7 },
+      { title: 'Ver', width: 0.8, align: 'right' },
+      { title: 'Status', width: 1.4 },
       { title: 'kWh', width: 2, align: 'right' },
       { title: 'Amount CNY', width: 1.9, align: 'right' },
     ],
@@ -319,11 +327,11 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
       ...report.bills.map(({ bill, customer, area }) => [
         customer.accountNo,
         customer.name,
-        zh(customer.category.slice(0, 4), CATEGORY_ZH[customer.category]),
+        cjk ? (CATEGORY_ZH[customer.category] ?? customer.category) : customer.category,
         area?.code ?? '',
-        `${bill.cycleStart} – ${bill.cycleEnd}`,
+        `${bill.cycleStart} – ${addDays(bill.cycleEnd, -1).slice(5)}`,
         String(bill.version),
-        zh(bill.status, undefined) + (cjk ? ` ${STATUS_ZH[bill.status] ?? ''}` : ''),
+        cjk ? (STATUS_ZH[bill.status] ?? bill.status) : bill.status,
         grouped(bill.totalKwh),
         grouped(bill.totalAmount),
       ]),
