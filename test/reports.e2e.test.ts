@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/decimal.js';
+import { toGlobalId } from '../src/shared/global-id.js';
 import { DEMO_CUSTOMER_ACCOUNT, onlyError, startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -133,6 +134,24 @@ describe('settlementReport', () => {
       // The demo's areas lose about 4.76 % (supply = customers x 1.05).
       expect(Math.abs(Number(a.lineLoss!.lossRate) - 4.76)).toBeLessThan(0.5);
     }
+  });
+
+  it("reports a transformer area's customers: those whose meter is in it", async () => {
+    const [area] = await server
+      .em()
+      .getConnection()
+      .execute<{ id: number }[]>(`select id from org_unit where code = 'TA-YJ-01'`);
+    const res = await server.gql<{ settlementReport: Report }>(
+      REPORT,
+      { id: toGlobalId('OrgUnit', String(area!.id)), period: PERIOD },
+      manager1,
+    );
+    expect(res.errors).toBeUndefined();
+    const row = report.areas.find((a) => a.area?.code === 'TA-YJ-01')!;
+    const { totals, areas } = res.data!.settlementReport;
+    expect(totals).toEqual({ customers: row.customers, bills: row.bills, kwh: row.kwh, amount: row.amount });
+    expect(totals.bills).toBeGreaterThan(0);
+    expect(areas.map((a) => a.area?.code)).toEqual(['TA-YJ-01']);
   });
 
   it('refuses a station of another manager as a bad reference, and customers altogether', async () => {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OrgUnitKind } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
+import { escapeLike } from '../common/subtree.js';
 
 /**
  * The transformer area of each customer at an instant, in one statement for any number of
@@ -50,4 +51,33 @@ export async function stationsOfPaths(em: EntityManager, paths: readonly string[
     if (station !== undefined) out.set(path, station);
   }
   return out;
+}
+
+/**
+ * The customers whose area (as `areasOfCustomers` decides it, at `at`) is the given transformer
+ * area or lies under it: customers belong to stations, their meters to areas, so a report of an
+ * area selects its customers through their meters. Two statements. Not scoped.
+ */
+export async function customersOfArea(em: EntityManager, areaPath: string, at: Date): Promise<number[]> {
+  const rows: { customer_id: number | string }[] = await em.getConnection().execute(
+    `select distinct s.customer_id
+       from meter_assignment a
+       join meter m on m.id = a.meter_id
+       join org_unit o on o.id = m.org_unit_id
+       join service_point s on s.id = a.service_point_id
+      where o.path like ? and a.installed_at < ?`,
+    [`${escapeLike(areaPath)}%`, at.toISOString()],
+  );
+  const candidates = rows.map((r) => Number(r.customer_id));
+  const areas = await areasOfCustomers(em, candidates, at);
+  const inside: { id: number | string }[] = areas.size
+    ? await em
+        .getConnection()
+        .execute(`select id from org_unit where id = any(?::int[]) and path like ?`, [
+          pgArray([...new Set(areas.values())]),
+          `${escapeLike(areaPath)}%`,
+        ])
+    : [];
+  const ids = new Set(inside.map((r) => Number(r.id)));
+  return candidates.filter((c) => ids.has(areas.get(c)!)).sort((a, b) => a - b);
 }

@@ -26,7 +26,7 @@ import { loadPermitted } from '../common/refs.js';
 import { escapeLike } from '../common/subtree.js';
 import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
 import { PERIOD, visibleBills } from '../settlement/settlement.service.js';
-import { areasOfCustomers, stationsOfPaths } from './customer-areas.js';
+import { areasOfCustomers, customersOfArea, stationsOfPaths } from './customer-areas.js';
 
 /** A bill that counts in the report, with what the list in the exports shows of it. */
 export interface SettlementReportBill {
@@ -83,17 +83,17 @@ export async function settlementReport(ctx: Context, orgUnitId: string, period: 
   const timeZone = await ctx.loaders.effectiveTimeZone.load(unit.path);
   const month = monthOf(args.period);
   const where = visibleBills(ctx);
+  // Customers belong to stations; a transformer area's are those whose meter is in it.
+  const customers =
+    unit.kind === OrgUnitKind.TRANSFORMER_AREA
+      ? { id: { $in: await customersOfArea(ctx.em, unit.path, localMidnight(month.to, timeZone)) } }
+      : { orgUnit: { path: { $like: `${escapeLike(unit.path)}%` } } };
   const versions =
     where === null
       ? []
       : await ctx.em.find(
           Bill,
-          {
-            $and: [
-              where,
-              { period: args.period, customer: { orgUnit: { path: { $like: `${escapeLike(unit.path)}%` } } } },
-            ],
-          },
+          { $and: [where, { period: args.period, customer: customers }] },
           { populate: ['customer', 'customer.orgUnit'], orderBy: { id: 'asc' } },
         );
   const current = currentVersions(
