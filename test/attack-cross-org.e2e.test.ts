@@ -61,6 +61,8 @@ const NO_STATION_DATA: Record<string, string> = {
   collectorPlugins: 'the loaded plugins, the same for every station',
   rolePermissions: 'the rules of each role, the same for every station',
   verifyAuditLog: 'counts and hashes of the whole chain',
+  billingStatistics:
+    'counts and sums per month, no row of any station to name (its scoping: test/reports.e2e.test.ts, manager2 gets zeros for ST-YJ)',
   tariffs: 'company-wide prices, the same for every station',
 };
 
@@ -101,7 +103,18 @@ const NEUTRAL_STRINGS: Record<string, string> = {
   'AuditRecord.outcome': 'ok or an error class',
   'SettlementRun.period': 'a month, the same for every station',
   'Bill.period': 'a month, the same for every station',
+  'SettlementReport.period': 'a month, the same for every station',
+  'BillingPeriodStatistics.from': 'a month, the same for every station',
+  'BillingPeriodStatistics.to': 'a month, the same for every station',
   'Tariff.code': 'a tariff code, the same for every station',
+};
+
+/** Values of required neutral strings: months around the settled one (last month). */
+const monthsAgo = (n: number) => new Date(Date.now() - n * 31 * DAY_MS).toISOString().slice(0, 7);
+const NEUTRAL_VALUES: Record<string, () => string> = {
+  'SettlementReport.period': () => monthsAgo(1),
+  'BillingPeriodStatistics.from': () => monthsAgo(3),
+  'BillingPeriodStatistics.to': () => monthsAgo(0),
 };
 
 /** ID arguments whose name does not say the type they reference. */
@@ -434,6 +447,8 @@ function fill(type: GraphQLInputType, name: string, context: string, pick: Picke
       case 'ID':
         return pick.id(idTypeFor(name, context));
       case 'String': {
+        const neutral = NEUTRAL_VALUES[`${context}.${name}`];
+        if (neutral) return neutral();
         const key = VALUE_KEYS[`${context}.${name}`];
         if (!key) throw new Error(`no value known for the string argument ${context}.${name}`);
         return pick.value(key);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadDatabaseConfig } from './config.js';
+import { CJK_FONT_CANDIDATES, ConfigError, loadConfig, loadDatabaseConfig, parseFontRef } from './config.js';
 
 describe('loadConfig', () => {
   it('starts with no configuration at all, generating a development secret kept in DATA_DIR', () => {
@@ -102,5 +102,31 @@ describe('loadConfig', () => {
       expect(issues.every((i) => i.startsWith('PERSONAL_DATA_KEYS: '))).toBe(true);
       expect(issues.join(' ')).not.toContain(short);
     }
+  });
+});
+
+describe('REPORT_FONT', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mg-font-'));
+  const ttf = join(dir, 'font.ttf');
+  writeFileSync(ttf, 'not really a font');
+
+  it('takes a font file, or a face of a collection by its PostScript name', () => {
+    expect(loadConfig({ DATA_DIR: dir, REPORT_FONT: ttf }).reports.font).toEqual({ path: ttf });
+    const ttc = join(dir, 'fonts.ttc');
+    writeFileSync(ttc, '');
+    expect(loadConfig({ DATA_DIR: dir, REPORT_FONT: `${ttc}#Face-Regular` }).reports.font).toEqual({
+      path: ttc,
+      name: 'Face-Regular',
+    });
+    expect(() => loadConfig({ DATA_DIR: dir, REPORT_FONT: ttc })).toThrow(/REPORT_FONT: name the face/);
+    expect(() => loadConfig({ DATA_DIR: dir, REPORT_FONT: join(dir, 'missing.ttf') })).toThrow(
+      /REPORT_FONT: no such font file/,
+    );
+  });
+
+  it('falls back to the first CJK font of the machine, or none', () => {
+    const font = loadConfig({ DATA_DIR: dir }).reports.font;
+    const found = CJK_FONT_CANDIDATES.map(parseFontRef).find((f) => existsSync(f.path));
+    expect(font).toEqual(found);
   });
 });

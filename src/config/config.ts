@@ -11,6 +11,29 @@ const bool = z
 
 const durationSeconds = z.coerce.number().int().positive();
 
+/** A font file, and for a collection (.ttc, .otc) the PostScript name of the face: "path#Name". */
+export interface FontRef {
+  path: string;
+  name?: string;
+}
+
+export function parseFontRef(value: string): FontRef {
+  const hash = value.lastIndexOf('#');
+  return hash > 0 ? { path: value.slice(0, hash), name: value.slice(hash + 1) } : { path: value };
+}
+
+const isCollection = (path: string) => /\.(ttc|otc)$/i.test(path);
+
+/**
+ * CJK fonts of Debian packages (fonts-wqy-microhei, fonts-noto-cjk, fonts-wqy-zenhei), tried in
+ * this order when REPORT_FONT is not set: printed reports show Chinese names of units and customers.
+ */
+export const CJK_FONT_CANDIDATES: readonly string[] = [
+  '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#WenQuanYiMicroHei',
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#NotoSansCJKsc-Regular',
+  '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#WenQuanYiZenHei',
+];
+
 const isValidTimeZone = (tz: string): boolean => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -35,6 +58,20 @@ const schema = databaseSchema.extend({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * The font of printed reports (PDF), a TrueType/OpenType file or "collection.ttc#PostScriptName".
+   * Unset: the first CJK font of CJK_FONT_CANDIDATES on the machine, else the PDF's built-in
+   * Helvetica (characters it lacks, such as Chinese, print as "?").
+   */
+  REPORT_FONT: z
+    .string()
+    .transform(parseFontRef)
+    .refine((f) => existsSync(f.path), 'no such font file')
+    .refine(
+      (f) => f.name !== undefined || !isCollection(f.path),
+      'name the face of a collection: path.ttc#PostScriptName',
+    )
+    .optional(),
   DEFAULT_TIME_ZONE: z
     .string()
     .default('Asia/Shanghai')
@@ -223,6 +260,8 @@ export interface Config {
   };
   redisUrl?: string;
   rateLimit: { enabled: boolean; windowSeconds: number; userPoints: number; anonymousPoints: number };
+  /** Printed reports: their font; undefined means the PDF's built-in Latin font. */
+  reports: { font?: FontRef };
 }
 
 export class ConfigError extends Error {
@@ -343,6 +382,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxReadingRangeDays: env.MAX_READING_RANGE_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     redisUrl: env.REDIS_URL,
+    reports: {
+      font: env.REPORT_FONT ?? CJK_FONT_CANDIDATES.map(parseFontRef).find((f) => existsSync(f.path)),
+    },
     rateLimit: {
       enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,

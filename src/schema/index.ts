@@ -33,6 +33,7 @@ import { ApiKeyResolver } from './api-key/api-key.resolver.js';
 import { guardFields, writesWithoutGrants } from './common/access-guards.js';
 import { SharingGrantResolver } from './sharing/sharing.resolver.js';
 import { ConsumptionResolver } from './consumption/consumption.resolver.js';
+import { ReportResolver } from './report/report.resolver.js';
 import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
 import { CustomerTierProgressResolver } from './tariff/tier-progress.js';
 import { CustomerAccountResolver, PaymentResolver, PrepaymentEventResolver } from './account/account.resolver.js';
@@ -88,6 +89,7 @@ export const resolvers = [
   PaymentResolver,
   PrepaymentEventResolver,
   CustomerAccountResolver,
+  ReportResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

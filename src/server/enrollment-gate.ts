@@ -16,6 +16,13 @@ function rootFields(operation: OperationDefinitionNode): string[] | null {
   return names;
 }
 
+/** The refusal of an enrollment-only session (HTTP 403), for GraphQL and the export routes alike. */
+export const enrollmentRequired = () =>
+  new AppError(ErrorCode.FORBIDDEN, 'Set up a one-time code first: enrollTotp, then confirmTotp', {
+    totpEnrollmentRequired: true,
+    http: { status: 403 },
+  });
+
 /**
  * Refuses, before anything runs, every operation of an enrollment-only session that asks for more
  * than setting up a one-time code. (WebSocket connections are refused such sessions altogether.)
@@ -29,10 +36,7 @@ export function enrollmentGate(): ApolloServerPlugin<Context> {
           const fields = operation ? rootFields(operation) : null;
           if (!fields || fields.some((f) => !ENROLLMENT_FIELDS.has(f)))
             // Raised before execution: without a status Apollo would answer 500.
-            throw new AppError(ErrorCode.FORBIDDEN, 'Set up a one-time code first: enrollTotp, then confirmTotp', {
-              totpEnrollmentRequired: true,
-              http: { status: 403 },
-            });
+            throw enrollmentRequired();
         },
       };
     },

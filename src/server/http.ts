@@ -36,6 +36,7 @@ import { operationGuard } from './operation-guard.js';
 import { createRateLimits } from './rate-limit.js';
 import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './request-values.js';
 import { playgroundRouter } from './playground.js';
+import { settlementExport, type ExportDeps } from './report-exports.js';
 
 const BODY_LIMIT = '5mb';
 /** body-parser's error types, in words for a client. */
@@ -279,6 +280,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       errors: [{ message: text, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: String(type ?? status) } }],
     });
   });
+  // Downloads and printing of reports: the same context, gate, budget and audit as /graphql.
+  const exportDeps: ExportDeps = {
+    config,
+    logger,
+    rateLimits,
+    context: (authorization, ip, requestId, audit) => buildContext(deps, authorization, ip, requestId, audit),
+    clientIp: (req) => clientIp(config, req),
+  };
+  app.get('/reports/settlement.csv', settlementExport(exportDeps, 'csv'));
+  app.get('/reports/settlement.pdf', settlementExport(exportDeps, 'pdf'));
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });

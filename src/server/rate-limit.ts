@@ -23,6 +23,8 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   importArchive: 2000,
   readMeterNow: 500,
   verifyAuditLog: 2000,
+  // Every bill of the unit and period with its lines, and each area's line loss.
+  settlementReport: 500,
 };
 
 /** The root fields an operation asks for, through fragments too. */
