@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { estimateMissingDays, type KnownDay, type MissingDay } from '../../billing/estimation.js';
 import { addDays, datesIn, localMidnight } from '../../billing/local-days.js';
-import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import {
   EstimationMethod,
   Reading,
@@ -21,7 +20,7 @@ import {
   resolveRange,
   type StoredReading,
 } from './daily-values.js';
-import { effectiveRules, meterFacts } from './rule-sets.service.js';
+import { meterContexts } from './rule-sets.service.js';
 
 const METERS_PER_CHUNK = 100;
 /** History before the range for like days and averages, and values after it to close a gap. */
@@ -72,16 +71,7 @@ export async function estimateMeters(
 ): Promise<EstimationOutcome> {
   const outcome: EstimationOutcome = { written: [], methods: new Map(), skipped: 0 };
   for (const chunk of chunks(meterIds, METERS_PER_CHUNK)) {
-    const facts = await meterFacts(em, chunk);
-    const rules = await effectiveRules(
-      em,
-      facts.map((f) => ({ orgPath: f.orgPath, category: f.category })),
-    );
-    const zones = await effectiveTimeZones(
-      em,
-      facts.map((f) => f.orgPath),
-      defaultTimeZone,
-    );
+    const { facts, rules, zones } = await meterContexts(em, chunk, defaultTimeZone);
     const start = new Date(Date.parse(`${addDays(from, -HISTORY_DAYS)}T00:00:00Z`) - 15 * HOUR_MS);
     const end = new Date(Date.parse(`${addDays(to, AHEAD_DAYS)}T00:00:00Z`) + 15 * HOUR_MS);
     const registers = [RegisterCode.FORWARD_ACTIVE_TOTAL, ...BAND_REGISTERS];

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { DEFAULT_VEE_PARAMS, VALIDATION_RULES, type ValidationRule, type VeeParams } from '../../billing/vee-rules.js';
 import { CustomerCategory, Meter, OrgUnit, VeeRuleSet } from '../../orm/entities/index.js';
+import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import { decimal } from '../../shared/formats.js';
 import { badField, conflict, notFound } from '../../shared/errors.js';
 import { VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
@@ -236,4 +237,22 @@ export async function veeParametersFor(ctx: Context, meterGlobalId: string) {
       ? await ctx.em.findOne(VeeRuleSet, { $and: [readable, { id: rules!.ruleSet.id }] })
       : null;
   return { ruleSet, params: rules!.params, enabledRules: rules!.enabledRules };
+}
+
+/**
+ * What VEE needs of a group of meters: their facts, the rule set that applies to each and their
+ * time zones, in the order of `meterIds` (one statement each, for a chunk of meters).
+ */
+export async function meterContexts(em: EntityManager, meterIds: readonly number[], defaultTimeZone: string) {
+  const facts = await meterFacts(em, meterIds);
+  const rules = await effectiveRules(
+    em,
+    facts.map((f) => ({ orgPath: f.orgPath, category: f.category })),
+  );
+  const zones = await effectiveTimeZones(
+    em,
+    facts.map((f) => f.orgPath),
+    defaultTimeZone,
+  );
+  return { facts, rules, zones };
 }

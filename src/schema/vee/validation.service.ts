@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { addDays } from '../../billing/local-days.js';
 import { validateDailyValues } from '../../billing/vee-rules.js';
-import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import { Reading } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { qualityOf, ReadingFlag, rulesOf, VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
 import type { Context } from '../common/context.js';
 import { chunks, dailyValuesOf, loadReadings, resolveRange, type StoredReading } from './daily-values.js';
-import { effectiveRules, meterFacts } from './rule-sets.service.js';
+import { meterContexts } from './rule-sets.service.js';
 
 /** Flags validation leaves as it found them: they come from ingestion's checks. */
 const KEPT_FLAGS = ReadingFlag.IMPLAUSIBLE_JUMP;
@@ -51,16 +50,7 @@ export async function validateMeters(
     suspect: [],
   };
   for (const chunk of chunks(meterIds, METERS_PER_CHUNK)) {
-    const facts = await meterFacts(em, chunk);
-    const rules = await effectiveRules(
-      em,
-      facts.map((f) => ({ orgPath: f.orgPath, category: f.category })),
-    );
-    const zones = await effectiveTimeZones(
-      em,
-      facts.map((f) => f.orgPath),
-      defaultTimeZone,
-    );
+    const { facts, rules, zones } = await meterContexts(em, chunk, defaultTimeZone);
     const lookback = Math.max(...rules.map((r) => Math.max(r.params.historyDays, r.params.zeroDays))) + 1;
     const { start, end } = around(addDays(from, -lookback), to);
     const readings = await loadReadings(
