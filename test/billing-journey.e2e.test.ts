@@ -76,6 +76,16 @@ describe("a station manager's month, on the demo", () => {
       expect(Number(area.lossRate)).toBeLessThan(6);
     }
 
+    const reportAmount = async () =>
+      (
+        await server.gql<{ settlementReport: { totals: { amount: string } } }>(
+          `query($id: ID!, $p: String!) { settlementReport(orgUnitId: $id, period: $p) { totals { amount } } }`,
+          { id: station, p: PERIOD },
+          token,
+        )
+      ).data!.settlementReport.totals.amount;
+    const amountBefore = await reportAmount();
+
     // 4. A bad reading: the cycle's end value was 12.5 kWh short. Corrected with a reason.
     const end = bill.determinants.at(-1)!;
     const readings = await server.gql<{ readings: { nodes: { id: string; value: string }[] } }>(
@@ -102,6 +112,18 @@ describe("a station manager's month, on the demo", () => {
     expect(new Dec(v2!.difference!).eq(new Dec(v2!.totalAmount).minus(v1!.totalAmount))).toBe(true);
     expect(new Dec(v2!.difference!).gt(0)).toBe(true);
     expect(v2!.reason).toMatch(/corrected/);
+
+    // 6. The printed report counts version 2, in the totals and in the downloaded bill list.
+    expect(new Dec(await reportAmount()).minus(amountBefore).eq(v2!.difference!)).toBe(true);
+    const csv = await fetch(
+      `${server.url}/reports/settlement.csv?${new URLSearchParams({ orgUnitId: station, period: PERIOD })}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(csv.status).toBe(200);
+    const row = (await csv.text()).split('\r\n').find((line) => line.startsWith('060100000007,'))!;
+    const cells = row.split(',');
+    expect([cells[7], cells[8]]).toEqual(['2', 'DRAFT']);
+    expect(new Dec(cells.at(-1)!).eq(v2!.totalAmount)).toBe(true);
   });
 });
 
