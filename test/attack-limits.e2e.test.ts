@@ -62,6 +62,8 @@ function sample(type: GraphQLInputType, name: string): unknown {
   if (isEnumType(inner)) return inner.getValues()[0]!.value;
   if (isScalarType(inner)) {
     if (inner.name === 'DateTime') return new Date(Date.now() - (name === 'from' ? DAY_MS : 0)).toISOString();
+    if (inner.name === 'LocalDate')
+      return new Date(Date.now() - (name === 'from' ? DAY_MS : 0)).toISOString().slice(0, 10);
     if (inner.name === 'Int') return 1;
     if (inner.name === 'Boolean') return false;
     if (inner.name === 'String') return 'x';
