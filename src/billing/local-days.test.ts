@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, billingCycle, datesIn, daysBetween, localDateOf, localMidnight } from './local-days.js';
+import {
+  addDays,
+  addMonths,
+  billingCycle,
+  billingCycleOf,
+  datesIn,
+  daysBetween,
+  localDateOf,
+  localMidnight,
+  monthOf,
+  monthsBetween,
+} from './local-days.js';
 
 describe('local days', () => {
   it('starts a Shanghai day at 16:00 UTC the day before', () => {
@@ -47,5 +58,24 @@ describe('local days without a calendar library', () => {
     expect(again.getTime()).toBe(first.getTime());
     again.setTime(0); // a caller changing its Date does not change the cache
     expect(localMidnight('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+  });
+});
+
+describe('months', () => {
+  it('adds and counts months across years', () => {
+    expect(addMonths('2026-01', -1)).toBe('2025-12');
+    expect(addMonths('2026-11', 2)).toBe('2027-01');
+    expect(addMonths('2026-11', -23)).toBe('2024-12');
+    expect(monthsBetween('2025-11', '2026-02')).toBe(3);
+    expect(monthsBetween('2026-02', '2025-11')).toBe(-3);
+    expect(monthOf('2026-12')).toEqual({ from: '2026-12-01', to: '2027-01-01' });
+    expect(() => addMonths('2026-00', 1)).toThrow(RangeError);
+  });
+
+  it('finds the cycle that contains a day', () => {
+    expect(billingCycleOf('2026-11-26', 8)).toEqual({ start: '2026-11-08', end: '2026-12-08' });
+    expect(billingCycleOf('2026-11-08', 8)).toEqual({ start: '2026-11-08', end: '2026-12-08' });
+    expect(billingCycleOf('2026-11-07', 8)).toEqual({ start: '2026-10-08', end: '2026-11-08' });
+    expect(billingCycleOf('2026-01-03', 15)).toEqual({ start: '2025-12-15', end: '2026-01-15' });
   });
 });

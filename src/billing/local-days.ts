@@ -59,21 +59,42 @@ export function datesIn(from: string, to: string): string[] {
   return Array.from({ length: Math.max(0, dayNumber(to) - start) }, (_, i) => dateOfDayNumber(start + i));
 }
 
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The month `months` after `period` (YYYY-MM; negative goes back). */
+export function addMonths(period: string, months: number): string {
+  if (!PERIOD.test(period)) throw new RangeError(`not a period (YYYY-MM): ${period}`);
+  const index = Number(period.slice(0, 4)) * 12 + Number(period.slice(5, 7)) - 1 + months;
+  return `${Math.floor(index / 12)}-${pad((index % 12) + 1)}`;
+}
+
+/** Months from `from` to `to` (YYYY-MM), negative when `to` is earlier. */
+export function monthsBetween(from: string, to: string): number {
+  const index = (p: string) => Number(addMonths(p, 0).slice(0, 4)) * 12 + Number(p.slice(5, 7));
+  return index(to) - index(from);
+}
+
+/** The local dates a calendar month spans: its first day and the next month's first, [from, to). */
+export function monthOf(period: string): { from: string; to: string } {
+  return { from: `${addMonths(period, 0)}-01`, to: `${addMonths(period, 1)}-01` };
+}
+
 /**
  * The billing cycle that closes in `period` (YYYY-MM) for a customer whose reading day is
  * `billingDay` (1-28): from that day of the previous month to that day of the period's month,
  * [start, end). The register values at the two local midnights bound the cycle's consumption.
  */
 export function billingCycle(period: string, billingDay: number): { start: string; end: string } {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new RangeError(`not a period (YYYY-MM): ${period}`);
+  if (!PERIOD.test(period)) throw new RangeError(`not a period (YYYY-MM): ${period}`);
   if (!Number.isInteger(billingDay) || billingDay < 1 || billingDay > 28)
     throw new RangeError(`billing day must be 1-28: ${billingDay}`);
   // Days 1-28 exist in every month, so the dates are the period's and the month before's.
-  const [year, month] = [Number(period.slice(0, 4)), Number(period.slice(5, 7))];
-  const [prevYear, prevMonth] = month === 1 ? [year - 1, 12] : [year, month - 1];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return {
-    start: `${prevYear}-${pad(prevMonth)}-${pad(billingDay)}`,
-    end: `${year}-${pad(month)}-${pad(billingDay)}`,
-  };
+  return { start: `${addMonths(period, -1)}-${pad(billingDay)}`, end: `${period}-${pad(billingDay)}` };
+}
+
+/** The billing cycle of a customer reading on `billingDay` that contains the local date `on`. */
+export function billingCycleOf(on: string, billingDay: number): { start: string; end: string } {
+  const month = on.slice(0, 7);
+  return billingCycle(Number(on.slice(8, 10)) >= billingDay ? addMonths(month, 1) : month, billingDay);
 }

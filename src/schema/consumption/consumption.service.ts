@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DateTime } from 'luxon';
 import { BANDS } from '../../billing/bands.js';
 import { consumptionBetween, type MeterSpan, type PeriodConsumption, type ValueAt } from '../../billing/consumption.js';
-import { addDays, daysBetween, localMidnight } from '../../billing/local-days.js';
+import { addDays, daysBetween, localMidnight, monthOf } from '../../billing/local-days.js';
 import { ServicePoint } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { toGlobalId } from '../../shared/global-id.js';
@@ -24,10 +23,7 @@ export function boundariesOf(from: string, to: string, granularity: ConsumptionG
   const dates = [from];
   for (;;) {
     const last = dates[dates.length - 1]!;
-    const next =
-      granularity === ConsumptionGranularity.DAY
-        ? addDays(last, 1)
-        : DateTime.fromISO(last, { zone: 'UTC' }).startOf('month').plus({ months: 1 }).toISODate()!;
+    const next = granularity === ConsumptionGranularity.DAY ? addDays(last, 1) : monthOf(last.slice(0, 7)).to;
     if (next >= to) break;
     dates.push(next);
   }

@@ -1,5 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { DateTime } from 'luxon';
+import { addMonths, monthsBetween } from '../../billing/local-days.js';
 import { CATEGORY_ORDER } from '../../billing/settlement-report.js';
 import { Bill, BillStatus, CustomerCategory, SettlementRun } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
@@ -14,12 +14,11 @@ export const MAX_STATISTICS_PERIODS = 24;
 
 /** The months from `from` to `to`, both included, checked: in order and at most 24. */
 function periodsBetween(from: string, to: string): string[] {
-  const start = DateTime.fromISO(`${validate(PERIOD, from, ['from'])}-01`, { zone: 'UTC' });
-  const end = DateTime.fromISO(`${validate(PERIOD, to, ['to'])}-01`, { zone: 'UTC' });
-  const count = Math.round(end.diff(start, 'months').months) + 1;
+  const start = validate(PERIOD, from, ['from']);
+  const count = monthsBetween(start, validate(PERIOD, to, ['to'])) + 1;
   if (count < 1) throw badField(['to'], 'must not be before from');
   if (count > MAX_STATISTICS_PERIODS) throw badField(['to'], `at most ${MAX_STATISTICS_PERIODS} months from from`);
-  return Array.from({ length: count }, (_, i) => start.plus({ months: i }).toFormat('yyyy-MM'));
+  return Array.from({ length: count }, (_, i) => addMonths(start, i));
 }
 
 /** The ids of the rows a scoped condition selects, as a subquery (bound as `?` in `aggregate`). */

@@ -1,6 +1,5 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { localMidnight } from '../../billing/local-days.js';
+import { localMidnight, monthOf } from '../../billing/local-days.js';
 import {
   aggregateSettlement,
   countByStatus,
@@ -60,12 +59,6 @@ export interface SettlementReport {
 }
 
 const reportSchema = z.object({ orgUnitId: z.string(), period: PERIOD });
-
-/** The first local date of the period and of the month after it. */
-export function monthOf(period: string): { from: string; to: string } {
-  const start = DateTime.fromISO(`${period}-01`, { zone: 'UTC' });
-  return { from: start.toISODate()!, to: start.plus({ months: 1 }).toISODate()! };
-}
 
 /**
  * The settlement report of a unit for a month: the current version of each customer's bill under

@@ -8,7 +8,7 @@ import type { Events } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { loadTariffDirectory, type TariffDirectory } from '../tariff/tariff-directory.js';
-import { billingCycle } from '../../billing/local-days.js';
+import { addMonths, billingCycle } from '../../billing/local-days.js';
 import { computeBills, type CustomerToBill } from './bill-computation.js';
 import { writeDrafts } from './bill-writer.js';
 
@@ -22,9 +22,6 @@ export interface RunContext {
   logger: Logger;
   defaultTimeZone: string;
 }
-
-const previousPeriod = (period: string) =>
-  DateTime.fromISO(`${period}-01`, { zone: 'UTC' }).minus({ months: 1 }).toFormat('yyyy-MM');
 
 interface CustomerRow {
   id: number;
@@ -65,7 +62,7 @@ export async function loadCustomersToBill(
           order by b.version desc limit 1) prev on true
       where c.id = any(?::int[])
       order by c.id`,
-    [previousPeriod(period), pgArray([...ids])],
+    [addMonths(period, -1), pgArray([...ids])],
     'all',
     em.getTransactionContext(),
   );

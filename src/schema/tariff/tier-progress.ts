@@ -1,7 +1,6 @@
-import { DateTime } from 'luxon';
 import { Arg, Ctx, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { consumptionBetween } from '../../billing/consumption.js';
-import { localDateOf, localMidnight } from '../../billing/local-days.js';
+import { billingCycleOf, localDateOf, localMidnight } from '../../billing/local-days.js';
 import { tierProgressOf, TariffError, versionOn } from '../../billing/tariff-engine.js';
 import { Bill, BillStatus, Customer, ServicePoint } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
@@ -53,13 +52,6 @@ export class TierProgressType {
   notes!: string[];
 }
 
-/** The first day of the billing cycle that contains `on`, for a customer reading on `billingDay`. */
-function cycleStartOf(on: string, billingDay: number): string {
-  const day = DateTime.fromISO(on, { zone: 'UTC' });
-  const thisMonth = day.set({ day: billingDay });
-  return (day.day >= billingDay ? thisMonth : thisMonth.minus({ months: 1 })).toISODate()!;
-}
-
 /**
  * Tier progress as of a day: for ANNUAL tiers, the count the last bill of the year carried
  * (tierUsedAfter) plus the energy since its cycle ended, or the energy since 1 January when no
@@ -81,7 +73,7 @@ export async function tierProgress(ctx: Context, customer: Customer, on?: string
   const notes: string[] = [];
   let countedFrom: string;
   let carried = new Dec(0);
-  if (current.tierBasis === 'MONTHLY') countedFrom = cycleStartOf(asOf, customer.billingDay);
+  if (current.tierBasis === 'MONTHLY') countedFrom = billingCycleOf(asOf, customer.billingDay).start;
   else {
     const yearStart = `${asOf.slice(0, 4)}-01-01`;
     const last = await ctx.em.findOne(
