@@ -1,5 +1,6 @@
 import { Dec } from '../shared/decimal.js';
 import { sumEnergy, sumMoney } from './money.js';
+import { groupBy } from '../shared/group-by.js';
 
 /**
  * The settlement report's arithmetic (paper 3.5, "view settlement report"): which version of a
@@ -105,13 +106,9 @@ export function totalsOf(bills: readonly Pick<ReportBill, 'customerId' | 'totalK
   };
 }
 
-function groupBy<K>(bills: readonly ReportBill[], keyOf: (b: ReportBill) => K, compare: (a: K, b: K) => number) {
-  const groups = new Map<K, ReportBill[]>();
-  for (const bill of bills) {
-    const key = keyOf(bill);
-    groups.set(key, [...(groups.get(key) ?? []), bill]);
-  }
-  return [...groups.entries()]
+/** Totals per key, sorted by key. */
+function totalsBy<K>(bills: readonly ReportBill[], keyOf: (b: ReportBill) => K, compare: (a: K, b: K) => number) {
+  return [...groupBy(bills, keyOf).entries()]
     .sort(([a], [b]) => compare(a, b))
     .map(([key, members]) => ({ key, ...totalsOf(members) }));
 }
@@ -151,7 +148,7 @@ export function aggregateSettlement(bills: readonly ReportBill[]): SettlementAgg
   }
   return {
     totals: totalsOf(bills),
-    byCategory: groupBy(bills, (b) => b.category, byCategoryOrder),
+    byCategory: totalsBy(bills, (b) => b.category, byCategoryOrder),
     byTier: [...new Set([...tierKwh.keys(), ...tierAmount.keys()])]
       .sort((a, b) => a - b)
       .map((key) => ({
@@ -172,7 +169,7 @@ export function aggregateSettlement(bills: readonly ReportBill[]): SettlementAgg
       quantity: kindQuantity.get(key)!.toFixed(),
       amount: kindAmount.get(key)!.toFixed(2),
     })),
-    byStation: groupBy(bills, (b) => b.stationId, byId),
-    byArea: groupBy(bills, (b) => b.areaId, byId),
+    byStation: totalsBy(bills, (b) => b.stationId, byId),
+    byArea: totalsBy(bills, (b) => b.areaId, byId),
   };
 }

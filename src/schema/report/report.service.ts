@@ -26,6 +26,7 @@ import { escapeLike } from '../common/subtree.js';
 import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
 import { PERIOD, visibleBills } from '../settlement/settlement.service.js';
 import { areasOfCustomers, customersOfArea, stationsOfPaths } from './customer-areas.js';
+import { groupBy } from '../../shared/group-by.js';
 
 /** A bill that counts in the report, with what the list in the exports shows of it. */
 export interface SettlementReportBill {
@@ -95,8 +96,7 @@ export async function settlementReport(ctx: Context, orgUnitId: string, period: 
   const lines = current.length
     ? await ctx.em.find(BillLine, { bill: { $in: current.map((b) => b.id) } }, { orderBy: { id: 'asc' } })
     : [];
-  const linesOf = new Map<number, BillLine[]>();
-  for (const line of lines) linesOf.set(line.bill.id, [...(linesOf.get(line.bill.id) ?? []), line]);
+  const linesOf = groupBy(lines, (line) => line.bill.id);
 
   const areaOf = await areasOfCustomers(
     ctx.em,

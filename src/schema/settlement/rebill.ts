@@ -6,6 +6,7 @@ import { loadTariffDirectory } from '../tariff/tariff-directory.js';
 import { computeBills } from './bill-computation.js';
 import { writeDrafts } from './bill-writer.js';
 import { loadCustomersToBill } from './settlement-run.js';
+import { groupBy } from '../../shared/group-by.js';
 
 export interface CorrectedValue {
   meterId: number;
@@ -72,10 +73,10 @@ export async function rebillAfterCorrections(
     if (local >= day(c.cycle_start) && local <= day(c.cycle_end))
       affected.set(`${c.customer_id}|${c.period}`, { customerId: c.customer_id, period: c.period });
   });
-  const byPeriod = new Map<string, number[]>();
-  for (const a of affected.values()) byPeriod.set(a.period, [...(byPeriod.get(a.period) ?? []), a.customerId]);
+  const byPeriod = groupBy(affected.values(), (a) => a.period);
   const tariffs = await loadTariffDirectory(em);
-  for (const [period, customerIds] of byPeriod) {
+  for (const [period, group] of byPeriod) {
+    const customerIds = group.map((a) => a.customerId);
     const { customers, failures } = await loadCustomersToBill(em, customerIds, period, tariffs, defaultTimeZone);
     const outcomes = await computeBills(em, customers, period);
     for (const f of [...failures, ...outcomes.flatMap((o) => (o.ok ? [] : [o.failure]))])

@@ -5,8 +5,9 @@ import { Reading } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { qualityOf, ReadingFlag, rulesOf, VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
 import type { Context } from '../common/context.js';
-import { chunks, dailyValuesOf, loadReadings, resolveRange, type StoredReading } from './daily-values.js';
+import { chunks, dailyValuesOf, loadReadings, resolveRange } from './daily-values.js';
 import { meterContexts } from './rule-sets.service.js';
+import { groupBy } from '../../shared/group-by.js';
 
 /** Flags validation leaves as it found them: they come from ingestion's checks. */
 const KEPT_FLAGS = ReadingFlag.IMPLAUSIBLE_JUMP;
@@ -59,8 +60,7 @@ export async function validateMeters(
       start,
       end,
     );
-    const byMeter = new Map<number, StoredReading[]>();
-    for (const r of readings) byMeter.set(r.meterId, [...(byMeter.get(r.meterId) ?? []), r]);
+    const byMeter = groupBy(readings, (r) => r.meterId);
     const updates: { id: string; flags: number; quality: string }[] = [];
     facts.forEach((meter, i) => {
       const own = byMeter.get(meter.id) ?? [];
