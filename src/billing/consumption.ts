@@ -1,4 +1,5 @@
 import { Dec } from '../shared/decimal.js';
+import { isPlausibleRollover, registerSpan, toTenThousandths } from '../shared/reading-flags.js';
 import { BANDS, type Band, type EnergyRegister } from './bands.js';
 
 /**
@@ -85,20 +86,22 @@ const SCALE = new Dec(10_000);
 
 /**
  * Difference of two register values with rollover: a value lower than the start is a rollover only
- * when the start was in the top tenth of the register and the end in the bottom tenth (the rule the
- * ingestion checks use); otherwise it is a decrease, which no consumption can explain.
+ * when the start was in the top tenth of the register and the end in the bottom tenth (the rule
+ * ingestion and validation use, `isPlausibleRollover`); otherwise it is a decrease, which no
+ * consumption can explain. Register values have at most 4 decimals (numeric(20,4)), so the
+ * arithmetic is exact in ten-thousandths.
  */
 export function registerDelta(
   start: string,
   end: string,
   registerDigits: number,
 ): { delta: string; rolledOver: boolean } | null {
-  const a = new Dec(start);
-  const b = new Dec(end);
-  if (b.gte(a)) return { delta: b.minus(a).toFixed(), rolledOver: false };
-  const span = new Dec(10).pow(registerDigits);
-  const rolledOver = a.times(10).gte(span.times(9)) && b.times(10).lt(span);
-  return rolledOver ? { delta: span.minus(a).plus(b).toFixed(), rolledOver: true } : null;
+  const a = toTenThousandths(start);
+  const b = toTenThousandths(end);
+  const asText = (tenThousandths: bigint) => new Dec(tenThousandths.toString()).div(10_000).toFixed();
+  if (b >= a) return { delta: asText(b - a), rolledOver: false };
+  const span = registerSpan(registerDigits);
+  return isPlausibleRollover(a, b, span) ? { delta: asText(span - a + b), rolledOver: true } : null;
 }
 
 function overlaps(span: MeterSpan, start: Date, end: Date): boolean {
