@@ -100,8 +100,8 @@ export function createRedisEvents(url: string): { events: Events; close: () => P
 
 /**
  * Publishes READINGS_CORRECTED for changed (meter, midnight) pairs, each once; nothing for none.
- * Callers in the API go through readingsCorrected (src/schema/vee/corrections.ts), ingestion
- * publishes directly (collectors do not import the schema).
+ * Called after an edit, an estimation, or a late actual value replacing an estimate, by the API
+ * and by ingestion alike; settlement follows the event to re-bill (SettlementJobs).
  */
 export function publishReadingsCorrected(
   events: Events,

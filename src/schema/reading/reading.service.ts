@@ -14,7 +14,7 @@ import { badField, conflict } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { UPSERT_READINGS_SQL } from '../../collectors/ingestion/upsert.js';
-import { readingsCorrected } from '../vee/corrections.js';
+import { publishReadingsCorrected } from '../../shared/events.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
@@ -108,8 +108,7 @@ export async function recordManualReading(ctx: Context, input: RecordManualReadi
       { path: ['input', 'measuredAt'], message: 'already has a reading' },
     ]);
   }
-  if (rows[0]!.replaced_at)
-    await readingsCorrected(ctx.em, [{ meterId: meter.id, measuredAt: data.measuredAt }], ctx.events);
+  if (rows[0]!.replaced_at) publishReadingsCorrected(ctx.events, [{ meterId: meter.id, measuredAt: data.measuredAt }]);
   const reading = await ctx.em.findOneOrFail(Reading, { id: String(rows[0]!.id) });
   const orgUnit = await ctx.em.findOneOrFail(OrgUnit, meter.orgUnit.id);
   ctx.events.publish('READING_RECORDED', { readingId: reading.id, meterId: meter.id, orgPath: orgUnit.path });

@@ -9,7 +9,7 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { localId } from '../common/refs.js';
-import { readingsCorrected } from './corrections.js';
+import { publishReadingsCorrected } from '../../shared/events.js';
 import { dailyDateOf } from './daily-values.js';
 import { effectiveRules, meterFacts } from './rule-sets.service.js';
 import { validateMeters } from './validation.service.js';
@@ -74,9 +74,9 @@ export async function editReading(ctx: Context, input: unknown): Promise<Reading
     const [rules] = await effectiveRules(ctx.em, [{ orgPath: facts!.orgPath, category: facts!.category }]);
     const after = Math.max(rules!.params.historyDays, rules!.params.zeroDays) + 1;
     await validateMeters(ctx.em, [meter.id], daily.date, addDays(daily.date, after), ctx.config.defaultTimeZone);
-    await readingsCorrected(ctx.em, [{ meterId: meter.id, measuredAt: daily.midnight }], ctx.events);
+    publishReadingsCorrected(ctx.events, [{ meterId: meter.id, measuredAt: daily.midnight }]);
   } else {
-    await readingsCorrected(ctx.em, [{ meterId: meter.id, measuredAt: reading.measuredAt }], ctx.events);
+    publishReadingsCorrected(ctx.events, [{ meterId: meter.id, measuredAt: reading.measuredAt }]);
   }
   return ctx.em.findOneOrFail(Reading, reading.id, { refresh: true });
 }

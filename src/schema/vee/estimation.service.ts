@@ -11,16 +11,10 @@ import {
 } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
 import type { Context } from '../common/context.js';
-import { readingsCorrected } from './corrections.js';
-import {
-  BAND_REGISTERS,
-  chunks,
-  dailyValuesOf,
-  loadReadings,
-  resolveRange,
-  type StoredReading,
-} from './daily-values.js';
+import { publishReadingsCorrected } from '../../shared/events.js';
+import { BAND_REGISTERS, chunks, dailyValuesOf, loadReadings, resolveRange } from './daily-values.js';
 import { meterContexts } from './rule-sets.service.js';
+import { groupBy } from '../../shared/group-by.js';
 
 const METERS_PER_CHUNK = 100;
 /** History before the range for like days and averages, and values after it to close a gap. */
@@ -47,10 +41,11 @@ async function retryStates(em: EntityManager, meterIds: number[], start: Date, e
     em.getTransactionContext(),
   );
   const states = new Map<string, RetryStatus[]>();
-  for (const r of rows) {
-    const key = `${r.meter_id}@${new Date(r.slot).getTime()}`;
-    states.set(key, [...(states.get(key) ?? []), r.status]);
-  }
+  for (const [key, group] of groupBy(rows, (r) => `${r.meter_id}@${new Date(r.slot).getTime()}`))
+    states.set(
+      key,
+      group.map((r) => r.status),
+    );
   return states;
 }
 
@@ -76,8 +71,7 @@ export async function estimateMeters(
     const end = new Date(Date.parse(`${addDays(to, AHEAD_DAYS)}T00:00:00Z`) + 15 * HOUR_MS);
     const registers = [RegisterCode.FORWARD_ACTIVE_TOTAL, ...BAND_REGISTERS];
     const readings = await loadReadings(em, chunk, start, end, registers);
-    const byMeter = new Map<number, StoredReading[]>();
-    for (const r of readings) byMeter.set(r.meterId, [...(byMeter.get(r.meterId) ?? []), r]);
+    const byMeter = groupBy(readings, (r) => r.meterId);
     const retries = await retryStates(em, chunk, start, end);
 
     const rows: { meterId: number; register: RegisterCode; value: string; at: Date; method: EstimationMethod }[] = [];
@@ -171,7 +165,7 @@ export async function estimateReadings(ctx: Context, input: unknown) {
   const outcome = await ctx.em.transactional((tx) =>
     estimateMeters(tx, range.meterIds, range.from, range.to, ctx.config.defaultTimeZone),
   );
-  await readingsCorrected(ctx.em, outcome.written, ctx.events);
+  publishReadingsCorrected(ctx.events, outcome.written);
   const firstIds = outcome.written.slice(0, ESTIMATE_LIST_SIZE).map((w) => w.id);
   const readings = firstIds.length ? await ctx.em.find(Reading, { id: { $in: firstIds } }) : [];
   const order = new Map(firstIds.map((id, i) => [id, i]));

@@ -1,26 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { createEvents, type ReadingsCorrectedEvent } from '../../shared/events.js';
-import { readingsCorrected } from './corrections.js';
+import { createEvents, publishReadingsCorrected, type ReadingsCorrectedEvent } from './events.js';
 
-describe('readingsCorrected', () => {
+describe('publishReadingsCorrected', () => {
   it('publishes READINGS_CORRECTED with each (meter, time) once, and nothing for no change', async () => {
     const events = createEvents();
     const received: ReadingsCorrectedEvent[] = [];
     const iterator = events.subscribe('READINGS_CORRECTED')[Symbol.asyncIterator]();
     const next = iterator.next().then((r) => received.push(r.value as ReadingsCorrectedEvent));
-    const em = {} as EntityManager;
     const at = new Date('2026-03-28T23:00:00Z');
-    await readingsCorrected(em, [], events);
-    await readingsCorrected(
-      em,
-      [
-        { meterId: 7, measuredAt: at },
-        { meterId: 7, measuredAt: new Date(at) },
-        { meterId: 8, measuredAt: at },
-      ],
-      events,
-    );
+    publishReadingsCorrected(events, []);
+    publishReadingsCorrected(events, [
+      { meterId: 7, measuredAt: at },
+      { meterId: 7, measuredAt: new Date(at) },
+      { meterId: 8, measuredAt: at },
+    ]);
     await next;
     expect(received).toEqual([
       {
