@@ -36,6 +36,7 @@ import {
   type LineLossTotalsType,
   type SetLineLossBandInput,
 } from './line-loss.type.js';
+import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 
 export const MAX_PERIOD_DAYS = 366;
 export const MAX_DAILY_DAYS = 92;
@@ -139,7 +140,8 @@ function balanceFields(b: Omit<AreaLineLoss, 'suspects'>) {
 
 /**
  * For reports (the settlement report shows each area's line loss): the line loss of the given
- * transformer areas over [from, to) in one time zone, keyed by area id. Ids that are not
+ * transformer areas over [from, to), each in its own time zone (`defaultTimeZone` where no unit
+ * above it sets one), keyed by area id: the figures `lineLoss` shows. Ids that are not
  * transformer areas are left out. No permission check: the report checks its own scope.
  */
 export async function lineLossOfAreas(
@@ -147,7 +149,7 @@ export async function lineLossOfAreas(
   areaIds: readonly number[],
   from: string,
   to: string,
-  zone: string,
+  defaultTimeZone: string,
 ): Promise<Map<number, AreaLineLossResult>> {
   const units = areaIds.length
     ? await em.find(
@@ -156,9 +158,15 @@ export async function lineLossOfAreas(
         { orderBy: { id: 'asc' } },
       )
     : [];
+  // Each area in its own time zone (its unit's or its nearest ancestor's), as `lineLoss` does.
+  const zones = await effectiveTimeZones(
+    em,
+    units.map((u) => u.path),
+    defaultTimeZone,
+  );
   const results = await computeLineLoss(
     em,
-    units.map((unit) => ({ unit, zone })),
+    units.map((unit, i) => ({ unit, zone: zones[i]! })),
     from,
     to,
   );

@@ -136,7 +136,6 @@ export async function settlementReport(ctx: Context, orgUnitId: string, period: 
     ctx,
     aggregate.byArea.flatMap((a) => (a.key === null ? [] : [a.key])),
     month,
-    timeZone,
   );
   const runWhere = ctx.access.where<SettlementRun>('read', 'SettlementRun');
   const latestRun =
@@ -189,7 +188,6 @@ async function permittedLineLoss(
   ctx: Context,
   areaIds: number[],
   month: { from: string; to: string },
-  timeZone: string,
 ): Promise<Map<number, AreaLineLossResult>> {
   if (!areaIds.length || ctx.access.channelIds || !ctx.access.can('read', 'Reading')) return new Map();
   const units = ctx.access.where<OrgUnit>('read', 'OrgUnit');
@@ -205,7 +203,7 @@ async function permittedLineLoss(
     permitted.map((u) => u.id),
     month.from,
     month.to,
-    timeZone,
+    ctx.config.defaultTimeZone,
   );
 }
 
