@@ -67,6 +67,11 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   // Payments and prepayment's notices belong to their customer's unit.
   Payment: ['customer', 'orgUnit'],
   PrepaymentEvent: ['customer', 'orgUnit'],
+  // A work order belongs to the unit responsible for it.
+  WorkOrder: ['orgUnit'],
+  HazardReport: ['orgUnit'],
+  // A training record belongs to the unit of the person trained.
+  TrainingRecord: ['user', 'orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */

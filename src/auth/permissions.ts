@@ -25,6 +25,10 @@ export const SUBJECTS = [
   'VeeRuleSet',
   'Payment',
   'PrepaymentEvent',
+  'WorkOrder',
+  'WorkOrderKindSetting',
+  'HazardReport',
+  'TrainingRecord',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -68,6 +72,12 @@ const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
 /** Tariffs are the company's published prices: every person may read them, whatever their unit. */
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
+/** Field staff report hazards and see the station's reports. */
+const fieldStaff: PermissionRule[] = [
+  { action: 'read', subject: 'HazardReport', scope: subtree },
+  { action: 'create', subject: 'HazardReport', scope: subtree },
+];
+
 /**
  * The rules a fresh installation starts with. They are copied into role_permission on first start;
  * from then on the table is the truth and admins change it through the API.
@@ -106,14 +116,40 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       subject: 'SharingGrant' as const,
       scope: subtree,
     })),
+    // Field work: plan it, assign it (two people), approve or reject what comes back, close it.
+    ...(['read', 'create', 'update'] as const).map((action) => ({
+      action,
+      subject: 'WorkOrder' as const,
+      scope: subtree,
+    })),
+    { action: 'read', subject: 'WorkOrderKindSetting', scope: all },
+    // Hazards: verify (update) what staff report; keep the staff's training records.
+    ...(['read', 'create', 'update'] as const).map((action) => ({
+      action,
+      subject: 'HazardReport' as const,
+      scope: subtree,
+    })),
+    ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
+      action,
+      subject: 'TrainingRecord' as const,
+      scope: subtree,
+    })),
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
+    // The station's work orders; working on one takes being assigned to it, not a rule.
+    { action: 'read', subject: 'WorkOrder', scope: subtree },
+    ...fieldStaff,
     { action: 'read', subject: 'Customer', fields: [...PERSONAL_FIELDS], inverted: true, scope: all },
     { action: 'create', subject: 'Reading', scope: subtree },
     tariffs,
   ],
-  [Role.INSPECTOR]: [...read(archive, subtree), tariffs],
+  [Role.INSPECTOR]: [
+    ...read(archive, subtree),
+    tariffs,
+    { action: 'read', subject: 'WorkOrder', scope: subtree },
+    ...fieldStaff,
+  ],
   [Role.AUDITOR]: [
     ...read(
       [
@@ -131,6 +167,10 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'VeeRuleSet',
         'Payment',
         'PrepaymentEvent',
+        'WorkOrder',
+        'WorkOrderKindSetting',
+        'HazardReport',
+        'TrainingRecord',
       ],
       all,
     ),

@@ -68,6 +68,17 @@ export interface PrepaymentNoticeEvent {
   orgPath: string;
 }
 
+/** A work order was created, assigned, moved along its status flow, or had its stops changed. */
+export interface WorkOrderChangedEvent {
+  workOrderId: number;
+  /** Materialised path of the order's unit. */
+  orgPath: string;
+  /** Who is assigned now, and who was until this change (they hear of their removal). */
+  assigneeIds: number[];
+  /** What happened: CREATED, ASSIGNED, STARTED, CONFIRMED, SUBMITTED, APPROVED, REJECTED, CLOSED, STOP_VISITED... */
+  change: string;
+}
+
 export type Topics = {
   READINGS_CORRECTED: [ReadingsCorrectedEvent];
   READING_RECORDED: [ReadingRecordedEvent];
@@ -75,6 +86,7 @@ export type Topics = {
   COLLECTION_CYCLE: [CollectionCycleEvent];
   SETTLEMENT_PROGRESS: [SettlementProgressEvent];
   PREPAYMENT_NOTICE: [PrepaymentNoticeEvent];
+  WORK_ORDER_CHANGED: [WorkOrderChangedEvent];
 };
 
 export type Events = ReturnType<typeof createEvents>;

@@ -216,3 +216,61 @@ export enum RelayOutcomeStatus {
   UNSUPPORTED = 'UNSUPPORTED',
   NOT_COLLECTED = 'NOT_COLLECTED',
 }
+
+/** The field work the paper names (3.3): each kind is assessed and may need two people (the two-person rule). */
+export enum WorkOrderKind {
+  PERIODIC_CHECK_READING = 'PERIODIC_CHECK_READING',
+  ELECTRICITY_INSPECTION = 'ELECTRICITY_INSPECTION',
+  METER_INSTALLATION = 'METER_INSTALLATION',
+  METER_REMOVAL = 'METER_REMOVAL',
+  METER_EXCHANGE = 'METER_EXCHANGE',
+  PERIODIC_VERIFICATION = 'PERIODIC_VERIFICATION',
+  HAZARD_RECTIFICATION = 'HAZARD_RECTIFICATION',
+  ALARM_FOLLOW_UP = 'ALARM_FOLLOW_UP',
+}
+
+/**
+ * CREATED -> ASSIGNED -> IN_PROGRESS -> SUBMITTED (every assignee confirmed) -> APPROVED or
+ * REJECTED (back to work: IN_PROGRESS again) -> CLOSED. An order not yet approved can be closed
+ * as cancelled, with a reason.
+ */
+export enum WorkOrderStatus {
+  CREATED = 'CREATED',
+  ASSIGNED = 'ASSIGNED',
+  IN_PROGRESS = 'IN_PROGRESS',
+  SUBMITTED = 'SUBMITTED',
+  APPROVED = 'APPROVED',
+  REJECTED = 'REJECTED',
+  CLOSED = 'CLOSED',
+}
+
+/** One place a work order visits: not yet, visited (with what was found), or skipped with a reason. */
+export enum WorkOrderStopStatus {
+  PENDING = 'PENDING',
+  VISITED = 'VISITED',
+  SKIPPED = 'SKIPPED',
+}
+
+/** A hazard someone found in the field: REPORTED, then VERIFIED by a manager (earning points) or DISMISSED. */
+export enum HazardStatus {
+  REPORTED = 'REPORTED',
+  VERIFIED = 'VERIFIED',
+  DISMISSED = 'DISMISSED',
+}
+
+/** What kind of hazard (paper 3.3: hazards in meters and meter boxes). */
+export enum HazardCategory {
+  METER_BOX_DAMAGE = 'METER_BOX_DAMAGE',
+  METER_FAULT = 'METER_FAULT',
+  SEAL_BROKEN = 'SEAL_BROKEN',
+  ELECTRICITY_THEFT = 'ELECTRICITY_THEFT',
+  WIRING_DANGER = 'WIRING_DANGER',
+  OTHER = 'OTHER',
+}
+
+/** The outcome of a training course (paper 3.8). */
+export enum TrainingResult {
+  PASSED = 'PASSED',
+  FAILED = 'FAILED',
+  ATTENDED = 'ATTENDED',
+}

@@ -28,6 +28,9 @@ export { ReadingVersion } from './reading-version.entity.js';
 export { VeeRuleSet } from './vee-rule-set.entity.js';
 export { Payment } from './payment.entity.js';
 export { PrepaymentEvent } from './prepayment-event.entity.js';
+export { HazardReport } from './hazard-report.entity.js';
+export { TrainingRecord } from './training-record.entity.js';
+export { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -58,6 +61,9 @@ import { SettlementRun } from './settlement-run.entity.js';
 import { Bill, BillLine } from './bill.entity.js';
 import { Payment } from './payment.entity.js';
 import { PrepaymentEvent } from './prepayment-event.entity.js';
+import { HazardReport } from './hazard-report.entity.js';
+import { TrainingRecord } from './training-record.entity.js';
+import { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
 
 export const entities = [
   OrgUnit,
@@ -91,4 +97,10 @@ export const entities = [
   VeeRuleSet,
   Payment,
   PrepaymentEvent,
+  WorkOrder,
+  WorkOrderAssignee,
+  WorkOrderStop,
+  WorkOrderKindSetting,
+  HazardReport,
+  TrainingRecord,
 ];
