@@ -25,7 +25,7 @@ import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
 import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { MAX_COST, staticCost } from '../src/server/query-limits.js';
-import { toGlobalId } from '../src/shared/global-id.js';
+import { fromGlobalId, toGlobalId } from '../src/shared/global-id.js';
 import { createLogger } from '../src/shared/logger.js';
 import {
   DEMO_CUSTOMER_ACCOUNT,
@@ -124,6 +124,7 @@ const ID_ALIASES: Record<string, string> = {
   sourceUnit: 'OrgUnit',
   schedule: 'CollectionSchedule',
   run: 'SettlementRun',
+  assignee: 'User',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +160,8 @@ const ROW_QUERIES: Record<string, string> = {
   VeeRuleSet: `select v.id, o.path, v.name from vee_rule_set v join org_unit o on o.id = v.org_unit_id`,
   Payment: `select p.id, o.path, p.reference from payment p join customer c on c.id = p.customer_id join org_unit o on o.id = c.org_unit_id`,
   PrepaymentEvent: `select e.id, o.path from prepayment_event e join customer c on c.id = e.customer_id join org_unit o on o.id = c.org_unit_id`,
+  WorkOrder: `select w.id, o.path, w.title from work_order w join org_unit o on o.id = w.org_unit_id`,
+  WorkOrderStop: `select s.id, o.path from work_order_stop s join work_order w on w.id = s.work_order_id join org_unit o on o.id = w.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -230,6 +233,8 @@ const the = {} as {
   customer1: { customer: number; meters: number[]; servicePoints: number[]; user: number };
   keyMeters: number[];
   yjPersonal: { phone: string; idNumber: string };
+  yjWorkOrder: number;
+  tyWorkOrder: number;
 };
 
 const PRINCIPALS: Principal[] = [
@@ -955,6 +960,32 @@ beforeAll(async () => {
   }
   the.tyCustomer = Number(tyCustomer.customer_id);
 
+  // A work order in each station: ST-YJ's assigned to a pair of its field staff, ST-TY's to nobody yet.
+  const userGid = async (name: string) =>
+    toGlobalId('User', (await one<{ id: number }>(`select id from app_user where username = ?`, [name])).id);
+  const dueAt = new Date(Date.now() + 3 * DAY_MS).toISOString();
+  for (const [user, station, meter, people, title] of [
+    ['manager1', the.yjStation, the.yjMeter, ['reader1', 'inspector1'], 'Riverside check reading round'],
+    ['manager2', the.tyStation, the.tyMeter, [], 'Tianyang town inspection'],
+  ] as const) {
+    const created = await gqlOk<{ createWorkOrder: { workOrder: { id: string } } }>(
+      `mutation($i: CreateWorkOrderInput!) { createWorkOrder(input: $i) { workOrder { id } } }`,
+      {
+        i: {
+          kind: 'PERIODIC_CHECK_READING',
+          title,
+          orgUnitId: toGlobalId('OrgUnit', station),
+          dueAt,
+          meterId: toGlobalId('Meter', meter),
+          assigneeIds: await Promise.all(people.map(userGid)),
+        },
+      },
+      tokens[user]!,
+    );
+    if (station === the.yjStation) the.yjWorkOrder = Number(fromGlobalId(created.createWorkOrder.workOrder.id)!.id);
+    else the.tyWorkOrder = Number(fromGlobalId(created.createWorkOrder.workOrder.id)!.id);
+  }
+
   // customer1's own objects.
   const c1 = await one<{ id: number }>(`select id from customer where account_no = ?`, [DEMO_CUSTOMER_ACCOUNT]);
   const own = await sql.execute<{ sp: number; meter: number }>(
@@ -1166,6 +1197,23 @@ const prepaymentNotice = async (customer: number) => {
   });
 };
 
+const workOrderChange = async (workOrder: number) => {
+  const order = await one<{ path: string }>(
+    `select o.path from work_order w join org_unit o on o.id = w.org_unit_id where w.id = ?`,
+    [workOrder],
+  );
+  const people = await sql.execute<{ user_id: number }>(
+    `select user_id from work_order_assignee where work_order_id = ?`,
+    [workOrder],
+  );
+  void server.app.events.publish('WORK_ORDER_CHANGED', {
+    workOrderId: workOrder,
+    orgPath: order.path,
+    assigneeIds: people.map((p) => Number(p.user_id)),
+    change: 'ASSIGNED',
+  });
+};
+
 /**
  * How to cause an event of each subscription in ST-YJ, and in ST-TY (to show that manager2's
  * subscription is alive). A subscription added to the schema must be taught here.
@@ -1180,6 +1228,8 @@ const TRIGGERS: Record<string, { yj: () => Promise<void>; ty?: () => Promise<voi
   settlementProgress: { yj: () => runProgress(the.yjStation), ty: () => runProgress(the.tyStation) },
   // A notice of each station's prepaid customer.
   prepaymentNotices: { yj: () => prepaymentNotice(the.yjCustomer), ty: () => prepaymentNotice(the.tyCustomer) },
+  // A change of each station's work order, as the work-order service publishes it.
+  workOrderChanged: { yj: () => workOrderChange(the.yjWorkOrder), ty: () => workOrderChange(the.tyWorkOrder) },
   // Totals over every unit: for administrators and auditors only, never for a station.
   collectionProgress: {
     totalsOnly: true,

@@ -34,7 +34,19 @@ export const DEMO_LOGINS: { username: string; password: string; role: Role; note
     role: Role.METER_READER,
     note: 'Youjiang station, personal data masked',
   },
-  { username: 'inspector1', password: 'metergraph-demo', role: Role.INSPECTOR, note: 'Youjiang station, read only' },
+  {
+    username: 'reader2',
+    password: 'metergraph-demo',
+    role: Role.METER_READER,
+    note: "Youjiang station, reader1's partner on rounds",
+  },
+  { username: 'inspector1', password: 'metergraph-demo', role: Role.INSPECTOR, note: 'Youjiang station, field work' },
+  {
+    username: 'inspector2',
+    password: 'metergraph-demo',
+    role: Role.INSPECTOR,
+    note: "Youjiang station, inspector1's partner (two-person rule)",
+  },
   { username: 'auditor', password: 'metergraph-demo', role: Role.AUDITOR, note: 'reads everything, changes nothing' },
   {
     username: 'customer1',

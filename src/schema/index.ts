@@ -45,6 +45,11 @@ import {
   LineLossSuspectResolver,
   OrgUnitLineLossBandResolver,
 } from './line-loss/line-loss.resolver.js';
+import {
+  WorkOrderAssigneeResolver,
+  WorkOrderResolver,
+  WorkOrderStopResolver,
+} from './work-order/work-order.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -90,6 +95,9 @@ export const resolvers = [
   PrepaymentEventResolver,
   CustomerAccountResolver,
   ReportResolver,
+  WorkOrderResolver,
+  WorkOrderAssigneeResolver,
+  WorkOrderStopResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -22,8 +22,11 @@ import {
   Tariff,
   TariffVersion,
   User,
+  WorkOrderAssignee,
+  WorkOrderStop,
   type CustomerCategory,
 } from '../../orm/entities/index.js';
+import { groupBy } from '../../shared/group-by.js';
 
 const and = <T>(...conditions: (FilterQuery<T> | undefined)[]): FilterQuery<T> =>
   ({ $and: conditions.filter((c) => c !== undefined) }) as FilterQuery<T>;
@@ -246,6 +249,24 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     billLines: new DataLoader<number, BillLine[]>(async (ids) => {
       const rows = await em.find(BillLine, { bill: { $in: [...ids] } }, { orderBy: { bill: 'asc', position: 'asc' } });
       return ids.map((id) => rows.filter((r) => r.bill.id === id));
+    }),
+
+    /** workOrderId -> its assignees, first assigned first; the order was loaded through the caller's rules. */
+    workOrderAssignees: new DataLoader<number, WorkOrderAssignee[]>(async (ids) => {
+      const rows = await em.find(WorkOrderAssignee, { workOrder: { $in: [...ids] } }, { orderBy: { id: 'asc' } });
+      const groups = groupBy(rows, (r) => r.workOrder.id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+
+    /** workOrderId -> its stops in planned order (likewise). */
+    workOrderStops: new DataLoader<number, WorkOrderStop[]>(async (ids) => {
+      const rows = await em.find(
+        WorkOrderStop,
+        { workOrder: { $in: [...ids] } },
+        { orderBy: { workOrder: 'asc', seq: 'asc' } },
+      );
+      const groups = groupBy(rows, (r) => r.workOrder.id);
+      return ids.map((id) => groups.get(id) ?? []);
     }),
 
     /** servicePointId -> all assignments, oldest first (meter history). */
