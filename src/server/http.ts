@@ -125,6 +125,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  // Idle keep-alive connections are closed by the client (or the load balancer in front, commonly
+  // after 60 s) before the server does: a server closing first races a request the client is just
+  // sending on that socket, which the client sees as ECONNRESET.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
 
   // The shape of an operation within limits, and only text the database can store in its literals.
   const limits = [...queryLimitRules(), storableLiteralsRule];
