@@ -130,6 +130,11 @@ export class Migration20261126220000_work_orders extends Migration {
       `alter table "hazard_report" add constraint "hazard_report_rectification_id_foreign" foreign key ("rectification_id") references "work_order" ("id") on update cascade on delete set null;`,
     );
 
+    // No one reads meters alone (paper 3.1): meter readers record readings on the stops of the work
+    // orders they are assigned to, in pairs, no longer on their own through recordManualReading.
+    this.addSql(
+      `delete from "role_permission" where "role" = 'METER_READER' and "action" = 'create' and "subject" = 'Reading' and "scope" = 'ORG_SUBTREE' and not "inverted" and "fields" is null;`,
+    );
     // Default rules for the roles an installation already has (permissions.ts holds the same).
     this.addSql(
       `insert into "role_permission" ("role", "action", "subject", "inverted", "scope")

@@ -138,10 +138,10 @@ describe('archive integrity across scopes', () => {
   });
 
   it('checks the create-reading rule on the meter, not the read rule', async () => {
-    const reader = await server.login('reader1');
+    const reader = await server.login('manager1');
     const rules = (
       await server.gql<any>(
-        `{ rolePermissions(role: METER_READER) { action subject fields inverted scope } }`,
+        `{ rolePermissions(role: STATION_MANAGER) { action subject fields inverted scope } }`,
         {},
         admin,
       )
@@ -150,7 +150,7 @@ describe('archive integrity across scopes', () => {
       r.action === 'create' && r.subject === 'Reading' ? { ...r, scope: 'OWN_ACCOUNT' } : r,
     );
     await server.gql(
-      `mutation($r: [PermissionRuleInput!]!) { setRolePermissions(input: { role: METER_READER, rules: $r }) { role } }`,
+      `mutation($r: [PermissionRuleInput!]!) { setRolePermissions(input: { role: STATION_MANAGER, rules: $r }) { role } }`,
       { r: onlyOwn },
       admin,
     );
@@ -166,7 +166,7 @@ describe('archive integrity across scopes', () => {
     );
     expect(onlyError(res).extensions!.fields![0]!.path).toEqual(['input', 'meterId']);
     await server.gql(
-      `mutation($r: [PermissionRuleInput!]!) { setRolePermissions(input: { role: METER_READER, rules: $r }) { role } }`,
+      `mutation($r: [PermissionRuleInput!]!) { setRolePermissions(input: { role: STATION_MANAGER, rules: $r }) { role } }`,
       { r: rules },
       admin,
     );

@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import { AlarmType } from '../src/orm/entities/enums.js';
+import { fromGlobalId } from '../src/shared/global-id.js';
+import { createLogger } from '../src/shared/logger.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -278,6 +283,44 @@ describe('the status flow', () => {
     expect(
       onlyError(await server.gql(ASSIGN, { input: { id, assigneeIds: [] } }, tokens.manager1)).extensions?.code,
     ).toBe('BAD_USER_INPUT');
+  });
+
+  it('closes the alarm an approved ALARM_FOLLOW_UP order followed', async () => {
+    const sql: SqlExecutor = { execute: (text, params) => server.em().getConnection().execute(text, params) };
+    const raiser = new AlarmRaiser(sql, server.app.events, createLogger('silent'));
+    const meterId = Number(fromGlobalId(ids.meter!)!.id);
+    await raiser.raise({ meterId, type: AlarmType.METER_COVER_OPEN, message: 'cover opened', at: new Date() });
+    const alarm = (
+      await ok(
+        `query($m: ID!) { alarms(first: 1, filter: { meterId: $m, types: [METER_COVER_OPEN] }) { nodes { id status } } }`,
+        { m: ids.meter },
+        tokens.manager1!,
+      )
+    ).alarms.nodes[0];
+    expect(alarm.status).toBe('OPEN');
+    // Without the alarm, a follow-up is refused.
+    const base = { kind: 'ALARM_FOLLOW_UP', title: 'Cover open', orgUnitId: ids['ST-YJ'], dueAt: inDays(1) };
+    expect(
+      onlyError(await server.gql(CREATE, { input: { ...base, assigneeIds: [] } }, tokens.manager1)).extensions
+        ?.fields?.[0]?.path,
+    ).toEqual(['input', 'alarmId']);
+    const id = (
+      await ok(
+        CREATE,
+        { input: { ...base, alarmId: alarm.id, meterId: ids.meter, assigneeIds: [ids.reader1, ids.reader2] } },
+        tokens.manager1!,
+      )
+    ).createWorkOrder.workOrder.id;
+    await ok(START, { input: { id } }, tokens.reader2!);
+    await ok(CONFIRM, { input: { id, result: 'Cover resealed' } }, tokens.reader1!);
+    await ok(CONFIRM, { input: { id } }, tokens.reader2!);
+    await ok(APPROVE, { input: { id } }, tokens.manager1!);
+    const after = await ok(
+      `query($id: ID!) { alarm(id: $id) { status closedBy { username } } }`,
+      { id: alarm.id },
+      tokens.manager1!,
+    );
+    expect(after.alarm).toEqual({ status: 'CLOSED', closedBy: { username: 'manager1' } });
   });
 
   it('cancels an order never approved only with a reason', async () => {

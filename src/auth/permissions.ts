@@ -141,7 +141,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'read', subject: 'WorkOrder', scope: subtree },
     ...fieldStaff,
     { action: 'read', subject: 'Customer', fields: [...PERSONAL_FIELDS], inverted: true, scope: all },
-    { action: 'create', subject: 'Reading', scope: subtree },
+    // No reading alone (paper 3.1): a reader's readings are taken on a work order's stops, in pairs.
     tariffs,
   ],
   [Role.INSPECTOR]: [

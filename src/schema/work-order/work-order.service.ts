@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import {
   Alarm,
+  AlarmStatus,
   Customer,
   Meter,
   MeterAssignment,
@@ -19,6 +20,7 @@ import {
   type User,
 } from '../../orm/entities/index.js';
 import { badField, conflict, forbidden } from '../../shared/errors.js';
+import { toGlobalId } from '../../shared/global-id.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
@@ -416,6 +418,19 @@ async function review(ctx: Context, input: WorkOrderActionInput, approve: boolea
     o.reviewNote = data.note ?? undefined;
     if (approve) {
       o.status = WorkOrderStatus.APPROVED;
+      // The follow-up is done: its alarm, if still active, is closed with it.
+      if (o.kind === WorkOrderKind.ALARM_FOLLOW_UP && o.alarm) {
+        const alarm = await em.findOne(Alarm, {
+          id: o.alarm.id,
+          status: { $in: [AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED] },
+        });
+        if (alarm) {
+          alarm.status = AlarmStatus.CLOSED;
+          alarm.closedAt = o.reviewedAt;
+          alarm.closedBy = me;
+          alarm.note = `closed with work order ${toGlobalId('WorkOrder', o.id)}`;
+        }
+      }
     } else {
       o.status = WorkOrderStatus.REJECTED;
       o.rejections += 1;
