@@ -45,6 +45,7 @@ import {
   LineLossSuspectResolver,
   OrgUnitLineLossBandResolver,
 } from './line-loss/line-loss.resolver.js';
+import { TrainingRecordResolver, UserTrainingResolver } from './training/training.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -90,6 +91,8 @@ export const resolvers = [
   PrepaymentEventResolver,
   CustomerAccountResolver,
   ReportResolver,
+  TrainingRecordResolver,
+  UserTrainingResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

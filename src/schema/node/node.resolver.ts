@@ -20,6 +20,7 @@ import {
   VeeRuleSet,
   Payment,
   PrepaymentEvent,
+  TrainingRecord,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -53,6 +54,7 @@ const NODE_TYPES: Record<string, NodeType> = {
   VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
   Payment: { entity: Payment, subject: 'Payment' },
   PrepaymentEvent: { entity: PrepaymentEvent, subject: 'PrepaymentEvent' },
+  TrainingRecord: { entity: TrainingRecord, subject: 'TrainingRecord' },
 };
 
 @Resolver()
