@@ -46,6 +46,7 @@ import {
   OrgUnitLineLossBandResolver,
 } from './line-loss/line-loss.resolver.js';
 import { TrainingRecordResolver, UserTrainingResolver } from './training/training.resolver.js';
+import { KpiLineLossAreaResolver, KpiPersonResolver, KpiResolver } from './assessment/kpi.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -93,6 +94,9 @@ export const resolvers = [
   ReportResolver,
   TrainingRecordResolver,
   UserTrainingResolver,
+  KpiResolver,
+  KpiPersonResolver,
+  KpiLineLossAreaResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */
