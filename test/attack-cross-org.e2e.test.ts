@@ -163,6 +163,7 @@ const ROW_QUERIES: Record<string, string> = {
   PrepaymentEvent: `select e.id, o.path from prepayment_event e join customer c on c.id = e.customer_id join org_unit o on o.id = c.org_unit_id`,
   WorkOrder: `select w.id, o.path, w.title from work_order w join org_unit o on o.id = w.org_unit_id`,
   WorkOrderStop: `select s.id, o.path from work_order_stop s join work_order w on w.id = s.work_order_id join org_unit o on o.id = w.org_unit_id`,
+  TrainingRecord: `select t.id, o.path, t.course from training_record t join app_user u on u.id = t.user_id join org_unit o on o.id = u.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -986,6 +987,26 @@ beforeAll(async () => {
     if (station === the.yjStation) the.yjWorkOrder = Number(fromGlobalId(created.createWorkOrder.workOrder.id)!.id);
     else the.tyWorkOrder = Number(fromGlobalId(created.createWorkOrder.workOrder.id)!.id);
   }
+  // A training record in each station, kept by its own manager.
+  for (const [who, trainee, course] of [
+    ['manager1', 'reader1', 'Youjiang riverside safety drill'],
+    ['manager2', 'manager2', 'Tianyang town safety drill'],
+  ] as const)
+    await gqlOk(
+      `mutation($i: RecordTrainingInput!) { recordTraining(input: $i) { trainingRecord { id } } }`,
+      {
+        i: {
+          userId: toGlobalId(
+            'User',
+            (await one<{ id: number }>(`select id from app_user where username = ?`, [trainee])).id,
+          ),
+          course,
+          completedOn: '2026-01-15',
+          result: 'PASSED',
+        },
+      },
+      tokens[who]!,
+    );
 
   // customer1's own objects.
   const c1 = await one<{ id: number }>(`select id from customer where account_no = ?`, [DEMO_CUSTOMER_ACCOUNT]);
@@ -1527,6 +1548,75 @@ describe('cross-organisation account mutations', () => {
       const real = ACCOUNT_MUTATIONS[name]!(false);
       expect((await server.gql(real.query, real.variables, tokens.manager1)).errors, name).toBeUndefined();
     }
+    expect(await state()).not.toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Training mutations: records of a station's staff, attacked by hand.
+
+const yjTrainingRecord = () => rows.find((r) => r.type === 'TrainingRecord' && r.station === 'YJ')!.gid;
+const TRAINING_MUTATIONS: Record<string, (ghost: boolean) => { query: string; variables: Record<string, unknown> }> = {
+  recordTraining: (ghost) => ({
+    query: `mutation($i: RecordTrainingInput!) { recordTraining(input: $i) { trainingRecord { id course } } }`,
+    variables: {
+      i: {
+        userId: ghost ? toGlobalId('User', 2_000_000_000) : rows.find((r) => r.values.username === 'reader1')!.gid,
+        course: 'attack course',
+        completedOn: '2026-01-16',
+        result: 'FAILED',
+      },
+    },
+  }),
+  updateTraining: (ghost) => ({
+    query: `mutation($i: UpdateTrainingInput!) { updateTraining(input: $i) { trainingRecord { id course } } }`,
+    variables: { i: { id: ghost ? toGlobalId('TrainingRecord', 2_000_000_000) : yjTrainingRecord(), course: 'taken' } },
+  }),
+  deleteTraining: (ghost) => ({
+    query: `mutation($i: DeleteTrainingInput!) { deleteTraining(input: $i) { deletedId } }`,
+    variables: { i: { id: ghost ? toGlobalId('TrainingRecord', 2_000_000_000) : yjTrainingRecord() } },
+  }),
+};
+
+describe('cross-organisation training mutations', () => {
+  it('attacks every training mutation of the schema', () => {
+    const training = Object.keys(schema.getMutationType()!.getFields()).filter((name) => /Training$/.test(name));
+    expect(training.sort()).toEqual(Object.keys(TRAINING_MUTATIONS).sort());
+  });
+
+  it('answers ST-YJ staff and records exactly like ones that do not exist, and changes nothing', async () => {
+    const state = async () =>
+      sql.execute(
+        `select md5(coalesce(string_agg(id || ':' || course || ':' || result || ':' || user_id, ',' order by id), '')) as records from training_record`,
+        [],
+      );
+    const before = await state();
+    for (const principal of PRINCIPALS) {
+      for (const [name, build] of Object.entries(TRAINING_MUTATIONS)) {
+        const real = build(false);
+        const fake = build(true);
+        const write: Probe = {
+          field: name,
+          label: principal.name,
+          query: real.query,
+          variables: real.variables,
+          ghostVariables: fake.variables,
+        };
+        const [a, b] = [
+          await server.gql(real.query, real.variables, principal.token()),
+          await server.gql(fake.query, fake.variables, principal.token()),
+        ];
+        const where = `${principal.name} ${name}`;
+        expect(a.data ?? null, where).toBeNull();
+        expect(a.errors?.length, where).toBe(1);
+        expect(problems([{ probe: write, result: a }], detectorFor(principal)), where).toEqual([]);
+        expect(normalised(a, real.variables), where).toBe(normalised(b, fake.variables));
+      }
+    }
+    expect(await state()).toEqual(before);
+    // ST-YJ's manager does reach the rows: the probes name real ones.
+    const real = TRAINING_MUTATIONS.updateTraining!(false);
+    expect((await server.gql(real.query, real.variables, tokens.manager1)).errors).toBeUndefined();
     expect(await state()).not.toEqual(before);
   });
 });

@@ -29,6 +29,26 @@ describe('rules to SQL conditions', () => {
     expect(accessibleWhere(ability, 'delete', 'Meter')).toBeNull();
   });
 
+  it('reaches the own rows of staff with OWN_ACCOUNT: their training records, their user, their assessment row', () => {
+    const reader = buildAbility(DEFAULT_PERMISSIONS[Role.METER_READER], { ...who, userId: 12 });
+    expect(accessibleWhere(reader, 'read', 'TrainingRecord')).toEqual({ user: 12 });
+    expect(accessibleWhere(reader, 'read', 'Assessment', { subject: 'User', who: { ...who, userId: 12 } })).toEqual({
+      id: 12,
+    });
+    // Not a unit's figures: no org unit is their own.
+    expect(accessibleWhere(reader, 'read', 'Assessment', { subject: 'OrgUnit', who: { ...who, userId: 12 } })).toEqual({
+      id: { $in: [0] },
+    });
+    expect(accessibleWhere(reader, 'create', 'TrainingRecord')).toBeNull();
+    const manager = buildAbility(DEFAULT_PERMISSIONS[Role.STATION_MANAGER], { ...who, userId: 3 });
+    expect(accessibleWhere(manager, 'read', 'TrainingRecord')).toEqual({
+      user: { orgUnit: { path: { $like: '/1/4/%' } } },
+    });
+    expect(accessibleWhere(manager, 'read', 'Assessment', { subject: 'User', who })).toEqual({
+      orgUnit: { path: { $like: '/1/4/%' } },
+    });
+  });
+
   it('gives admins everything without a condition', () => {
     const ability = buildAbility(DEFAULT_PERMISSIONS[Role.ADMIN], who);
     expect(accessibleWhere(ability, 'update', 'Customer')).toEqual({});

@@ -26,6 +26,8 @@ export interface GrantScope {
 export interface Principal {
   /** Materialised path of the user's org unit, e.g. "/1/4/". */
   orgPath: string;
+  /** The user: for staff, OWN_ACCOUNT reaches their own rows (their user, their training records). */
+  userId?: number;
   customerId?: number;
   /** Meters that have ever measured the customer's service points (OWN_ACCOUNT scope). */
   customerMeterIds?: number[];
@@ -72,6 +74,9 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   HazardReport: ['orgUnit'],
   // A training record belongs to the unit of the person trained.
   TrainingRecord: ['user', 'orgUnit'],
+  // An assessment (KPIs) is of a unit: as a row it is the org unit assessed. A person's KPIs are
+  // checked on the user (whereOn 'User'), who belongs to their unit.
+  Assessment: [],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */
@@ -109,6 +114,11 @@ function scopeCondition(
     case 'Payment':
     case 'PrepaymentEvent':
       return { customer: customerId };
+    // A staff member's own rows: their user, their training records.
+    case 'User':
+      return { id: who.userId ?? NOTHING[0] };
+    case 'TrainingRecord':
+      return { user: who.userId ?? NOTHING[0] };
     default:
       return meterSetCondition(subject, who.customerMeterIds ?? []) ?? { id: { $in: NOTHING } };
   }

@@ -97,7 +97,7 @@ async function activeGrants(em: EntityManager, user: User): Promise<GrantScope[]
  * and, for an API key limited to some channels, only those channels' meters.
  */
 export async function accessFor(em: EntityManager, user: User, channelIds?: number[]): Promise<Access> {
-  const who: Principal = { orgPath: user.orgUnit.path };
+  const who: Principal = { orgPath: user.orgUnit.path, userId: user.id };
   if (channelIds) {
     const meters = channelIds.length
       ? await em.find(MeterCollection, { channel: { $in: channelIds } }, { fields: ['meter'] })

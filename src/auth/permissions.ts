@@ -29,6 +29,7 @@ export const SUBJECTS = [
   'WorkOrderKindSetting',
   'HazardReport',
   'TrainingRecord',
+  'Assessment',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -72,10 +73,15 @@ const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
 /** Tariffs are the company's published prices: every person may read them, whatever their unit. */
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
-/** Field staff report hazards and see the station's reports. */
+/**
+ * Field staff report hazards and see the station's reports. Their own training records and their
+ * own assessment row (KPIs) are theirs to read: OWN_ACCOUNT is, for staff, their own records.
+ */
 const fieldStaff: PermissionRule[] = [
   { action: 'read', subject: 'HazardReport', scope: subtree },
   { action: 'create', subject: 'HazardReport', scope: subtree },
+  { action: 'read', subject: 'TrainingRecord', scope: own },
+  { action: 'read', subject: 'Assessment', scope: own },
 ];
 
 /**
@@ -134,6 +140,8 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       subject: 'TrainingRecord' as const,
       scope: subtree,
     })),
+    // Assessment: the KPIs of the units of the subtree and of the people working there.
+    { action: 'read', subject: 'Assessment', scope: subtree },
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
@@ -171,6 +179,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'WorkOrderKindSetting',
         'HazardReport',
         'TrainingRecord',
+        'Assessment',
       ],
       all,
     ),

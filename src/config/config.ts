@@ -186,6 +186,14 @@ const schema = databaseSchema.extend({
   METER_OFFLINE_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
   /** A meter whose total register did not move for this many days raises STOPPED_METER. */
   METER_STOPPED_DAYS: z.coerce.number().int().min(1).max(365).default(3),
+  /**
+   * Assessment: a periodic check reading is accurate when the value read in the field is within
+   * this many kWh of the automatic value (docs/kpis.md).
+   */
+  KPI_CHECK_READING_TOLERANCE_KWH: z
+    .string()
+    .regex(/^\d{1,6}(\.\d{1,4})?$/, 'must be a non-negative number of kWh with at most 4 decimals')
+    .default('1'),
 });
 
 /**
@@ -262,6 +270,8 @@ export interface Config {
   rateLimit: { enabled: boolean; windowSeconds: number; userPoints: number; anonymousPoints: number };
   /** Printed reports: their font; undefined means the PDF's built-in Latin font. */
   reports: { font?: FontRef };
+  /** Assessment (KPIs): the tolerance of a check reading, kWh as a decimal string. */
+  assessment: { checkReadingToleranceKwh: string };
 }
 
 export class ConfigError extends Error {
@@ -385,6 +395,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     reports: {
       font: env.REPORT_FONT ?? CJK_FONT_CANDIDATES.map(parseFontRef).find((f) => existsSync(f.path)),
     },
+    assessment: { checkReadingToleranceKwh: env.KPI_CHECK_READING_TOLERANCE_KWH },
     rateLimit: {
       enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,

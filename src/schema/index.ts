@@ -50,6 +50,8 @@ import {
   WorkOrderResolver,
   WorkOrderStopResolver,
 } from './work-order/work-order.resolver.js';
+import { TrainingRecordResolver, UserTrainingResolver } from './training/training.resolver.js';
+import { KpiLineLossAreaResolver, KpiPersonResolver, KpiResolver } from './assessment/kpi.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -98,6 +100,11 @@ export const resolvers = [
   WorkOrderResolver,
   WorkOrderAssigneeResolver,
   WorkOrderStopResolver,
+  TrainingRecordResolver,
+  UserTrainingResolver,
+  KpiResolver,
+  KpiPersonResolver,
+  KpiLineLossAreaResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

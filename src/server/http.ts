@@ -36,7 +36,7 @@ import { operationGuard } from './operation-guard.js';
 import { createRateLimits } from './rate-limit.js';
 import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './request-values.js';
 import { playgroundRouter } from './playground.js';
-import { settlementExport, type ExportDeps } from './report-exports.js';
+import { kpiExport, settlementExport, type ExportDeps } from './report-exports.js';
 
 const BODY_LIMIT = '5mb';
 /** body-parser's error types, in words for a client. */
@@ -295,6 +295,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   };
   app.get('/reports/settlement.csv', settlementExport(exportDeps, 'csv'));
   app.get('/reports/settlement.pdf', settlementExport(exportDeps, 'pdf'));
+  app.get('/reports/kpis.csv', kpiExport(exportDeps, 'csv'));
+  app.get('/reports/kpis.pdf', kpiExport(exportDeps, 'pdf'));
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });

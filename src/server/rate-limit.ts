@@ -25,6 +25,8 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   verifyAuditLog: 2000,
   // Every bill of the unit and period with its lines, and each area's line loss.
   settlementReport: 500,
+  // Every KPI of a unit over up to a year: collection by meter-day, each area's line loss, people.
+  kpis: 500,
 };
 
 /** The root fields an operation asks for, through fragments too. */

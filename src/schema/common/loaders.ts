@@ -21,6 +21,7 @@ import {
   ServicePoint,
   Tariff,
   TariffVersion,
+  TrainingRecord,
   User,
   WorkOrderAssignee,
   WorkOrderStop,
@@ -49,7 +50,8 @@ export interface ChildPageKey {
 
 /**
  * A page of children for many parents in one statement: row_number() over a partition per parent,
- * keeping the first `first + 1` of each (the extra row tells hasNextPage).
+ * keeping the first `first + 1` of each (the extra row tells hasNextPage). In `order` (columns of
+ * the child's table, id last), oldest first by default.
  */
 function childPages<T extends { id: number }>(
   em: EntityManager,
@@ -58,6 +60,7 @@ function childPages<T extends { id: number }>(
   subject: Subject,
   parentProperty: string,
   parentColumn: string,
+  order: readonly (readonly [column: string, direction: 'asc' | 'desc'])[] = [['id', 'asc']],
 ) {
   return new DataLoader<ChildPageKey, T[], string>(
     async (keys) => {
@@ -67,7 +70,12 @@ function childPages<T extends { id: number }>(
       const limit = Math.max(...keys.map((k) => k.first)) + 1;
       const inner = em
         .createQueryBuilder(entity, 'c')
-        .select(['c.*', raw(`row_number() over (partition by c.${parentColumn} order by c.id) as page_rn`)])
+        .select([
+          'c.*',
+          raw(
+            `row_number() over (partition by c.${parentColumn} order by ${order.map(([c, d]) => `c.${c} ${d}`).join(', ')}) as page_rn`,
+          ),
+        ])
         .where(and<T>(where, { [parentProperty]: { $in: parentIds } } as FilterQuery<T>) as never);
       const knex = em.getKnex();
       const rows: Record<string, unknown>[] = await em.getConnection().execute(
@@ -75,7 +83,7 @@ function childPages<T extends { id: number }>(
           .select('*')
           .from(inner.getKnexQuery().as('p'))
           .where('page_rn', '<=', limit)
-          .orderBy(['p.' + parentColumn, 'p.id']),
+          .orderBy([{ column: 'p.' + parentColumn }, ...order.map(([c, d]) => ({ column: `p.${c}`, order: d }))]),
       );
       const grouped = new Map<number, T[]>();
       for (const row of rows) {
@@ -213,6 +221,11 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
     meterBoxMeterCount: childCounts(em, access, Meter, 'Meter', 'meterBox', 'meter_box_id'),
     customerServicePoints: childPages(em, access, ServicePoint, 'ServicePoint', 'customer', 'customer_id'),
     customerServicePointCount: childCounts(em, access, ServicePoint, 'ServicePoint', 'customer', 'customer_id'),
+    userTrainingRecords: childPages(em, access, TrainingRecord, 'TrainingRecord', 'user', 'user_id', [
+      ['completed_on', 'desc'],
+      ['id', 'desc'],
+    ]),
+    userTrainingRecordCount: childCounts(em, access, TrainingRecord, 'TrainingRecord', 'user', 'user_id'),
 
     /**
      * readingId -> its earlier versions, oldest first, one query per page of readings. Not scoped

@@ -22,6 +22,7 @@ import {
   PrepaymentEvent,
   WorkOrder,
   WorkOrderStop,
+  TrainingRecord,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -65,6 +66,7 @@ const NODE_TYPES: Record<string, NodeType> = {
       return where === null ? null : ({ workOrder: where } as FilterQuery<object>);
     },
   },
+  TrainingRecord: { entity: TrainingRecord, subject: 'TrainingRecord' },
 };
 
 @Resolver()

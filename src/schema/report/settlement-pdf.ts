@@ -1,35 +1,10 @@
 import { DateTime } from 'luxon';
-import PDFDocument from 'pdfkit';
 import { addDays } from '../../billing/local-days.js';
 import type { FontRef } from '../../config/config.js';
+import { grouped, MARGIN, pdfLayout } from './pdf-layout.js';
 import type { SettlementReport } from './report.service.js';
 
-type Align = 'left' | 'right';
-interface Column {
-  title: string;
-  width: number;
-  align?: Align;
-}
-
-const A4 = { width: 595.28, height: 841.89 };
-const MARGIN = 40;
-const CONTENT = A4.width - 2 * MARGIN;
-const ROW = 14;
-const INK = '#1a1a1a';
-const RULE = '#9aa5b1';
-const SHADE = '#e8edf2';
-const ACCENT = '#1f4e79';
-
-/**
- * For print: thousands separators and at least two decimals, on the exact decimal string (trailing
- * zeros beyond the second dropped, nothing rounded, no float on the way).
- */
-export function grouped(value: string): string {
-  const [int, frac = ''] = value.split('.');
-  const sign = int!.startsWith('-') ? '-' : '';
-  const digits = int!.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}${digits}.${frac.replace(/0+$/, '').padEnd(2, '0')}`;
-}
+export { grouped } from './pdf-layout.js';
 
 const CATEGORY_ZH: Record<string, string> = {
   RESIDENTIAL: '居民',
@@ -48,96 +23,17 @@ const STATUS_ZH: Record<string, string> = { DRAFT: '草稿', APPROVED: '已审�
  * print as "?", so that the report still prints.
  */
 export function settlementPdf(report: SettlementReport, font: FontRef | undefined): Promise<Buffer> {
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: MARGIN, bottom: MARGIN + 14, left: MARGIN, right: MARGIN },
-    bufferPages: true,
-    info: {
-      Title: `Settlement report ${report.orgUnit.code} ${report.period}`,
-      Author: 'Metergraph',
-      CreationDate: report.generatedAt,
-    },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  if (font) doc.registerFont('body', font.path, font.name ?? '');
-  else doc.registerFont('body', 'Helvetica');
-  doc.font('body');
-  const cjk = font !== undefined;
-  const text = (s: string) => (cjk ? s : s.replace(/[^\u0020-\u00ff]/g, '?'));
-  const zh = (en: string, chinese: string | undefined) => (cjk && chinese ? `${chinese} ${en}` : en);
-
-  const heading = (title: string) => {
-    if (doc.y + 3 * ROW > A4.height - MARGIN - 14) doc.addPage();
-    doc.moveDown(0.6);
-    doc.fontSize(11).fillColor(ACCENT).text(text(title), MARGIN, doc.y);
-    doc.moveDown(0.2);
-    doc.fillColor(INK);
-  };
-
-  const table = (columns: Column[], rows: string[][], options: { totalRow?: boolean; share?: number } = {}) => {
-    const width = CONTENT * (options.share ?? 1);
-    const widths = columns.map((c) => (c.width * width) / columns.reduce((s, x) => s + x.width, 0));
-    const drawRow = (cells: string[], style: 'head' | 'body' | 'total', shaded: boolean) => {
-      if (doc.y + ROW > A4.height - MARGIN - 14) {
-        doc.addPage();
-        drawRow(
-          columns.map((c) => c.title),
-          'head',
-          true,
-        );
-      }
-      const y = doc.y;
-      if (shaded) doc.rect(MARGIN, y, width, ROW).fill(style === 'head' ? SHADE : '#f6f8fa');
-      if (style !== 'body')
-        doc
-          .moveTo(MARGIN, y + ROW)
-          .lineTo(MARGIN + width, y + ROW)
-          .lineWidth(0.5)
-          .strokeColor(RULE)
-          .stroke();
-      doc.fillColor(style === 'head' ? ACCENT : INK).fontSize(style === 'head' ? 7.5 : 8);
-      let x = MARGIN;
-      cells.forEach((cell, i) => {
-        doc.text(text(cell), x + 3, y + 3.5, {
-          width: widths[i]! - 6,
-          align: columns[i]!.align ?? 'left',
-          lineBreak: false,
-          ellipsis: true,
-          height: ROW,
-        });
-        x += widths[i]!;
-      });
-      doc.x = MARGIN;
-      doc.y = y + ROW;
-    };
-    drawRow(
-      columns.map((c) => c.title),
-      'head',
-      true,
-    );
-    rows.forEach((row, i) => {
-      const last = options.totalRow && i === rows.length - 1;
-      drawRow(row, last ? 'total' : 'body', !last && i % 2 === 1);
-    });
-    doc.fillColor(INK);
-  };
+  const layout = pdfLayout(
+    { title: `Settlement report ${report.orgUnit.code} ${report.period}`, createdAt: report.generatedAt },
+    font,
+  );
+  const { doc, cjk, text, zh, heading, table } = layout;
 
   const { aggregate } = report;
   const local = DateTime.fromJSDate(report.generatedAt).setZone(report.timeZone);
 
   // Title block.
-  doc.rect(0, 0, A4.width, 6).fill(ACCENT);
-  doc
-    .fillColor(INK)
-    .fontSize(18)
-    .text(text(zh('Settlement Report', '电费结算报表')), MARGIN, MARGIN);
-  doc.moveDown(0.3);
+  layout.title(zh('Settlement Report', '电费结算报表'));
   doc
     .fontSize(9)
     .fillColor('#444')
@@ -157,32 +53,12 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
   doc.moveDown(0.5);
 
   // Key figures.
-  const figures: [string, string][] = [
+  layout.keyFigures([
     [zh('Customers', '户数'), String(aggregate.totals.customers)],
     [zh('Bills', '账单'), String(aggregate.totals.bills)],
     [zh('Energy kWh', '电量'), grouped(aggregate.totals.kwh)],
     [zh('Amount CNY', '电费'), grouped(aggregate.totals.amount)],
-  ];
-  const boxY = doc.y;
-  const boxW = CONTENT / figures.length;
-  figures.forEach(([label, value], i) => {
-    const x = MARGIN + i * boxW;
-    doc
-      .rect(x + 2, boxY, boxW - 4, 40)
-      .lineWidth(0.75)
-      .strokeColor(RULE)
-      .stroke();
-    doc
-      .fontSize(7.5)
-      .fillColor('#555')
-      .text(text(label), x + 8, boxY + 6, { width: boxW - 16 });
-    doc
-      .fontSize(12)
-      .fillColor(INK)
-      .text(text(value), x + 8, boxY + 19, { width: boxW - 16 });
-  });
-  doc.x = MARGIN;
-  doc.y = boxY + 46;
+  ]);
 
   const totalRow = [
     'Total',
@@ -340,26 +216,5 @@ export function settlementPdf(report: SettlementReport, font: FontRef | undefine
     { totalRow: true },
   );
 
-  // Footer on every page, written into the bottom margin once the page count is known.
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    doc
-      .fontSize(7.5)
-      .fillColor('#666')
-      .text(text(`Metergraph · ${report.orgUnit.code} · ${report.period}`), MARGIN, A4.height - MARGIN + 6, {
-        width: CONTENT / 2,
-        lineBreak: false,
-      })
-      .text(`Page ${i + 1} / ${range.count}`, MARGIN + CONTENT / 2, A4.height - MARGIN + 6, {
-        width: CONTENT / 2,
-        align: 'right',
-        lineBreak: false,
-      });
-    doc.page.margins.bottom = bottom;
-  }
-  doc.end();
-  return done;
+  return layout.finish(`Metergraph · ${report.orgUnit.code} · ${report.period}`);
 }
