@@ -72,6 +72,8 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   HazardReport: ['orgUnit'],
   // A training record belongs to the unit of the person trained.
   TrainingRecord: ['user', 'orgUnit'],
+  // A reading route belongs to its station.
+  ReadingRoute: ['orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */

@@ -29,6 +29,7 @@ export const SUBJECTS = [
   'WorkOrderKindSetting',
   'HazardReport',
   'TrainingRecord',
+  'ReadingRoute',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -72,10 +73,11 @@ const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
 /** Tariffs are the company's published prices: every person may read them, whatever their unit. */
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
-/** Field staff report hazards and see the station's reports. */
+/** Field staff report hazards and see the station's reports and reading routes. */
 const fieldStaff: PermissionRule[] = [
   { action: 'read', subject: 'HazardReport', scope: subtree },
   { action: 'create', subject: 'HazardReport', scope: subtree },
+  { action: 'read', subject: 'ReadingRoute', scope: subtree },
 ];
 
 /**
@@ -134,6 +136,12 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       subject: 'TrainingRecord' as const,
       scope: subtree,
     })),
+    // Reading routes: generate them from the archive, draw and change them by hand.
+    ...(['read', 'create', 'update'] as const).map((action) => ({
+      action,
+      subject: 'ReadingRoute' as const,
+      scope: subtree,
+    })),
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
@@ -171,6 +179,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'WorkOrderKindSetting',
         'HazardReport',
         'TrainingRecord',
+        'ReadingRoute',
       ],
       all,
     ),
