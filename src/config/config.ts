@@ -186,6 +186,11 @@ const schema = databaseSchema.extend({
   METER_OFFLINE_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
   /** A meter whose total register did not move for this many days raises STOPPED_METER. */
   METER_STOPPED_DAYS: z.coerce.number().int().min(1).max(365).default(3),
+  /**
+   * Hours between sweeps that plan periodic verification work orders for every station (0: off).
+   * Default 24, and off under NODE_ENV=test unless set.
+   */
+  VERIFICATION_SWEEP_HOURS: z.coerce.number().int().min(0).max(8760).optional(),
 });
 
 /**
@@ -260,6 +265,8 @@ export interface Config {
   };
   redisUrl?: string;
   rateLimit: { enabled: boolean; windowSeconds: number; userPoints: number; anonymousPoints: number };
+  /** Hours between periodic verification sweeps; 0 when off. */
+  verificationSweepHours: number;
   /** Printed reports: their font; undefined means the PDF's built-in Latin font. */
   reports: { font?: FontRef };
 }
@@ -385,6 +392,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     reports: {
       font: env.REPORT_FONT ?? CJK_FONT_CANDIDATES.map(parseFontRef).find((f) => existsSync(f.path)),
     },
+    verificationSweepHours: env.VERIFICATION_SWEEP_HOURS ?? (env.NODE_ENV === 'test' ? 0 : 24),
     rateLimit: {
       enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,

@@ -45,6 +45,13 @@ import {
   LineLossSuspectResolver,
   OrgUnitLineLossBandResolver,
 } from './line-loss/line-loss.resolver.js';
+import {
+  ReadingRoundResolver,
+  ReadingRouteBoxResolver,
+  ReadingRouteResolver,
+  WorkOrderIdResolver,
+  WorkOrderStopIdResolver,
+} from './reading-round/reading-round.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -90,6 +97,11 @@ export const resolvers = [
   PrepaymentEventResolver,
   CustomerAccountResolver,
   ReportResolver,
+  ReadingRouteResolver,
+  ReadingRouteBoxResolver,
+  ReadingRoundResolver,
+  WorkOrderIdResolver,
+  WorkOrderStopIdResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -20,6 +20,9 @@ import {
   VeeRuleSet,
   Payment,
   PrepaymentEvent,
+  ReadingRoute,
+  WorkOrder,
+  WorkOrderStop,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -53,6 +56,17 @@ const NODE_TYPES: Record<string, NodeType> = {
   VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
   Payment: { entity: Payment, subject: 'Payment' },
   PrepaymentEvent: { entity: PrepaymentEvent, subject: 'PrepaymentEvent' },
+  ReadingRoute: { entity: ReadingRoute, subject: 'ReadingRoute' },
+  WorkOrder: { entity: WorkOrder, subject: 'WorkOrder' },
+  // A stop is seen by whoever sees its work order.
+  WorkOrderStop: {
+    entity: WorkOrderStop,
+    subject: 'WorkOrder',
+    where: (ctx) => {
+      const where = ctx.access.where<WorkOrder>('read', 'WorkOrder');
+      return where === null ? null : { workOrder: where };
+    },
+  },
 };
 
 @Resolver()
