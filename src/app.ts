@@ -8,6 +8,7 @@ import type { SqlExecutor } from './collectors/ingestion/ingestion.js';
 import { createCollection } from './collectors/collection.js';
 import { createSchema } from './schema/index.js';
 import { SettlementJobs } from './schema/settlement/settlement-jobs.js';
+import { VerificationSweep } from './schema/reading-round/verification-sweep.js';
 import type { CollectionPort } from './schema/common/context.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
@@ -26,6 +27,8 @@ export interface App {
   personalData: PersonalDataCipher;
   /** Background settlement runs: `idle()` resolves when none is in progress. */
   settlements: SettlementJobs;
+  /** The periodic verification sweep (VERIFICATION_SWEEP_HOURS; off when 0): `runOnce()` for tests and tools. */
+  verificationSweep: VerificationSweep;
   /** The port to collection the API uses (relay commands, on-demand reads), for embedders and tests. */
   collection: CollectionPort;
   seeded: boolean;
@@ -85,6 +88,13 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       defaultTimeZone: config.defaultTimeZone,
     });
     settlements.followCorrections(events);
+    const verificationSweep = new VerificationSweep({
+      em: db.orm.em as EntityManager,
+      events,
+      logger,
+      defaultTimeZone: config.defaultTimeZone,
+      everyHours: config.verificationSweepHours,
+    });
     const server = await startServer({
       config,
       logger,
@@ -96,18 +106,21 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       settlements,
     });
     collection.start();
+    verificationSweep.start();
     return {
       db,
       server,
       events,
       personalData,
       settlements,
+      verificationSweep,
       collection: collection.port,
       seeded,
       stop: async () => {
         await server.stop();
         // A settlement run ends after its current batch (INTERRUPTED) before the database goes away.
         await settlements.stop();
+        await verificationSweep.stop();
         await collection.stop();
         await plugins.stop();
         await bus.close();

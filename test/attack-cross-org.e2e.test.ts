@@ -164,6 +164,7 @@ const ROW_QUERIES: Record<string, string> = {
   WorkOrder: `select w.id, o.path, w.title from work_order w join org_unit o on o.id = w.org_unit_id`,
   WorkOrderStop: `select s.id, o.path from work_order_stop s join work_order w on w.id = s.work_order_id join org_unit o on o.id = w.org_unit_id`,
   TrainingRecord: `select t.id, o.path, t.course from training_record t join app_user u on u.id = t.user_id join org_unit o on o.id = u.org_unit_id`,
+  ReadingRoute: `select r.id, o.path, r.name from reading_route r join org_unit o on o.id = r.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -227,6 +228,9 @@ const the = {} as {
   yjSchedule: string;
   yjGrant: string;
   yjVeeRuleSet: string;
+  yjRoute: string;
+  yjStop: string;
+  tyReader: string;
   yjAlarm: number;
   yjReading: number;
   yjTask: number;
@@ -1007,6 +1011,44 @@ beforeAll(async () => {
       },
       tokens[who]!,
     );
+  // Reading routes of both stations (generated after the ties above: a route shows nothing of the
+  // other station), a check-reading round on each, and a meter of each due for verification.
+  const tyReader = await gqlOk<{ createUser: { user: { id: string } } }>(
+    `mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }`,
+    {
+      i: {
+        username: 'reader-tianyang',
+        password: 'a-long-enough-password',
+        displayName: 'Tianyang reader',
+        role: 'METER_READER',
+        orgUnitId: toGlobalId('OrgUnit', the.tyStation),
+      },
+    },
+    tokens.admin!,
+  );
+  the.tyReader = tyReader.createUser.user.id;
+  for (const [user, station, people] of [
+    ['manager1', the.yjStation, [await userGid('reader1'), await userGid('inspector1')]],
+    ['manager2', the.tyStation, [await userGid('manager2'), the.tyReader]],
+  ] as const) {
+    const generated = await gqlOk<{ generateReadingRoutes: { readingRoutes: { id: string }[] } }>(
+      `mutation($i: GenerateReadingRoutesInput!) { generateReadingRoutes(input: $i) { readingRoutes { id } } }`,
+      { i: { orgUnitId: toGlobalId('OrgUnit', station) } },
+      tokens[user]!,
+    );
+    const route = generated.generateReadingRoutes.readingRoutes[0]!.id;
+    const started = await gqlOk<{ startReadingRound: { stops: { id: string }[] } }>(
+      `mutation($i: StartReadingRoundInput!) { startReadingRound(input: $i) { stops { id } } }`,
+      { i: { routeId: route, assigneeIds: people } },
+      tokens[user]!,
+    );
+    if (station === the.yjStation)
+      Object.assign(the, { yjRoute: route, yjStop: started.startReadingRound.stops[0]!.id });
+  }
+  await sql.execute(`update meter set next_verification_date = current_date where id in (?, ?)`, [
+    the.yjMeter,
+    the.tyMeter,
+  ]);
 
   // customer1's own objects.
   const c1 = await one<{ id: number }>(`select id from customer where account_no = ?`, [DEMO_CUSTOMER_ACCOUNT]);
@@ -1617,6 +1659,105 @@ describe('cross-organisation training mutations', () => {
     // ST-YJ's manager does reach the rows: the probes name real ones.
     const real = TRAINING_MUTATIONS.updateTraining!(false);
     expect((await server.gql(real.query, real.variables, tokens.manager1)).errors).toBeUndefined();
+    expect(await state()).not.toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reading rounds: routes, rounds, field readings and verification planning, attacked by hand.
+
+const ROUND_MUTATIONS: Record<string, (ghost: boolean) => { query: string; variables: Record<string, unknown> }> = {
+  generateReadingRoutes: (ghost) => ({
+    query: `mutation($i: GenerateReadingRoutesInput!) { generateReadingRoutes(input: $i) { readingRoutes { id name } } }`,
+    variables: { i: { orgUnitId: toGlobalId('OrgUnit', ghost ? 2_000_000_000 : the.yjStation) } },
+  }),
+  // A route of the attacker's own station made of an ST-YJ box.
+  createReadingRoute: (ghost) => ({
+    query: `mutation($i: CreateReadingRouteInput!) { createReadingRoute(input: $i) { readingRoute { id boxes { meterBox { barcode } } } } }`,
+    variables: {
+      i: {
+        orgUnitId: toGlobalId('OrgUnit', the.tyStation),
+        name: 'Borrowed boxes',
+        readingDay: 3,
+        windowStart: '08:00',
+        windowEnd: '10:00',
+        meterBoxIds: [toGlobalId('MeterBox', ghost ? 2_000_000_000 : the.yjBox)],
+      },
+    },
+  }),
+  updateReadingRoute: (ghost) => ({
+    query: `mutation($i: UpdateReadingRouteInput!) { updateReadingRoute(input: $i) { readingRoute { id name } } }`,
+    variables: { i: { id: ghost ? toGlobalId('ReadingRoute', 2_000_000_000) : the.yjRoute, name: 'taken over' } },
+  }),
+  startReadingRound: (ghost) => ({
+    query: `mutation($i: StartReadingRoundInput!) { startReadingRound(input: $i) { workOrder { id title } stops { id } } }`,
+    variables: {
+      i: {
+        routeId: ghost ? toGlobalId('ReadingRoute', 2_000_000_000) : the.yjRoute,
+        assigneeIds: [rows.find((r) => r.type === 'User' && r.values.username === 'manager2')!.gid, the.tyReader],
+      },
+    },
+  }),
+  recordStopReading: (ghost) => ({
+    query: `mutation($i: RecordStopReadingInput!) { recordStopReading(input: $i) { stop { id fieldValue } reading { id } } }`,
+    variables: { i: { stopId: ghost ? toGlobalId('WorkOrderStop', 2_000_000_000) : the.yjStop, value: '1' } },
+  }),
+  skipStop: (ghost) => ({
+    query: `mutation($i: SkipStopInput!) { skipStop(input: $i) { stop { id status } } }`,
+    variables: { i: { stopId: ghost ? toGlobalId('WorkOrderStop', 2_000_000_000) : the.yjStop, reason: 'attack' } },
+  }),
+  planVerificationWorkOrders: (ghost) => ({
+    query: `mutation($i: PlanVerificationWorkOrdersInput!) { planVerificationWorkOrders(input: $i) { meters workOrders { id title } } }`,
+    variables: { i: { orgUnitId: toGlobalId('OrgUnit', ghost ? 2_000_000_000 : the.yjStation) } },
+  }),
+};
+
+describe('cross-organisation reading-round mutations', () => {
+  it('attacks every reading-round mutation of the schema', () => {
+    const rounds = Object.keys(schema.getMutationType()!.getFields()).filter((name) =>
+      /ReadingRoute|ReadingRound|Stop|Verification/.test(name),
+    );
+    expect(rounds.sort()).toEqual(Object.keys(ROUND_MUTATIONS).sort());
+  });
+
+  it('answers ST-YJ routes, stops and units exactly like ones that do not exist, and changes nothing', async () => {
+    const state = async () =>
+      sql.execute(
+        `select (select md5(coalesce(string_agg(r::text, ',' order by r.id), '')) from reading_route r) as routes,
+                (select md5(coalesce(string_agg(b::text, ',' order by b.id), '')) from reading_route_box b) as boxes,
+                (select md5(coalesce(string_agg(w::text, ',' order by w.id), '')) from work_order w) as orders,
+                (select md5(coalesce(string_agg(s::text, ',' order by s.id), '')) from work_order_stop s) as stops,
+                (select count(*) from work_order_assignee) as assignees,
+                (select count(*) from reading) as readings`,
+        [],
+      );
+    const before = await state();
+    for (const principal of PRINCIPALS) {
+      for (const [name, build] of Object.entries(ROUND_MUTATIONS)) {
+        const real = build(false);
+        const fake = build(true);
+        const write: Probe = {
+          field: name,
+          label: principal.name,
+          query: real.query,
+          variables: real.variables,
+          ghostVariables: fake.variables,
+        };
+        const [a, b] = [
+          await server.gql(real.query, real.variables, principal.token()),
+          await server.gql(fake.query, fake.variables, principal.token()),
+        ];
+        const where = `${principal.name} ${name}`;
+        expect(a.data ?? null, where).toBeNull();
+        expect(a.errors?.length, where).toBe(1);
+        expect(problems([{ probe: write, result: a }], detectorFor(principal)), where).toEqual([]);
+        expect(normalised(a, real.variables), where).toBe(normalised(b, fake.variables));
+      }
+    }
+    expect(await state()).toEqual(before);
+    // The same route, renamed by ST-YJ's manager, does change: the probes name a real one.
+    const rename = ROUND_MUTATIONS.updateReadingRoute!(false);
+    expect((await server.gql(rename.query, rename.variables, tokens.manager1)).errors).toBeUndefined();
     expect(await state()).not.toEqual(before);
   });
 });

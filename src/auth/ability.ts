@@ -77,6 +77,8 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   // An assessment (KPIs) is of a unit: as a row it is the org unit assessed. A person's KPIs are
   // checked on the user (whereOn 'User'), who belongs to their unit.
   Assessment: [],
+  // A reading route belongs to its station.
+  ReadingRoute: ['orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */

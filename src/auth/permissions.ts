@@ -30,6 +30,7 @@ export const SUBJECTS = [
   'HazardReport',
   'TrainingRecord',
   'Assessment',
+  'ReadingRoute',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -74,7 +75,7 @@ const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
 /**
- * Field staff report hazards and see the station's reports. Their own training records and their
+ * Field staff report hazards and see the station's reports and reading routes. Their own training records and their
  * own assessment row (KPIs) are theirs to read: OWN_ACCOUNT is, for staff, their own records.
  */
 const fieldStaff: PermissionRule[] = [
@@ -82,6 +83,7 @@ const fieldStaff: PermissionRule[] = [
   { action: 'create', subject: 'HazardReport', scope: subtree },
   { action: 'read', subject: 'TrainingRecord', scope: own },
   { action: 'read', subject: 'Assessment', scope: own },
+  { action: 'read', subject: 'ReadingRoute', scope: subtree },
 ];
 
 /**
@@ -142,6 +144,12 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     })),
     // Assessment: the KPIs of the units of the subtree and of the people working there.
     { action: 'read', subject: 'Assessment', scope: subtree },
+    // Reading routes: generate them from the archive, draw and change them by hand.
+    ...(['read', 'create', 'update'] as const).map((action) => ({
+      action,
+      subject: 'ReadingRoute' as const,
+      scope: subtree,
+    })),
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
@@ -180,6 +188,7 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'HazardReport',
         'TrainingRecord',
         'Assessment',
+        'ReadingRoute',
       ],
       all,
     ),

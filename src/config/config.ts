@@ -194,6 +194,11 @@ const schema = databaseSchema.extend({
     .string()
     .regex(/^\d{1,6}(\.\d{1,4})?$/, 'must be a non-negative number of kWh with at most 4 decimals')
     .default('1'),
+  /**
+   * Hours between sweeps that plan periodic verification work orders for every station (0: off).
+   * Default 24, and off under NODE_ENV=test unless set.
+   */
+  VERIFICATION_SWEEP_HOURS: z.coerce.number().int().min(0).max(8760).optional(),
 });
 
 /**
@@ -268,6 +273,8 @@ export interface Config {
   };
   redisUrl?: string;
   rateLimit: { enabled: boolean; windowSeconds: number; userPoints: number; anonymousPoints: number };
+  /** Hours between periodic verification sweeps; 0 when off. */
+  verificationSweepHours: number;
   /** Printed reports: their font; undefined means the PDF's built-in Latin font. */
   reports: { font?: FontRef };
   /** Assessment (KPIs): the tolerance of a check reading, kWh as a decimal string. */
@@ -396,6 +403,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       font: env.REPORT_FONT ?? CJK_FONT_CANDIDATES.map(parseFontRef).find((f) => existsSync(f.path)),
     },
     assessment: { checkReadingToleranceKwh: env.KPI_CHECK_READING_TOLERANCE_KWH },
+    verificationSweepHours: env.VERIFICATION_SWEEP_HOURS ?? (env.NODE_ENV === 'test' ? 0 : 24),
     rateLimit: {
       enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,

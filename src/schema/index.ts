@@ -52,6 +52,11 @@ import {
 } from './work-order/work-order.resolver.js';
 import { TrainingRecordResolver, UserTrainingResolver } from './training/training.resolver.js';
 import { KpiLineLossAreaResolver, KpiPersonResolver, KpiResolver } from './assessment/kpi.resolver.js';
+import {
+  ReadingRoundResolver,
+  ReadingRouteBoxResolver,
+  ReadingRouteResolver,
+} from './reading-round/reading-round.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -105,6 +110,9 @@ export const resolvers = [
   KpiResolver,
   KpiPersonResolver,
   KpiLineLossAreaResolver,
+  ReadingRouteResolver,
+  ReadingRouteBoxResolver,
+  ReadingRoundResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

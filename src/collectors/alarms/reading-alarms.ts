@@ -1,28 +1,41 @@
 import { AlarmType } from '../../orm/entities/enums.js';
 import { ReadingFlag } from '../ingestion/checks.js';
 import type { DroppedReading, WrittenReading } from '../ingestion/ingestion.js';
-import type { AlarmRaiser } from './alarm-raiser.js';
+import type { AlarmInput, AlarmRaiser } from './alarm-raiser.js';
 
-/** Server-side detection from the first-line checks: suspect readings become alarms. */
-export function raiseForSuspectReadings(alarms: AlarmRaiser, rows: WrittenReading[]): void {
+/**
+ * Server-side detection from the first-line checks: the alarms suspect readings raise. The same
+ * for collected values and for values entered by hand.
+ */
+export function suspectReadingAlarms(
+  rows: readonly { meterId: number; flags: number; register?: string }[],
+  at = new Date(),
+): AlarmInput[] {
+  const alarms: AlarmInput[] = [];
   for (const row of rows) {
     if (row.flags & ReadingFlag.REGISTER_DECREASE) {
-      alarms.raiseLater({
+      alarms.push({
         meterId: row.meterId,
         type: AlarmType.REGISTER_DECREASE,
         message: `${row.register} went down`,
-        at: new Date(),
+        at,
       });
     }
     if (row.flags & ReadingFlag.IMPLAUSIBLE_JUMP) {
-      alarms.raiseLater({
+      alarms.push({
         meterId: row.meterId,
         type: AlarmType.FLYING_METER,
         message: `${row.register} rose faster than the contracted capacity allows`,
-        at: new Date(),
+        at,
       });
     }
   }
+  return alarms;
+}
+
+/** Suspect collected readings become alarms, without holding up collection. */
+export function raiseForSuspectReadings(alarms: AlarmRaiser, rows: WrittenReading[]): void {
+  for (const alarm of suspectReadingAlarms(rows)) alarms.raiseLater(alarm);
 }
 
 /** Values the meter stamped in the future point at its clock. */

@@ -28,14 +28,20 @@ describe('first-line checks', () => {
   });
 
   it('drops future values, values before installation and values wider than the register', () => {
-    expect(check('1', '2026-06-01T12:06:00Z')).toEqual({ keep: false, reason: 'measured in the future' });
+    expect(check('1', '2026-06-01T12:06:00Z')).toEqual({
+      keep: false,
+      reason: 'measured in the future',
+      field: 'measuredAt',
+    });
     expect(check('1', '2025-12-31T23:59:00Z')).toEqual({
       keep: false,
       reason: 'measured before the meter was installed',
+      field: 'measuredAt',
     });
     expect(check('1000000', '2026-06-01T11:00:00Z')).toEqual({
       keep: false,
       reason: 'does not fit the 6-digit register',
+      field: 'value',
     });
   });
 

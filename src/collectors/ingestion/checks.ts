@@ -18,7 +18,10 @@ export interface PreviousValue {
   measuredAt: Date;
 }
 
-export type Verdict = { keep: true; quality: 'GOOD' | 'SUSPECT'; flags: number } | { keep: false; reason: string };
+/** A value not kept names the input it is wrong in: its time or the value itself. */
+export type Verdict =
+  | { keep: true; quality: 'GOOD' | 'SUSPECT'; flags: number }
+  | { keep: false; reason: string; field: 'measuredAt' | 'value' };
 
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 const SCALE = 10_000n;
@@ -37,12 +40,13 @@ export function checkReading(
   now: Date,
 ): Verdict {
   if (reading.measuredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
-    return { keep: false, reason: 'measured in the future' };
+    return { keep: false, reason: 'measured in the future', field: 'measuredAt' };
   if (meter.installedAt && reading.measuredAt < meter.installedAt)
-    return { keep: false, reason: 'measured before the meter was installed' };
+    return { keep: false, reason: 'measured before the meter was installed', field: 'measuredAt' };
   const value = toTenThousandths(reading.value);
   const span = registerSpan(meter.registerDigits);
-  if (value >= span) return { keep: false, reason: `does not fit the ${meter.registerDigits}-digit register` };
+  if (value >= span)
+    return { keep: false, reason: `does not fit the ${meter.registerDigits}-digit register`, field: 'value' };
   if (!reading.cumulative || !previous || reading.measuredAt <= previous.measuredAt)
     return { keep: true, quality: 'GOOD', flags: 0 };
 

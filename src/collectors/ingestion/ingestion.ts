@@ -1,9 +1,16 @@
 import { RegisterCode, ReadingSource } from '../../orm/entities/enums.js';
-import { pgArray } from '../../shared/pg-array.js';
 import type { Logger } from '../../shared/logger.js';
-import { checkReading, ReadingFlag, type MeterFacts, type PreviousValue } from './checks.js';
+import { checkReading, type MeterFacts, type PreviousValue } from './checks.js';
 import { Journal } from './journal.js';
-import { UPSERT_READINGS_SQL } from './upsert.js';
+import {
+  CUMULATIVE,
+  SUSPECT_FLAGS,
+  loadLatestValues,
+  loadMeterFacts,
+  registerKey,
+  upsertReadings,
+  type CheckedReading,
+} from './store.js';
 
 /** A value on its way into the database, as collectors (and imports) hand it over. */
 export interface IncomingReading {
@@ -38,7 +45,7 @@ export interface SqlExecutor {
 export class IngestionBusyError extends Error {}
 
 interface Prepared {
-  kept: { reading: IncomingReading; quality: 'GOOD' | 'SUSPECT'; flags: number }[];
+  kept: CheckedReading[];
   dropped: DroppedReading[];
 }
 
@@ -62,13 +69,6 @@ function shapeProblem(r: IncomingReading): string | undefined {
   if (!SOURCES.has(r.source)) return 'source: unknown source';
   return undefined;
 }
-
-/** Flags that make a reading SUSPECT (a rollover alone is normal). */
-const SUSPECT_FLAGS = ReadingFlag.REGISTER_DECREASE | ReadingFlag.IMPLAUSIBLE_JUMP;
-
-const CUMULATIVE = new Set<string>(
-  Object.values(RegisterCode).filter((r) => r !== RegisterCode.MAX_DEMAND_FORWARD_ACTIVE),
-);
 
 export interface IngestionOptions {
   journalDir: string;
@@ -259,55 +259,19 @@ export class Ingestion {
     const unknownMeters = [...new Set(batch.map((r) => r.meterId))].filter((id) => !this.meters.has(id));
     if (unknownMeters.length) {
       if (this.meters.size > 200_000) this.meters.clear();
-      const rows = await this.db.execute<{
-        id: number;
-        installed_at: Date | string | null;
-        register_digits: number;
-        register_decimals: number;
-        multiplier: string;
-        contracted_capacity: string | null;
-      }>(
-        `select m.id, m.installed_at, m.register_digits, m.register_decimals, (m.ct_ratio * m.pt_ratio)::text as multiplier,
-                c.contracted_capacity::text as contracted_capacity
-           from meter m
-           left join meter_assignment a on a.meter_id = m.id and a.removed_at is null
-           left join service_point sp on sp.id = a.service_point_id
-           left join customer c on c.id = sp.customer_id
-          where m.id in (${unknownMeters.map(() => '?').join(',')})`,
-        unknownMeters,
-      );
-      for (const id of unknownMeters) this.meters.set(id, null);
-      for (const r of rows) {
-        this.meters.set(Number(r.id), {
-          installedAt: r.installed_at ? new Date(r.installed_at) : undefined,
-          registerDigits: r.register_digits,
-          registerDecimals: r.register_decimals,
-          multiplier: r.multiplier,
-          contractedCapacity: r.contracted_capacity ?? undefined,
-        });
-      }
+      const facts = await loadMeterFacts(this.db, unknownMeters);
+      for (const id of unknownMeters) this.meters.set(id, facts.get(id) ?? null);
     }
-    const unknownLast = [...new Set(batch.map((r) => `${r.meterId}:${r.register}`))].filter((k) => !this.last.has(k));
+    const unknownLast = [
+      ...new Map(batch.map((r) => [registerKey(r.meterId, r.register), r] as const)).entries(),
+    ].filter(([key]) => !this.last.has(key));
     if (unknownLast.length) {
       if (this.last.size > 500_000) this.last.clear();
-      const pairs = unknownLast.map((k) => k.split(':'));
-      const rows = await this.db.execute<{
-        meter_id: number;
-        register: string;
-        value: string;
-        measured_at: Date | string;
-      }>(
-        `select k.meter_id, k.register, r.value::text as value, r.measured_at
-           from (values ${pairs.map(() => '(?::int, ?::text)').join(',')}) as k(meter_id, register)
-           cross join lateral (
-             select value, measured_at from reading x
-              where x.meter_id = k.meter_id and x.register = k.register
-              order by x.measured_at desc limit 1
-           ) r`,
-        pairs.flat(),
+      const latest = await loadLatestValues(
+        this.db,
+        unknownLast.map(([, r]) => ({ meterId: r.meterId, register: r.register })),
       );
-      for (const r of rows)
-        this.last.set(`${r.meter_id}:${r.register}`, { value: r.value, measuredAt: new Date(r.measured_at) });
+      for (const [key, value] of latest) this.last.set(key, value);
     }
   }
 
@@ -319,7 +283,7 @@ export class Ingestion {
   private async prepare(batch: IncomingReading[]): Promise<Prepared> {
     await this.loadFacts(batch);
     const now = this.opts.now();
-    const kept: { reading: IncomingReading; quality: 'GOOD' | 'SUSPECT'; flags: number }[] = [];
+    const kept: CheckedReading[] = [];
     const dropped: DroppedReading[] = [];
     // Oldest first, so each value is checked against the one before it within the batch too.
     // ISO instants in UTC compare correctly as strings.
@@ -331,7 +295,7 @@ export class Ingestion {
         dropped.push({ reading, reason: 'unknown meter' });
         continue;
       }
-      const key = `${reading.meterId}:${reading.register}`;
+      const key = registerKey(reading.meterId, reading.register);
       const measuredAt = new Date(reading.measuredAt);
       const verdict = checkReading(
         { value: reading.value, measuredAt, cumulative: CUMULATIVE.has(reading.register) },
@@ -357,37 +321,17 @@ export class Ingestion {
   private async insert({ kept, dropped }: Prepared): Promise<void> {
     const written: WrittenReading[] = [];
     const replaced: { meterId: number; measuredAt: Date }[] = [];
-    if (kept.length) {
-      // One statement per batch whatever its size: seven array parameters unnested into rows
-      // (a VALUES list would need seven placeholders per row).
-      const column = (pick: (k: (typeof kept)[number]) => string | number) => pgArray(kept.map(pick));
-      // RETURNING says which rows were written (a replay returns none). Quality follows from the flags.
-      const rows = await this.db.execute<{
-        id: string | number;
-        meter_id: number;
-        flags: number;
-        register: RegisterCode | null;
-        replaced_at: Date | string | null;
-      }>(UPSERT_READINGS_SQL, [
-        column((k) => k.reading.meterId),
-        column((k) => k.reading.register),
-        column((k) => k.reading.value),
-        column((k) => k.reading.measuredAt),
-        column((k) => k.reading.source),
-        column((k) => k.quality),
-        column((k) => k.flags),
-      ]);
-      for (const r of rows) {
-        if (r.replaced_at) replaced.push({ meterId: Number(r.meter_id), measuredAt: new Date(r.replaced_at) });
-        const flags = Number(r.flags);
-        written.push({
-          id: String(r.id),
-          meterId: Number(r.meter_id),
-          quality: flags & SUSPECT_FLAGS ? 'SUSPECT' : 'GOOD',
-          flags,
-          ...(r.register ? { register: r.register } : {}),
-        });
-      }
+    // One statement per batch whatever its size; RETURNING says which rows were written (a replay
+    // returns none). Quality follows from the flags.
+    for (const r of await upsertReadings(this.db, kept)) {
+      if (r.replacedAt) replaced.push({ meterId: r.meterId, measuredAt: r.replacedAt });
+      written.push({
+        id: r.id,
+        meterId: r.meterId,
+        quality: r.flags & SUSPECT_FLAGS ? 'SUSPECT' : 'GOOD',
+        flags: r.flags,
+        ...(r.register ? { register: r.register } : {}),
+      });
     }
     if (dropped.length) {
       this.logger.warn({ dropped: dropped.length, first: dropped[0]!.reason }, 'readings dropped by first-line checks');

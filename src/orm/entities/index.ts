@@ -31,6 +31,7 @@ export { PrepaymentEvent } from './prepayment-event.entity.js';
 export { HazardReport } from './hazard-report.entity.js';
 export { TrainingRecord } from './training-record.entity.js';
 export { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
+export { ReadingRoute, ReadingRouteBox } from './reading-route.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -64,6 +65,7 @@ import { PrepaymentEvent } from './prepayment-event.entity.js';
 import { HazardReport } from './hazard-report.entity.js';
 import { TrainingRecord } from './training-record.entity.js';
 import { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
+import { ReadingRoute, ReadingRouteBox } from './reading-route.entity.js';
 
 export const entities = [
   OrgUnit,
@@ -103,4 +105,6 @@ export const entities = [
   WorkOrderKindSetting,
   HazardReport,
   TrainingRecord,
+  ReadingRoute,
+  ReadingRouteBox,
 ];

@@ -23,6 +23,7 @@ import {
   WorkOrder,
   WorkOrderStop,
   TrainingRecord,
+  ReadingRoute,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -56,6 +57,7 @@ const NODE_TYPES: Record<string, NodeType> = {
   VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
   Payment: { entity: Payment, subject: 'Payment' },
   PrepaymentEvent: { entity: PrepaymentEvent, subject: 'PrepaymentEvent' },
+  ReadingRoute: { entity: ReadingRoute, subject: 'ReadingRoute' },
   WorkOrder: { entity: WorkOrder, subject: 'WorkOrder' },
   // A stop is visible with its work order.
   WorkOrderStop: {

@@ -1,26 +1,15 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
-import {
-  Meter,
-  MeterStatus,
-  OrgUnit,
-  Reading,
-  ReadingQuality,
-  ReadingSource,
-  RegisterCode,
-} from '../../orm/entities/index.js';
-import { Dec } from '../../shared/decimal.js';
-import { badField, conflict } from '../../shared/errors.js';
+import { Meter, Reading, RegisterCode } from '../../orm/entities/index.js';
+import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
-import { pgArray } from '../../shared/pg-array.js';
-import { UPSERT_READINGS_SQL } from '../../collectors/ingestion/upsert.js';
-import { publishReadingsCorrected } from '../../shared/events.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { localId } from '../common/refs.js';
 import { subtreeCondition } from '../common/subtree.js';
 import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './reading.type.js';
+import { announceHandReading, storeHandReading } from './hand-reading.js';
 
 const DAY_MS = 86_400_000;
 
@@ -68,12 +57,13 @@ const manualSchema = z.object({
   meterId: z.string(),
   register: z.enum(RegisterCode),
   value: formats.registerValue,
-  measuredAt: z.date().refine((d) => d <= new Date(Date.now() + 5 * 60_000), 'must not be in the future'),
+  measuredAt: z.date(),
 });
 
 /**
- * A meter reader's reading. Replaying the same (meter, register, time) is a CONFLICT, never a
- * second row; over an ESTIMATED value it replaces the estimate.
+ * A meter reader's reading, through the checks and the upsert of collected values
+ * (hand-reading.ts). Replaying the same (meter, register, time) is a CONFLICT, never a second row;
+ * over an ESTIMATED value it replaces the estimate.
  */
 export async function recordManualReading(ctx: Context, input: RecordManualReadingInput): Promise<Reading> {
   ctx.access.assert('create', 'Reading');
@@ -83,34 +73,11 @@ export async function recordManualReading(ctx: Context, input: RecordManualReadi
   const meterId = localId(data.meterId, 'Meter', ['input', 'meterId']);
   const meter = meterWhere === null ? null : await ctx.em.findOne(Meter, { $and: [meterWhere, { id: meterId }] });
   if (!meter) throw badField(['input', 'meterId'], 'Meter not found or not accessible');
-  if (meter.status !== MeterStatus.INSTALLED)
-    throw badField(['input', 'meterId'], `the meter is ${meter.status}, not INSTALLED`);
-  if (meter.installedAt && data.measuredAt < meter.installedAt)
-    throw badField(['input', 'measuredAt'], 'is before the meter was installed');
-  if (new Dec(data.value).gte(new Dec(10).pow(meter.registerDigits))) {
-    throw badField(['input', 'value'], `exceeds the meter's ${meter.registerDigits}-digit register`);
-  }
-  // A reading over an estimate replaces it (the estimate is kept as a version); over anything
-  // else it is a conflict.
-  const rows: { id: string; replaced_at: Date | string | null }[] = await ctx.em
-    .getConnection()
-    .execute(UPSERT_READINGS_SQL, [
-      pgArray([meter.id]),
-      pgArray([data.register]),
-      pgArray([data.value]),
-      pgArray([data.measuredAt.toISOString()]),
-      pgArray([ReadingSource.MANUAL]),
-      pgArray([ReadingQuality.GOOD]),
-      pgArray([0]),
-    ]);
-  if (!rows.length) {
-    throw conflict('A reading of this register at this time already exists', [
-      { path: ['input', 'measuredAt'], message: 'already has a reading' },
-    ]);
-  }
-  if (rows[0]!.replaced_at) publishReadingsCorrected(ctx.events, [{ meterId: meter.id, measuredAt: data.measuredAt }]);
-  const reading = await ctx.em.findOneOrFail(Reading, { id: String(rows[0]!.id) });
-  const orgUnit = await ctx.em.findOneOrFail(OrgUnit, meter.orgUnit.id);
-  ctx.events.publish('READING_RECORDED', { readingId: reading.id, meterId: meter.id, orgPath: orgUnit.path });
-  return reading;
+  const stored = await storeHandReading(
+    ctx.em,
+    { meter, register: data.register, value: data.value, measuredAt: data.measuredAt },
+    { meterId: ['input', 'meterId'], value: ['input', 'value'], measuredAt: ['input', 'measuredAt'] },
+  );
+  await announceHandReading(ctx, stored);
+  return stored.reading;
 }
