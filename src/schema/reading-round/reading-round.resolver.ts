@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ReadingRoute, WorkOrder, WorkOrderStop } from '../../orm/entities/index.js';
+import { ReadingRoute } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
@@ -7,7 +7,6 @@ import { loadPermitted } from '../common/refs.js';
 import { MeterBoxType } from '../meter-box/meter-box.type.js';
 import { MeterConnection } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { WorkOrderObject, WorkOrderStopObject } from '../work-order/work-order.type.js';
 import { recordStopReading, skipStop } from './field-reading.service.js';
 import {
   CreateReadingRouteInput,
