@@ -19,6 +19,7 @@ import { Migration20261126211000_vee } from './Migration20261126211000_vee.js';
 import { Migration20261126214000_line_loss_band } from './Migration20261126214000_line_loss_band.js';
 import { Migration20261126215000_payments_prepayment } from './Migration20261126215000_payments_prepayment.js';
 import { Migration20261126220000_work_orders } from './Migration20261126220000_work_orders.js';
+import { Migration20261126221000_field } from './Migration20261126221000_field.js';
 
 /**
  * Every migration, in order. Listed by hand so that the same list works compiled (dist/) and under
@@ -48,4 +49,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126214000_line_loss_band', class: Migration20261126214000_line_loss_band },
   { name: 'Migration20261126215000_payments_prepayment', class: Migration20261126215000_payments_prepayment },
   { name: 'Migration20261126220000_work_orders', class: Migration20261126220000_work_orders },
+  { name: 'Migration20261126221000_field', class: Migration20261126221000_field },
 ];

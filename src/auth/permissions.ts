@@ -29,6 +29,8 @@ export const SUBJECTS = [
   'WorkOrderKindSetting',
   'HazardReport',
   'TrainingRecord',
+  'FieldPhoto',
+  'WorkerPosition',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -72,10 +74,16 @@ const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
 /** Tariffs are the company's published prices: every person may read them, whatever their unit. */
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
-/** Field staff report hazards and see the station's reports. */
+/**
+ * Field staff report hazards and see the station's reports; they take and see the station's photo
+ * evidence, and send their own position (recordPosition always records the caller's).
+ */
 const fieldStaff: PermissionRule[] = [
   { action: 'read', subject: 'HazardReport', scope: subtree },
   { action: 'create', subject: 'HazardReport', scope: subtree },
+  { action: 'read', subject: 'FieldPhoto', scope: subtree },
+  { action: 'create', subject: 'FieldPhoto', scope: subtree },
+  { action: 'create', subject: 'WorkerPosition', scope: subtree },
 ];
 
 /**
@@ -134,6 +142,9 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       subject: 'TrainingRecord' as const,
       scope: subtree,
     })),
+    // Field work of their own, and where the station's staff are.
+    ...fieldStaff.filter((rule) => rule.subject !== 'HazardReport'),
+    { action: 'read', subject: 'WorkerPosition', scope: subtree },
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
@@ -171,6 +182,8 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'WorkOrderKindSetting',
         'HazardReport',
         'TrainingRecord',
+        'FieldPhoto',
+        'WorkerPosition',
       ],
       all,
     ),

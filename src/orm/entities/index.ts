@@ -31,6 +31,8 @@ export { PrepaymentEvent } from './prepayment-event.entity.js';
 export { HazardReport } from './hazard-report.entity.js';
 export { TrainingRecord } from './training-record.entity.js';
 export { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
+export { FieldPhoto } from './field-photo.entity.js';
+export { WorkerPosition } from './worker-position.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -64,6 +66,8 @@ import { PrepaymentEvent } from './prepayment-event.entity.js';
 import { HazardReport } from './hazard-report.entity.js';
 import { TrainingRecord } from './training-record.entity.js';
 import { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
+import { FieldPhoto } from './field-photo.entity.js';
+import { WorkerPosition } from './worker-position.entity.js';
 
 export const entities = [
   OrgUnit,
@@ -103,4 +107,6 @@ export const entities = [
   WorkOrderKindSetting,
   HazardReport,
   TrainingRecord,
+  FieldPhoto,
+  WorkerPosition,
 ];
