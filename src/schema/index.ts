@@ -45,6 +45,9 @@ import {
   LineLossSuspectResolver,
   OrgUnitLineLossBandResolver,
 } from './line-loss/line-loss.resolver.js';
+import { FieldApiResolver, FieldPhotoResolver } from './field/field.resolver.js';
+import { WorkOrderIdResolver, WorkOrderStopIdResolver } from './field/work-order-ids.resolver.js';
+import { HazardReportResolver } from './hazard/hazard.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -90,6 +93,11 @@ export const resolvers = [
   PrepaymentEventResolver,
   CustomerAccountResolver,
   ReportResolver,
+  FieldApiResolver,
+  FieldPhotoResolver,
+  WorkOrderIdResolver,
+  WorkOrderStopIdResolver,
+  HazardReportResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

@@ -17,7 +17,8 @@ export class DiskPhotoStore implements PhotoStore {
     return join(this.dir, ...checkStorageKey(key).split('/'));
   }
 
-  async put(key: string, body: Buffer): Promise<void> {
+  // The type is known from the key's extension; files need no metadata.
+  async put(key: string, body: Buffer, _contentType?: string): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true, mode: 0o750 });
     const temporary = `${path}.${randomBytes(6).toString('hex')}.part`;

@@ -20,12 +20,17 @@ import {
   VeeRuleSet,
   Payment,
   PrepaymentEvent,
+  WorkOrder,
+  WorkOrderStop,
+  HazardReport,
+  FieldPhoto,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
 import { NodeInterface } from '../common/node.js';
 import { readableGrants } from '../sharing/sharing.service.js';
 import { visibleBills } from '../settlement/settlement.service.js';
+import { onReadableOrder } from '../field/field-loaders.js';
 
 interface NodeType {
   entity: EntityName<object>;
@@ -53,6 +58,18 @@ const NODE_TYPES: Record<string, NodeType> = {
   VeeRuleSet: { entity: VeeRuleSet, subject: 'VeeRuleSet' },
   Payment: { entity: Payment, subject: 'Payment' },
   PrepaymentEvent: { entity: PrepaymentEvent, subject: 'PrepaymentEvent' },
+  WorkOrder: { entity: WorkOrder, subject: 'WorkOrder' },
+  // A stop is seen with its work order.
+  WorkOrderStop: {
+    entity: WorkOrderStop,
+    subject: 'WorkOrder',
+    where: (ctx) => {
+      const where = ctx.access.where<WorkOrder>('read', 'WorkOrder');
+      return where === null ? null : (onReadableOrder(where) as FilterQuery<object>);
+    },
+  },
+  HazardReport: { entity: HazardReport, subject: 'HazardReport' },
+  FieldPhoto: { entity: FieldPhoto, subject: 'FieldPhoto' },
 };
 
 @Resolver()
