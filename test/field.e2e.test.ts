@@ -1,9 +1,17 @@
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haversineMeters } from '../src/schema/field/route-order.js';
 import { toGlobalId } from '../src/shared/global-id.js';
+import {
+  RecordPositionDocument,
+  ReportHazardDocument,
+  ScanBarcodeDocument,
+  TodayStopsDocument,
+} from './generated/graphql.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 import { idOf, insertStop, insertWorkOrder, JPEG, PDF, sqlOf, uploadPhoto } from './support/field-fixtures.js';
 
@@ -659,5 +667,50 @@ describe('fieldStatistics', () => {
     const tomorrow = DateTime.now().setZone(ZONE).plus({ days: 2 }).toISODate();
     const error = onlyError(await gql(tokens.reader1, STATS, { date: tomorrow }));
     expect(error.extensions?.fields?.map((f) => f.path)).toEqual([['date']]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the example operations in examples/operations/field.graphql', () => {
+  const run = async <R, V extends Record<string, unknown>>(
+    doc: TypedDocumentNode<R, V>,
+    variables: V,
+    token: string,
+  ) => {
+    const res = await server.gql<R>(print(doc as DocumentNode), variables, token);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data!;
+  };
+
+  it('scan, route, position and a hazard with a photo, as a reader runs them', async () => {
+    const scan = await run(ScanBarcodeDocument, { code: 'MBTAYJ01005' }, tokens.reader1!);
+    expect(scan.scanBarcode.meters).toHaveLength(6);
+    const route = await run(TodayStopsDocument, STATION_YARD, tokens.reader1!);
+    expect(route.todayStops.stops.length).toBeGreaterThan(0);
+    const position = await run(
+      RecordPositionDocument,
+      { input: { latitude: '23.91', longitude: '106.61' } },
+      tokens.reader1!,
+    );
+    expect(position.recordPosition.position.latitude).toBe('23.91');
+    const photo = await uploadPhoto(server, tokens.reader1, { bytes: JPEG });
+    const hazard = await run(
+      ReportHazardDocument,
+      {
+        input: {
+          category: 'SEAL_BROKEN',
+          description: 'Seal of the terminal cover broken',
+          meterBoxId: scan.scanBarcode.meterBox!.id,
+          photoIds: [photo.body.id!],
+        },
+      },
+      tokens.reader1!,
+    );
+    expect(hazard.reportHazard.hazardReport).toMatchObject({
+      status: 'REPORTED',
+      orgUnit: { code: 'TA-YJ-01' },
+      photos: [{ id: photo.body.id, url: photo.body.url }],
+    });
   });
 });
