@@ -88,7 +88,16 @@ describe('page size', () => {
   it('finds the root lists in the schema', () => {
     const names = pagedLists().map((f) => f.name);
     expect(names).toEqual(
-      expect.arrayContaining(['orgUnits', 'meterBoxes', 'meters', 'customers', 'users', 'readings']),
+      expect.arrayContaining([
+        'orgUnits',
+        'meterBoxes',
+        'meters',
+        'customers',
+        'users',
+        'readings',
+        'hazardReports',
+        'staffPositions',
+      ]),
     );
   });
 

@@ -134,14 +134,21 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       this.log = [];
     },
   };
-  const start = (config: Config) =>
-    startApp(config, createLogger(config.logLevel), {
+  const start = async (config: Config) => {
+    const app = await startApp(config, createLogger(config.logLevel), {
       inMemory: !(opts.persistent || (own && 'dataDir' in own)),
       onQuery: (sql) => {
         queries.count++;
         queries.log.push(sql);
       },
     });
+    // A test that computes for seconds without a request (building probes from the schema) keeps
+    // its idle connections past the server's 5 s keep-alive: the server closes them, and the next
+    // request may go out on one before the client has noticed (ECONNRESET). Here the client is the
+    // one to close idle connections.
+    app.server.httpServer.keepAliveTimeout = 120_000;
+    return app;
+  };
   const app = await start(config);
   if (opts.demo !== false) {
     const em = app.db.orm.em.fork() as EntityManager;
