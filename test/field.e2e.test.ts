@@ -1,4 +1,5 @@
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { print, type DocumentNode } from 'graphql';
@@ -530,6 +531,31 @@ describe('photos', () => {
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('BAD_USER_INPUT');
     expect(res.body.fields).toEqual([{ path: ['file'], message: `must be at most ${PHOTO_MAX_BYTES} bytes` }]);
+    // A body declared far larger than any photo is refused before it is read.
+    const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/field/photos`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${tokens.reader1}`,
+          'content-type': 'multipart/form-data; boundary=x',
+          'content-length': String(100 * 1024 * 1024),
+        },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, body });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.write('--x\r\n');
+    });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body).fields).toEqual([
+      { path: ['file'], message: `must be at most ${PHOTO_MAX_BYTES} bytes` },
+    ]);
     // Exactly at the limit is fine.
     const atLimit = Buffer.concat([JPEG, Buffer.alloc(PHOTO_MAX_BYTES - JPEG.length)]);
     expect((await uploadPhoto(server, tokens.reader1, { bytes: atLimit })).status).toBe(201);

@@ -95,6 +95,10 @@ export function readPhotoForm(req: IncomingMessage, maxBytes: number): Promise<P
         reject(problem);
       }
     });
+    // A client that goes away mid-upload: nothing to keep, and nobody to answer.
+    req.on('close', () => {
+      if (!req.complete) reject(badField([FILE_FIELD], 'the upload was cut off'));
+    });
     req.pipe(parser);
   });
 }
