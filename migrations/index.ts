@@ -19,6 +19,7 @@ import { Migration20261126211000_vee } from './Migration20261126211000_vee.js';
 import { Migration20261126214000_line_loss_band } from './Migration20261126214000_line_loss_band.js';
 import { Migration20261126215000_payments_prepayment } from './Migration20261126215000_payments_prepayment.js';
 import { Migration20261126220000_work_orders } from './Migration20261126220000_work_orders.js';
+import { Migration20261126221000_field } from './Migration20261126221000_field.js';
 import { Migration20261126222000_reading_routes } from './Migration20261126222000_reading_routes.js';
 import { Migration20261126223000_assessment } from './Migration20261126223000_assessment.js';
 
@@ -50,6 +51,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126214000_line_loss_band', class: Migration20261126214000_line_loss_band },
   { name: 'Migration20261126215000_payments_prepayment', class: Migration20261126215000_payments_prepayment },
   { name: 'Migration20261126220000_work_orders', class: Migration20261126220000_work_orders },
+  { name: 'Migration20261126221000_field', class: Migration20261126221000_field },
   { name: 'Migration20261126222000_reading_routes', class: Migration20261126222000_reading_routes },
   { name: 'Migration20261126223000_assessment', class: Migration20261126223000_assessment },
 ];

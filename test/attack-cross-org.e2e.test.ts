@@ -34,6 +34,7 @@ import {
   type Subscription,
   type TestServer,
 } from './harness.js';
+import { JPEG, uploadPhoto } from './support/field-fixtures.js';
 
 /**
  * Cross-organisation reads, through every root query field and every subscription of the live
@@ -65,6 +66,9 @@ const NO_STATION_DATA: Record<string, string> = {
     'counts and sums per month, no row of any station to name (its scoping: test/reports.e2e.test.ts, manager2 gets zeros for ST-YJ)',
   tariffs: 'company-wide prices, the same for every station',
   workOrderKindSettings: 'the two-person rule of each kind of work order, company-wide',
+  todayStops:
+    "the caller's own assigned stops: the admin is assigned none (routing and scoping: test/field.e2e.test.ts)",
+  fieldStatistics: "counts of the caller's own field work, no row of any station (test/field.e2e.test.ts)",
 };
 
 /**
@@ -96,6 +100,8 @@ const VALUE_KEYS: Record<string, string> = {
   'OrgUnit.search': 'OrgUnit.code',
   'User.search': 'User.username',
   'AuditRecord.actor': 'User.username',
+  // A scanned code: a meter's barcode (a box's and an asset number go the same way).
+  'BarcodeScan.code': 'Meter.barcode',
 };
 
 /** String arguments that name no station's data, left out of the probes, with the reason. */
@@ -126,6 +132,7 @@ const ID_ALIASES: Record<string, string> = {
   schedule: 'CollectionSchedule',
   run: 'SettlementRun',
   assignee: 'User',
+  reportedBy: 'User',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -162,9 +169,12 @@ const ROW_QUERIES: Record<string, string> = {
   Payment: `select p.id, o.path, p.reference from payment p join customer c on c.id = p.customer_id join org_unit o on o.id = c.org_unit_id`,
   PrepaymentEvent: `select e.id, o.path from prepayment_event e join customer c on c.id = e.customer_id join org_unit o on o.id = c.org_unit_id`,
   WorkOrder: `select w.id, o.path, w.title from work_order w join org_unit o on o.id = w.org_unit_id`,
-  WorkOrderStop: `select s.id, o.path from work_order_stop s join work_order w on w.id = s.work_order_id join org_unit o on o.id = w.org_unit_id`,
+  WorkOrderStop: `select s.id, o.path, s.note from work_order_stop s
+                    join work_order w on w.id = s.work_order_id join org_unit o on o.id = w.org_unit_id`,
   TrainingRecord: `select t.id, o.path, t.course from training_record t join app_user u on u.id = t.user_id join org_unit o on o.id = u.org_unit_id`,
   ReadingRoute: `select r.id, o.path, r.name from reading_route r join org_unit o on o.id = r.org_unit_id`,
+  HazardReport: `select h.id, o.path, h.description from hazard_report h join org_unit o on o.id = h.org_unit_id`,
+  FieldPhoto: `select p.id, o.path, p.sha256 from field_photo p join org_unit o on o.id = p.org_unit_id`,
 };
 
 let rows: Row[] = [];
@@ -478,6 +488,11 @@ function fill(type: GraphQLInputType, name: string, context: string, pick: Picke
         break;
       case 'Boolean':
         return false;
+      case 'Decimal':
+        // A position (where a field worker stands): the demo's area, the same for every station.
+        if (name === 'latitude') return '23.9';
+        if (name === 'longitude') return '106.6';
+        break;
     }
   }
   throw new Error(`no value known for ${context}.${name}: ${String(type)}`);
@@ -1049,6 +1064,51 @@ beforeAll(async () => {
     the.yjMeter,
     the.tyMeter,
   ]);
+  // Field work on both stations, by each station's manager: an order with a stop at a box, a
+  // hazard report there with a photo of its own, the manager's position.
+  for (const [who, station, box, place] of [
+    ['manager1', the.yjStation, the.yjBox, 'Youjiang riverside'],
+    ['manager2', the.tyStation, the.tyBox, 'Tianyang town'],
+  ] as const) {
+    const user = await one<{ id: number }>(`select id from app_user where username = ?`, [who]);
+    const order = await one<{ id: number }>(
+      `insert into work_order (kind, status, title, org_unit_id, due_at, created_by_id, assigned_at)
+       values ('PERIODIC_CHECK_READING', 'ASSIGNED', ?, ?, now(), ?, now()) returning id`,
+      [`${place} check reading round`, station, user.id],
+    );
+    await sql.execute(`insert into work_order_assignee (work_order_id, user_id) values (?, ?)`, [order.id, user.id]);
+    await sql.execute(`insert into work_order_stop (work_order_id, seq, meter_box_id, note) values (?, 1, ?, ?)`, [
+      order.id,
+      box,
+      `${place} stop at the gate`,
+    ]);
+    const hazard = await gqlOk<{ reportHazard: { hazardReport: { id: string } } }>(
+      `mutation($i: ReportHazardInput!) { reportHazard(input: $i) { hazardReport { id } } }`,
+      {
+        i: {
+          category: 'METER_BOX_DAMAGE',
+          description: `${place} box door torn off`,
+          meterBoxId: toGlobalId('MeterBox', box),
+        },
+      },
+      tokens[who]!,
+    );
+    // Different bytes, so that each station's photo has a digest of its own.
+    const photo = await uploadPhoto(
+      server,
+      tokens[who],
+      { bytes: Buffer.concat([JPEG, Buffer.from(place)]) },
+      {
+        hazardReportId: hazard.reportHazard.hazardReport.id,
+      },
+    );
+    if (photo.status !== 201) throw new Error(`photo upload: ${JSON.stringify(photo.body)}`);
+    await gqlOk(
+      `mutation($i: RecordPositionInput!) { recordPosition(input: $i) { position { recordedAt } } }`,
+      { i: { latitude: '23.91', longitude: '106.61' } },
+      tokens[who]!,
+    );
+  }
 
   // customer1's own objects.
   const c1 = await one<{ id: number }>(`select id from customer where account_no = ?`, [DEMO_CUSTOMER_ACCOUNT]);

@@ -97,6 +97,8 @@ describe('page size', () => {
         'readings',
         'readingRoutes',
         'metersDueForVerification',
+        'hazardReports',
+        'staffPositions',
       ]),
     );
   });

@@ -134,14 +134,16 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       this.log = [];
     },
   };
-  const start = (config: Config) =>
-    startApp(config, createLogger(config.logLevel), {
+  const start = async (config: Config) => {
+    const app = await startApp(config, createLogger(config.logLevel), {
       inMemory: !(opts.persistent || (own && 'dataDir' in own)),
       onQuery: (sql) => {
         queries.count++;
         queries.log.push(sql);
       },
     });
+    return app;
+  };
   const app = await start(config);
   if (opts.demo !== false) {
     const em = app.db.orm.em.fork() as EntityManager;

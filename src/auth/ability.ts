@@ -79,6 +79,10 @@ export const ORG_UNIT_VIA: Partial<Record<Subject, readonly string[]>> = {
   Assessment: [],
   // A reading route belongs to its station.
   ReadingRoute: ['orgUnit'],
+  // A photo belongs to the unit of what it documents (else its uploader's), set on upload.
+  FieldPhoto: ['orgUnit'],
+  // A position belongs to the unit of the person it locates.
+  WorkerPosition: ['user', 'orgUnit'],
 };
 
 /** "Rows of `subject` under the unit with materialised path `path`", as a MikroORM condition. */

@@ -31,6 +31,8 @@ export const SUBJECTS = [
   'TrainingRecord',
   'Assessment',
   'ReadingRoute',
+  'FieldPhoto',
+  'WorkerPosition',
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
@@ -77,6 +79,8 @@ const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all 
 /**
  * Field staff report hazards and see the station's reports and reading routes. Their own training records and their
  * own assessment row (KPIs) are theirs to read: OWN_ACCOUNT is, for staff, their own records.
+ * Field staff report hazards and see the station's reports; they take and see the station's photo
+ * evidence, and send their own position (recordPosition always records the caller's).
  */
 const fieldStaff: PermissionRule[] = [
   { action: 'read', subject: 'HazardReport', scope: subtree },
@@ -84,6 +88,9 @@ const fieldStaff: PermissionRule[] = [
   { action: 'read', subject: 'TrainingRecord', scope: own },
   { action: 'read', subject: 'Assessment', scope: own },
   { action: 'read', subject: 'ReadingRoute', scope: subtree },
+  { action: 'read', subject: 'FieldPhoto', scope: subtree },
+  { action: 'create', subject: 'FieldPhoto', scope: subtree },
+  { action: 'create', subject: 'WorkerPosition', scope: subtree },
 ];
 
 /**
@@ -150,6 +157,9 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       subject: 'ReadingRoute' as const,
       scope: subtree,
     })),
+    // Field work of their own, and where the station's staff are.
+    ...fieldStaff.filter((rule) => rule.subject !== 'HazardReport'),
+    { action: 'read', subject: 'WorkerPosition', scope: subtree },
   ],
   [Role.METER_READER]: [
     ...read(archive, subtree),
@@ -189,6 +199,8 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
         'TrainingRecord',
         'Assessment',
         'ReadingRoute',
+        'FieldPhoto',
+        'WorkerPosition',
       ],
       all,
     ),

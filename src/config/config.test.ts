@@ -130,3 +130,46 @@ describe('REPORT_FONT', () => {
     expect(font).toEqual(found);
   });
 });
+
+describe('field photos', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'mg-config-'));
+
+  it('keeps photos on disk in DATA_DIR by default, up to 10 MiB each', () => {
+    const data = dir();
+    const config = loadConfig({ DATA_DIR: data });
+    expect(config.photos).toEqual({ maxBytes: 10 * 1024 * 1024, store: 'disk', dir: join(data, 'photos') });
+    expect(loadConfig({ DATA_DIR: data, PHOTO_DIR: join(data, 'elsewhere') }).photos.dir).toBe(join(data, 'elsewhere'));
+  });
+
+  it('needs the endpoint, bucket and keys of an S3 store, all reported at once', () => {
+    try {
+      loadConfig({ DATA_DIR: dir(), PHOTO_STORE: 's3', PHOTO_S3_BUCKET: 'Not_A_Bucket', PHOTO_MAX_BYTES: '10' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).issues.map((i) => i.split(':')[0]).sort()).toEqual([
+        'PHOTO_MAX_BYTES',
+        'PHOTO_S3_ACCESS_KEY_ID',
+        'PHOTO_S3_BUCKET',
+        'PHOTO_S3_ENDPOINT',
+        'PHOTO_S3_SECRET_ACCESS_KEY',
+      ]);
+    }
+    const config = loadConfig({
+      DATA_DIR: dir(),
+      PHOTO_STORE: 's3',
+      PHOTO_S3_ENDPOINT: 'http://127.0.0.1:9000/',
+      PHOTO_S3_BUCKET: 'field-photos',
+      PHOTO_S3_ACCESS_KEY_ID: 'minio',
+      PHOTO_S3_SECRET_ACCESS_KEY: 'minio-secret',
+      PHOTO_S3_FORCE_PATH_STYLE: 'false',
+    });
+    expect(config.photos.s3).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      bucket: 'field-photos',
+      region: 'us-east-1',
+      accessKeyId: 'minio',
+      secretAccessKey: 'minio-secret',
+      forcePathStyle: false,
+    });
+  });
+});

@@ -199,6 +199,30 @@ const schema = databaseSchema.extend({
    * Default 24, and off under NODE_ENV=test unless set.
    */
   VERIFICATION_SWEEP_HOURS: z.coerce.number().int().min(0).max(8760).optional(),
+  /** Field photos (POST /field/photos): the largest file accepted, bytes (default 10 MiB). */
+  PHOTO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** Where photos are kept: `disk` (PHOTO_DIR) or `s3` (an S3-compatible object store). */
+  PHOTO_STORE: z.enum(['disk', 's3']).default('disk'),
+  /** The disk store's folder; default `photos` in DATA_DIR. */
+  PHOTO_DIR: z.string().min(1).optional(),
+  PHOTO_S3_ENDPOINT: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+\/?$/, 'must be an http:// or https:// origin, e.g. https://s3.example.com')
+    .optional(),
+  PHOTO_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
+  PHOTO_S3_REGION: z.string().min(1).default('us-east-1'),
+  PHOTO_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  PHOTO_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Address objects as endpoint/bucket/key (MinIO and most S3-compatible servers) instead of bucket.endpoint/key. */
+  PHOTO_S3_FORCE_PATH_STYLE: bool.default(true),
 });
 
 /**
@@ -216,6 +240,10 @@ function crossIssues(raw: Record<string, string | undefined>): string[] {
   }
   if (raw.NODE_ENV === 'production' && !raw.AUDIT_KEY) {
     issues.push('AUDIT_KEY: is required in production (development secrets are never generated there)');
+  }
+  if (raw.PHOTO_STORE === 's3') {
+    for (const name of ['PHOTO_S3_ENDPOINT', 'PHOTO_S3_BUCKET', 'PHOTO_S3_ACCESS_KEY_ID', 'PHOTO_S3_SECRET_ACCESS_KEY'])
+      if (!raw[name]) issues.push(`${name}: is required when PHOTO_STORE=s3`);
   }
   if (raw.NODE_ENV === 'production' && !raw.PERSONAL_DATA_KEYS) {
     issues.push('PERSONAL_DATA_KEYS: is required in production (development secrets are never generated there)');
@@ -279,6 +307,27 @@ export interface Config {
   reports: { font?: FontRef };
   /** Assessment (KPIs): the tolerance of a check reading, kWh as a decimal string. */
   assessment: { checkReadingToleranceKwh: string };
+  /** Field photos: the size limit and where they are kept. */
+  photos: PhotoConfig;
+}
+
+/** An S3-compatible object store (AWS S3, MinIO, Ceph RGW...), signed with AWS Signature V4. */
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export interface PhotoConfig {
+  maxBytes: number;
+  store: 'disk' | 's3';
+  /** The disk store's folder (absolute). */
+  dir: string;
+  /** Set when `store` is s3. */
+  s3?: S3Config;
 }
 
 export class ConfigError extends Error {
@@ -404,6 +453,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     assessment: { checkReadingToleranceKwh: env.KPI_CHECK_READING_TOLERANCE_KWH },
     verificationSweepHours: env.VERIFICATION_SWEEP_HOURS ?? (env.NODE_ENV === 'test' ? 0 : 24),
+    photos: {
+      maxBytes: env.PHOTO_MAX_BYTES,
+      store: env.PHOTO_STORE,
+      dir: resolve(env.PHOTO_DIR ?? join(dataDir, 'photos')),
+      s3:
+        env.PHOTO_STORE === 's3'
+          ? {
+              endpoint: env.PHOTO_S3_ENDPOINT!.replace(/\/$/, ''),
+              bucket: env.PHOTO_S3_BUCKET!,
+              region: env.PHOTO_S3_REGION,
+              accessKeyId: env.PHOTO_S3_ACCESS_KEY_ID!,
+              secretAccessKey: env.PHOTO_S3_SECRET_ACCESS_KEY!,
+              forcePathStyle: env.PHOTO_S3_FORCE_PATH_STYLE,
+            }
+          : undefined,
+    },
     rateLimit: {
       enabled: env.RATE_LIMIT ?? env.NODE_ENV !== 'test',
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,

@@ -57,6 +57,8 @@ import {
   ReadingRouteBoxResolver,
   ReadingRouteResolver,
 } from './reading-round/reading-round.resolver.js';
+import { FieldApiResolver, FieldPhotoResolver } from './field/field.resolver.js';
+import { HazardReportResolver } from './hazard/hazard.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
@@ -113,6 +115,9 @@ export const resolvers = [
   ReadingRouteResolver,
   ReadingRouteBoxResolver,
   ReadingRoundResolver,
+  FieldApiResolver,
+  FieldPhotoResolver,
+  HazardReportResolver,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

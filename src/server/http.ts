@@ -37,6 +37,8 @@ import { createRateLimits } from './rate-limit.js';
 import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './request-values.js';
 import { playgroundRouter } from './playground.js';
 import { kpiExport, settlementExport, type ExportDeps } from './report-exports.js';
+import { fieldPhotoDownload, fieldPhotoUpload, type FieldPhotoDeps } from './field-photos.js';
+import { createPhotoStore } from '../schema/field/photo-store.js';
 
 const BODY_LIMIT = '5mb';
 /** body-parser's error types, in words for a client. */
@@ -297,6 +299,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.get('/reports/settlement.pdf', settlementExport(exportDeps, 'pdf'));
   app.get('/reports/kpis.csv', kpiExport(exportDeps, 'csv'));
   app.get('/reports/kpis.pdf', kpiExport(exportDeps, 'pdf'));
+  // Field photos: the same context, gate, budget and audit; the bytes in the configured store.
+  const photoDeps: FieldPhotoDeps = { ...exportDeps, store: createPhotoStore(config.photos) };
+  app.post('/field/photos', fieldPhotoUpload(photoDeps));
+  app.get('/field/photos/:id', fieldPhotoDownload(photoDeps));
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });

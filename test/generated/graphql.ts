@@ -3,6 +3,34 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** OPEN -> ACKNOWLEDGED -> CLEARED or CLOSED. */
+export type AlarmStatus =
+  | 'ACKNOWLEDGED'
+  | 'CLEARED'
+  | 'CLOSED'
+  | 'OPEN';
+
+/** The abnormality catalogue. */
+export type AlarmType =
+  | 'CLOCK_DEVIATION'
+  | 'COMMUNICATION_FAILURE'
+  | 'CURRENT_LOSS'
+  | 'ENERGY_OVER_DEVIATION'
+  | 'FLYING_METER'
+  | 'METER_COVER_OPEN'
+  | 'METER_OFFLINE'
+  | 'PHASE_IMBALANCE'
+  | 'POWER_OFF'
+  | 'POWER_ON'
+  | 'READING_FAILURE'
+  | 'REGISTER_DECREASE'
+  | 'REVERSE_ENERGY'
+  | 'STOPPED_METER'
+  | 'TERMINAL_COVER_OPEN'
+  | 'UNKNOWN_METER'
+  | 'VOLTAGE_LOSS'
+  | 'WRONG_TRANSFORMER_AREA';
+
 /** One line of a batch file: a customer, its meter box and its meter. Natural keys decide create or update. */
 export type ArchiveImportRow = {
   accountNo: string;
@@ -86,6 +114,21 @@ export type CustomerCategory =
   | 'INDUSTRIAL'
   | 'RESIDENTIAL';
 
+/** What kind of hazard was found in a meter or meter box. */
+export type HazardCategory =
+  | 'ELECTRICITY_THEFT'
+  | 'METER_BOX_DAMAGE'
+  | 'METER_FAULT'
+  | 'OTHER'
+  | 'SEAL_BROKEN'
+  | 'WIRING_DANGER';
+
+/** REPORTED, then VERIFIED by a manager (earning the reporter points) or DISMISSED. */
+export type HazardStatus =
+  | 'DISMISSED'
+  | 'REPORTED'
+  | 'VERIFIED';
+
 /** OK: computed. Otherwise the loss cannot be computed: the area has no supply meter, a supply meter value is missing or impossible, or the supply meter recorded no energy. */
 export type LineLossStatus =
   | 'NO_SUPPLY_ENERGY'
@@ -135,6 +178,17 @@ export type ReadingSource =
   | 'ESTIMATED'
   | 'MANUAL';
 
+export type RecordPositionInput = {
+  /** Radius of the phone's uncertainty, metres. */
+  accuracyMeters?: string | null | undefined;
+  /** Degrees, -90 to 90. */
+  latitude: string;
+  /** Degrees, -180 to 180. */
+  longitude: string;
+  /** When the phone measured it (default now); at most 7 days back and 5 minutes ahead. */
+  recordedAt?: string | null | undefined;
+};
+
 /** Energy register: total or TOU band (T1 critical peak, T2 peak, T3 flat, T4 valley). */
 export type RegisterCode =
   | 'FORWARD_ACTIVE_T1'
@@ -146,6 +200,22 @@ export type RegisterCode =
   | 'MAX_DEMAND_FORWARD_ACTIVE'
   | 'REVERSE_ACTIVE_TOTAL'
   | 'REVERSE_REACTIVE_TOTAL';
+
+export type ReportHazardInput = {
+  category: HazardCategory;
+  customerId?: string | number | null | undefined;
+  /** What was found, 1-1000 characters. */
+  description: string;
+  /** Where it was found, degrees; with longitude. */
+  latitude?: string | null | undefined;
+  longitude?: string | null | undefined;
+  /** The box it is in; the report then belongs to its unit. */
+  meterBoxId?: string | number | null | undefined;
+  /** The meter; the report belongs to its unit when no box is given. */
+  meterId?: string | number | null | undefined;
+  /** Photos the reporter uploaded beforehand (POST /field/photos) and not yet linked to anything. */
+  photoIds?: Array<string | number> | null | undefined;
+};
 
 /** PENDING (another attempt is due at nextAttemptAt), RECOVERED (read after all), GAVE_UP. */
 export type RetryStatus =
@@ -161,6 +231,11 @@ export type Role =
   | 'INSPECTOR'
   | 'METER_READER'
   | 'STATION_MANAGER';
+
+/** What a scanned code turned out to be. */
+export type ScanKind =
+  | 'METER'
+  | 'METER_BOX';
 
 /** INTERVAL: current registers every intervalMinutes; DAILY_FROZEN: each day's 00:00 frozen values. */
 export type ScheduleKind =
@@ -211,6 +286,27 @@ export type TouBand =
   | 'T3'
   /** Valley (谷) */
   | 'T4';
+
+/** The field work the company assesses: check readings, inspections, meter work, verification, hazards, alarms. */
+export type WorkOrderKind =
+  | 'ALARM_FOLLOW_UP'
+  | 'ELECTRICITY_INSPECTION'
+  | 'HAZARD_RECTIFICATION'
+  | 'METER_EXCHANGE'
+  | 'METER_INSTALLATION'
+  | 'METER_REMOVAL'
+  | 'PERIODIC_CHECK_READING'
+  | 'PERIODIC_VERIFICATION';
+
+/** CREATED -> ASSIGNED -> IN_PROGRESS -> SUBMITTED (every assignee confirmed) -> APPROVED or REJECTED (back to work) -> CLOSED; an order never approved can be closed as cancelled. */
+export type WorkOrderStatus =
+  | 'APPROVED'
+  | 'ASSIGNED'
+  | 'CLOSED'
+  | 'CREATED'
+  | 'IN_PROGRESS'
+  | 'REJECTED'
+  | 'SUBMITTED';
 
 export type AreaMetersQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -332,6 +428,35 @@ export type CollectionTasksQueryVariables = Exact<{
 
 export type CollectionTasksQuery = { collectionTasks: { totalCount: number, nodes: Array<{ id: string, kind: TaskKind, slot: string, status: TaskStatus, meters: number, succeeded: number, retrying: number, gaveUp: number, schedule: { name: string } | null, retries: { nodes: Array<{ status: RetryStatus, attempts: number, nextAttemptAt: string | null, lastError: string, meter: { assetNo: string } | null }> } }> } };
 
+export type ScanBarcodeQueryVariables = Exact<{
+  code: string;
+}>;
+
+
+export type ScanBarcodeQuery = { scanBarcode: { kind: ScanKind, meterBox: { id: string, barcode: string, address: string, latitude: string | null, longitude: string | null } | null, meters: Array<{ meter: { id: string, barcode: string, assetNo: string }, customer: { accountNo: string, name: string } | null, latestReadings: Array<{ register: RegisterCode, value: string, measuredAt: string }> }>, openAlarms: Array<{ id: string, type: AlarmType, status: AlarmStatus, lastAt: string }>, openTasks: Array<{ id: string, kind: WorkOrderKind, title: string, status: WorkOrderStatus, dueAt: string }> } };
+
+export type TodayStopsQueryVariables = Exact<{
+  latitude: string;
+  longitude: string;
+}>;
+
+
+export type TodayStopsQuery = { todayStops: { date: string, totalDistanceMeters: number, truncated: boolean, stops: Array<{ latitude: string | null, longitude: string | null, distanceFromPreviousMeters: number | null, cumulativeDistanceMeters: number, overdue: boolean, stop: { id: string, seq: number }, workOrder: { id: string, title: string }, meterBox: { barcode: string, address: string } | null }> } };
+
+export type RecordPositionMutationVariables = Exact<{
+  input: RecordPositionInput;
+}>;
+
+
+export type RecordPositionMutation = { recordPosition: { position: { latitude: string, longitude: string, recordedAt: string } } };
+
+export type ReportHazardMutationVariables = Exact<{
+  input: ReportHazardInput;
+}>;
+
+
+export type ReportHazardMutation = { reportHazard: { hazardReport: { id: string, category: HazardCategory, status: HazardStatus, orgUnit: { code: string } | null, photos: Array<{ id: string, url: string }> } } };
+
 export type ImportArchiveMutationVariables = Exact<{
   rows: Array<ArchiveImportRow> | ArchiveImportRow;
   allOrNothing?: boolean | null | undefined;
@@ -451,6 +576,10 @@ export const EditReadingDocument = {"kind":"Document","definitions":[{"kind":"Op
 export const TierProgressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TierProgress"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountNo"}},{"kind":"Field","name":{"kind":"Name","value":"tierProgress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tariffCode"}},{"kind":"Field","name":{"kind":"Name","value":"basis"}},{"kind":"Field","name":{"kind":"Name","value":"countedFrom"}},{"kind":"Field","name":{"kind":"Name","value":"asOf"}},{"kind":"Field","name":{"kind":"Name","value":"usedKwh"}},{"kind":"Field","name":{"kind":"Name","value":"tiers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"upToKwh"}},{"kind":"Field","name":{"kind":"Name","value":"usedInTier"}},{"kind":"Field","name":{"kind":"Name","value":"remainingInTier"}}]}}]}}]}}]}}]} as unknown as DocumentNode<TierProgressQuery, TierProgressQueryVariables>;
 export const CreateScheduleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateSchedule"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateCollectionScheduleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createCollectionSchedule"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"schedule"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"intervalMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"windowStart"}},{"kind":"Field","name":{"kind":"Name","value":"windowEnd"}},{"kind":"Field","name":{"kind":"Name","value":"maxAttempts"}}]}}]}}]}}]} as unknown as DocumentNode<CreateScheduleMutation, CreateScheduleMutationVariables>;
 export const CollectionTasksDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CollectionTasks"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orgUnitSubtree"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"statuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TaskStatus"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"collectionTasks"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"orgUnitSubtree"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orgUnitSubtree"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"statuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"statuses"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"slot"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"meters"}},{"kind":"Field","name":{"kind":"Name","value":"succeeded"}},{"kind":"Field","name":{"kind":"Name","value":"retrying"}},{"kind":"Field","name":{"kind":"Name","value":"gaveUp"}},{"kind":"Field","name":{"kind":"Name","value":"schedule"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"retries"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"nextAttemptAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}},{"kind":"Field","name":{"kind":"Name","value":"meter"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"assetNo"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<CollectionTasksQuery, CollectionTasksQueryVariables>;
+export const ScanBarcodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ScanBarcode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"code"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"scanBarcode"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"code"},"value":{"kind":"Variable","name":{"kind":"Name","value":"code"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"meterBox"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"address"}},{"kind":"Field","name":{"kind":"Name","value":"latitude"}},{"kind":"Field","name":{"kind":"Name","value":"longitude"}}]}},{"kind":"Field","name":{"kind":"Name","value":"meters"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"meter"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"assetNo"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountNo"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"latestReadings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"register"}},{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"measuredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"openAlarms"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"lastAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"openTasks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"dueAt"}}]}}]}}]}}]} as unknown as DocumentNode<ScanBarcodeQuery, ScanBarcodeQueryVariables>;
+export const TodayStopsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TodayStops"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"latitude"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Decimal"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"longitude"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Decimal"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"todayStops"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"latitude"},"value":{"kind":"Variable","name":{"kind":"Name","value":"latitude"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"longitude"},"value":{"kind":"Variable","name":{"kind":"Name","value":"longitude"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"totalDistanceMeters"}},{"kind":"Field","name":{"kind":"Name","value":"truncated"}},{"kind":"Field","name":{"kind":"Name","value":"stops"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stop"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"seq"}}]}},{"kind":"Field","name":{"kind":"Name","value":"workOrder"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}},{"kind":"Field","name":{"kind":"Name","value":"meterBox"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"address"}}]}},{"kind":"Field","name":{"kind":"Name","value":"latitude"}},{"kind":"Field","name":{"kind":"Name","value":"longitude"}},{"kind":"Field","name":{"kind":"Name","value":"distanceFromPreviousMeters"}},{"kind":"Field","name":{"kind":"Name","value":"cumulativeDistanceMeters"}},{"kind":"Field","name":{"kind":"Name","value":"overdue"}}]}}]}}]}}]} as unknown as DocumentNode<TodayStopsQuery, TodayStopsQueryVariables>;
+export const RecordPositionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordPosition"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordPositionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordPosition"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"position"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"latitude"}},{"kind":"Field","name":{"kind":"Name","value":"longitude"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}}]}}]}}]} as unknown as DocumentNode<RecordPositionMutation, RecordPositionMutationVariables>;
+export const ReportHazardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ReportHazard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ReportHazardInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reportHazard"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hazardReport"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"orgUnit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"photos"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ReportHazardMutation, ReportHazardMutationVariables>;
 export const ImportArchiveDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ImportArchive"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"rows"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ArchiveImportRow"}}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"allOrNothing"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}},"defaultValue":{"kind":"BooleanValue","value":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"importArchive"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"rows"},"value":{"kind":"Variable","name":{"kind":"Name","value":"rows"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"allOrNothing"},"value":{"kind":"Variable","name":{"kind":"Name","value":"allOrNothing"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"committed"}},{"kind":"Field","name":{"kind":"Name","value":"succeededRows"}},{"kind":"Field","name":{"kind":"Name","value":"failedRows"}},{"kind":"Field","name":{"kind":"Name","value":"created"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"}},{"kind":"Field","name":{"kind":"Name","value":"meterBoxes"}},{"kind":"Field","name":{"kind":"Name","value":"meters"}},{"kind":"Field","name":{"kind":"Name","value":"installations"}}]}},{"kind":"Field","name":{"kind":"Name","value":"updated"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"}},{"kind":"Field","name":{"kind":"Name","value":"meterBoxes"}},{"kind":"Field","name":{"kind":"Name","value":"meters"}}]}},{"kind":"Field","name":{"kind":"Name","value":"errors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"row"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"paths"}}]}}]}}]}}]} as unknown as DocumentNode<ImportArchiveMutation, ImportArchiveMutationVariables>;
 export const LiveReadingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LiveReadings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orgUnitSubtree"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"readingRecorded"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"orgUnitSubtree"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orgUnitSubtree"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"measuredAt"}},{"kind":"Field","name":{"kind":"Name","value":"register"}},{"kind":"Field","name":{"kind":"Name","value":"meter"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"assetNo"}},{"kind":"Field","name":{"kind":"Name","value":"orgUnit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode<LiveReadingsSubscription, LiveReadingsSubscriptionVariables>;
 export const CustomerLoginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CustomerLogin"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"accountNo"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customerLogin"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"accountNo"},"value":{"kind":"Variable","name":{"kind":"Name","value":"accountNo"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"role"}}]}}]}}]}}]} as unknown as DocumentNode<CustomerLoginMutation, CustomerLoginMutationVariables>;

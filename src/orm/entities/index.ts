@@ -32,6 +32,8 @@ export { HazardReport } from './hazard-report.entity.js';
 export { TrainingRecord } from './training-record.entity.js';
 export { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
 export { ReadingRoute, ReadingRouteBox } from './reading-route.entity.js';
+export { FieldPhoto } from './field-photo.entity.js';
+export { WorkerPosition } from './worker-position.entity.js';
 
 import { Alarm } from './alarm.entity.js';
 import { AuditRecord } from './audit-record.entity.js';
@@ -66,6 +68,8 @@ import { HazardReport } from './hazard-report.entity.js';
 import { TrainingRecord } from './training-record.entity.js';
 import { WorkOrder, WorkOrderAssignee, WorkOrderStop, WorkOrderKindSetting } from './work-order.entity.js';
 import { ReadingRoute, ReadingRouteBox } from './reading-route.entity.js';
+import { FieldPhoto } from './field-photo.entity.js';
+import { WorkerPosition } from './worker-position.entity.js';
 
 export const entities = [
   OrgUnit,
@@ -107,4 +111,6 @@ export const entities = [
   TrainingRecord,
   ReadingRoute,
   ReadingRouteBox,
+  FieldPhoto,
+  WorkerPosition,
 ];

@@ -24,6 +24,8 @@ import {
   WorkOrderStop,
   TrainingRecord,
   ReadingRoute,
+  HazardReport,
+  FieldPhoto,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
@@ -69,6 +71,8 @@ const NODE_TYPES: Record<string, NodeType> = {
     },
   },
   TrainingRecord: { entity: TrainingRecord, subject: 'TrainingRecord' },
+  HazardReport: { entity: HazardReport, subject: 'HazardReport' },
+  FieldPhoto: { entity: FieldPhoto, subject: 'FieldPhoto' },
 };
 
 @Resolver()

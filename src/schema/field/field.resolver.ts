@@ -1,0 +1,103 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { FieldPhoto } from '../../orm/entities/index.js';
+import { toGlobalId } from '../../shared/global-id.js';
+import { PageArgs } from '../common/connection.js';
+import type { Context } from '../common/context.js';
+import { NodeResolver } from '../common/node.js';
+import { LocalDateScalar } from '../common/scalars.js';
+import { HazardReportObject } from '../hazard/hazard.type.js';
+import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { UserType } from '../user/user.type.js';
+import { WorkOrderObject, WorkOrderStopObject } from '../work-order/work-order.type.js';
+import { fieldLoaders } from './field-loaders.js';
+import {
+  BarcodeScanObject,
+  FieldPhotoObject,
+  FieldStatisticsObject,
+  GeoPointInput,
+  RecordPositionInput,
+  RecordPositionPayload,
+  StaffPositionConnection,
+  TodayRouteObject,
+} from './field.type.js';
+import { recordPosition, staffPositions } from './position.service.js';
+import { scanBarcode } from './scan.service.js';
+import { fieldStatistics } from './statistics.service.js';
+import { todayStops } from './today-stops.service.js';
+
+/** Where a photo's bytes are downloaded from (with the same Bearer token as the API). */
+export const photoUrl = (globalId: string) => `/field/photos/${globalId}`;
+
+@Resolver()
+export class FieldApiResolver {
+  @Query(() => BarcodeScanObject, {
+    description:
+      'Field apps: what a scanned meter barcode or asset number, or meter box barcode, leads to. NOT_FOUND when nothing visible has that code.',
+  })
+  scanBarcode(@Ctx() ctx: Context, @Arg('code') code: string) {
+    return scanBarcode(ctx, code);
+  }
+
+  @Query(() => TodayRouteObject, {
+    description:
+      "The caller's pending stops due today or overdue, in visiting order from `from` (nearest neighbour, then 2-opt).",
+  })
+  todayStops(@Ctx() ctx: Context, @Arg('from', () => GeoPointInput) from: GeoPointInput) {
+    return todayStops(ctx, from);
+  }
+
+  @Query(() => FieldStatisticsObject, { description: "The caller's own field work on a local day (default today)." })
+  fieldStatistics(@Ctx() ctx: Context, @Arg('date', () => LocalDateScalar, { nullable: true }) date?: string) {
+    return fieldStatistics(ctx, date ?? undefined);
+  }
+
+  @Query(() => StaffPositionConnection, {
+    description: 'Managers: each field worker the caller may see, with the latest position they sent.',
+  })
+  staffPositions(
+    @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('orgUnitSubtree', () => ID, { nullable: true, description: 'Staff of this unit or any unit below it.' })
+    orgUnitSubtree?: string,
+  ) {
+    return staffPositions(ctx, orgUnitSubtree ?? undefined, page);
+  }
+
+  @Mutation(() => RecordPositionPayload, { description: "Records the caller's position (their phone's GPS fix)." })
+  async recordPosition(@Ctx() ctx: Context, @Arg('input', () => RecordPositionInput) input: RecordPositionInput) {
+    return { position: await recordPosition(ctx, input) };
+  }
+}
+
+@Resolver(() => FieldPhotoObject)
+export class FieldPhotoResolver extends NodeResolver<FieldPhoto>(FieldPhotoObject, 'FieldPhoto') {
+  @FieldResolver(() => String, { description: 'GET it with the same Bearer token as the API.' })
+  url(@Root() photo: FieldPhoto): string {
+    return photoUrl(toGlobalId('FieldPhoto', photo.id));
+  }
+
+  @FieldResolver(() => UserType, { nullable: true })
+  uploadedBy(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
+    return ctx.loaders.user.load(photo.uploadedBy.id);
+  }
+
+  @FieldResolver(() => OrgUnitType, { nullable: true, description: 'The unit it belongs to.' })
+  orgUnit(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
+    return ctx.loaders.orgUnit.load(photo.orgUnit.id);
+  }
+
+  @FieldResolver(() => WorkOrderObject, { nullable: true })
+  workOrder(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
+    return photo.workOrder ? fieldLoaders(ctx).workOrder.load(photo.workOrder.id) : null;
+  }
+
+  @FieldResolver(() => WorkOrderStopObject, { nullable: true })
+  stop(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
+    return photo.stop ? fieldLoaders(ctx).stop.load(photo.stop.id) : null;
+  }
+
+  @FieldResolver(() => HazardReportObject, { nullable: true })
+  hazardReport(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
+    return photo.hazardReport ? fieldLoaders(ctx).hazardReport.load(photo.hazardReport.id) : null;
+  }
+}
