@@ -196,6 +196,17 @@ describe('an inspector pair’s round, from assignment to the KPI report', () =>
       )
     ).approveWorkOrder.workOrder;
     expect(approved).toEqual({ status: 'APPROVED', reviewedBy: { username: 'manager1' } });
+    // The manager sees the evidence: the photo on the order and at its stop, with where it was taken.
+    const evidence = (
+      await ok(
+        `query($id: ID!) { workOrder(id: $id) { photos { id latitude contentType } stops { id photos { id } } } }`,
+        { id: round.id },
+        tokens.manager1!,
+      )
+    ).workOrder;
+    expect(evidence.photos).toHaveLength(1);
+    expect(evidence.photos[0]).toMatchObject({ latitude: '23.9021', contentType: 'image/jpeg' });
+    expect(evidence.stops.flatMap((s: { photos: unknown[] }) => s.photos)).toHaveLength(1);
 
     const today = DateTime.now().setZone(ZONE).startOf('day');
     const KPIS = `query($i: KpiInput!) { kpis(input: $i) {
