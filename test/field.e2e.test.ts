@@ -408,8 +408,14 @@ describe('positions', () => {
     await ok(tokens.manager2!, RECORD, { i: { latitude: '23.95', longitude: '106.65' } });
 
     const { staffPositions: mine } = await ok<{ staffPositions: Staff }>(tokens.manager1!, STAFF);
-    expect(mine.nodes.map((n) => n.user.username)).toEqual(['inspector1', 'manager1', 'reader1']);
-    expect(mine.totalCount).toBe(3);
+    expect(mine.nodes.map((n) => n.user.username)).toEqual([
+      'inspector1',
+      'inspector2',
+      'manager1',
+      'reader1',
+      'reader2',
+    ]);
+    expect(mine.totalCount).toBe(5);
     expect(mine.nodes.find((n) => n.user.username === 'reader1')!.position!.latitude).toBe('23.912346');
     expect(mine.nodes.find((n) => n.user.username === 'inspector1')!.position).toBeNull();
     // Another station's manager sees his own staff only, whatever subtree he names.

@@ -323,6 +323,45 @@ describe('the status flow', () => {
     expect(after.alarm).toEqual({ status: 'CLOSED', closedBy: { username: 'manager1' } });
   });
 
+  it('sends a rectification order for a verified hazard, once', async () => {
+    const hazard = (
+      await ok(
+        `mutation($i: ReportHazardInput!) { reportHazard(input: $i) { hazardReport { id status } } }`,
+        { i: { category: 'SEAL_BROKEN', description: 'Seal of the box cut', meterBoxId: ids.box } },
+        tokens.reader1!,
+      )
+    ).reportHazard.hazardReport;
+    const base = {
+      kind: 'HAZARD_RECTIFICATION',
+      title: 'Reseal the box',
+      orgUnitId: ids['ST-YJ'],
+      dueAt: inDays(2),
+      meterBoxId: ids.box,
+      hazardReportId: hazard.id,
+    };
+    // Not before it is verified.
+    const early = onlyError(await server.gql(CREATE, { input: base }, tokens.manager1));
+    expect(early.extensions?.fields?.[0]?.path).toEqual(['input', 'hazardReportId']);
+    await ok(
+      `mutation($i: VerifyHazardInput!) { verifyHazard(input: $i) { hazardReport { status points } } }`,
+      { i: { id: hazard.id } },
+      tokens.manager1!,
+    );
+    const wrongKind = onlyError(
+      await server.gql(CREATE, { input: { ...base, kind: 'ELECTRICITY_INSPECTION' } }, tokens.manager1),
+    );
+    expect(wrongKind.extensions?.fields?.[0]?.path).toEqual(['input', 'hazardReportId']);
+    const order = (await ok(CREATE, { input: base }, tokens.manager1!)).createWorkOrder.workOrder;
+    const linked = await ok(
+      `query($id: ID!) { hazardReport(id: $id) { rectification { id kind } } }`,
+      { id: hazard.id },
+      tokens.manager1!,
+    );
+    expect(linked.hazardReport.rectification).toEqual({ id: order.id, kind: 'HAZARD_RECTIFICATION' });
+    const again = onlyError(await server.gql(CREATE, { input: base }, tokens.manager1));
+    expect(again.message).toMatch(/already has its rectification/);
+  });
+
   it('cancels an order never approved only with a reason', async () => {
     const id = (
       await ok(

@@ -77,10 +77,10 @@ const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
 /**
- * Field staff report hazards and see the station's reports and reading routes. Their own training records and their
- * own assessment row (KPIs) are theirs to read: OWN_ACCOUNT is, for staff, their own records.
- * Field staff report hazards and see the station's reports; they take and see the station's photo
- * evidence, and send their own position (recordPosition always records the caller's).
+ * Field staff report hazards and see the station's reports and reading routes; they take and see
+ * the station's photo evidence, and send their own position (recordPosition always records the
+ * caller's). Their own training records and their own assessment row (KPIs) are theirs to read:
+ * OWN_ACCOUNT is, for staff, their own records.
  */
 const fieldStaff: PermissionRule[] = [
   { action: 'read', subject: 'HazardReport', scope: subtree },
@@ -158,7 +158,9 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
       scope: subtree,
     })),
     // Field work of their own, and where the station's staff are.
-    ...fieldStaff.filter((rule) => rule.subject !== 'HazardReport'),
+    { action: 'read', subject: 'FieldPhoto', scope: subtree },
+    { action: 'create', subject: 'FieldPhoto', scope: subtree },
+    { action: 'create', subject: 'WorkerPosition', scope: subtree },
     { action: 'read', subject: 'WorkerPosition', scope: subtree },
   ],
   [Role.METER_READER]: [

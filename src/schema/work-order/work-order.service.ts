@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   Alarm,
   AlarmStatus,
+  HazardReport,
+  HazardStatus,
   Customer,
   Meter,
   MeterAssignment,
@@ -113,6 +115,7 @@ const createSchema = z.object({
   meterId: z.string().optional().nullable(),
   transformerAreaId: z.string().optional().nullable(),
   alarmId: z.string().optional().nullable(),
+  hazardReportId: z.string().optional().nullable(),
   stops: z
     .array(z.object({ meterId: z.string().optional().nullable(), meterBoxId: z.string().optional().nullable() }))
     .max(STOPS_MAX, `at most ${STOPS_MAX} stops`)
@@ -127,7 +130,7 @@ const sameBranch = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
 async function linked<T extends { orgUnit: OrgUnit }>(
   ctx: Context,
   entity: new () => T,
-  subject: 'Customer' | 'MeterBox' | 'Meter' | 'Alarm',
+  subject: 'Customer' | 'MeterBox' | 'Meter' | 'Alarm' | 'HazardReport',
   id: string,
   unit: OrgUnit,
   path: (string | number)[],
@@ -196,6 +199,16 @@ export async function createWorkOrder(ctx: Context, input: CreateWorkOrderInput)
     if (transformerArea.kind !== OrgUnitKind.TRANSFORMER_AREA) throw badField(path, 'must be a transformer area');
     if (!sameBranch(transformerArea.path, unit.path)) throw badField(path, "is not in the order's unit");
   }
+  const hazard = data.hazardReportId
+    ? await linked(ctx, HazardReport, 'HazardReport', data.hazardReportId, unit, ['input', 'hazardReportId'])
+    : undefined;
+  if (hazard) {
+    const path = ['input', 'hazardReportId'];
+    if (data.kind !== WorkOrderKind.HAZARD_RECTIFICATION)
+      throw badField(path, 'only a HAZARD_RECTIFICATION order fixes a hazard');
+    if (hazard.status !== HazardStatus.VERIFIED) throw badField(path, `the hazard is ${hazard.status}, not VERIFIED`);
+    if (hazard.rectification) throw badField(path, 'the hazard already has its rectification order');
+  }
   if (data.kind === WorkOrderKind.ALARM_FOLLOW_UP && !alarm) {
     throw badField(['input', 'alarmId'], 'an ALARM_FOLLOW_UP order names the alarm it follows');
   }
@@ -240,6 +253,12 @@ export async function createWorkOrder(ctx: Context, input: CreateWorkOrderInput)
       createdBy: creator,
     });
     planned.forEach((stop, i) => em.create(WorkOrderStop, { workOrder: created, seq: i + 1, ...stop }));
+    if (hazard) {
+      const report = await em.findOneOrFail(HazardReport, hazard.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (report.rectification)
+        throw badField(['input', 'hazardReportId'], 'the hazard already has its rectification order');
+      report.rectification = created;
+    }
     await setAssignees(em as EntityManager, created, people);
     await em.flush();
     return created;

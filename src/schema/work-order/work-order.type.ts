@@ -194,6 +194,12 @@ export class CreateWorkOrderInput {
   @Field(() => ID, { nullable: true, description: 'The alarm an ALARM_FOLLOW_UP order follows.' })
   alarmId?: string;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The verified hazard a HAZARD_RECTIFICATION order fixes (it becomes the report’s rectification).',
+  })
+  hazardReportId?: string;
+
   @Field(() => [WorkOrderStopInput], {
     nullable: true,
     description: 'Places to visit, in order; by default the meter or meter box the order is about.',
