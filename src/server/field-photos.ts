@@ -10,20 +10,12 @@ import { AppError, ErrorCode, unauthenticated } from '../shared/errors.js';
 import { toGlobalId } from '../shared/global-id.js';
 import { enrollmentRequired } from './enrollment-gate.js';
 import { readPhotoForm } from './photo-form.js';
-import type { ExportDeps } from './report-exports.js';
+import { HTTP_STATUS, type ExportDeps } from './report-exports.js';
 
 export interface FieldPhotoDeps extends ExportDeps {
   store: PhotoStore;
 }
 
-const STATUS: Record<string, number> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.BAD_USER_INPUT]: 400,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.CONFLICT]: 409,
-  [ErrorCode.RATE_LIMITED]: 429,
-};
 const REASON_STATUS: Record<string, number> = { [TOO_LARGE]: 413, [UNSUPPORTED_TYPE]: 415 };
 
 /** An upload costs like a mutation that writes a file: more than a plain one. */
@@ -40,7 +32,7 @@ function sendError(deps: FieldPhotoDeps, res: Response, error: unknown, requestI
   if (!known) deps.logger.error({ err: error, requestId }, 'field photo request failed');
   const retryAfter = known?.extensions.retryAfter;
   if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
-  const status = REASON_STATUS[String(known?.extensions.reason)] ?? STATUS[code] ?? 500;
+  const status = REASON_STATUS[String(known?.extensions.reason)] ?? HTTP_STATUS[code] ?? 500;
   // A refused body may not have been read to its end: do not keep the connection for another request.
   if (status === 413) res.set('Connection', 'close');
   res.status(status).json({

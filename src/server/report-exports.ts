@@ -24,7 +24,8 @@ export interface ExportDeps {
   clientIp(req: Request): string | undefined;
 }
 
-const STATUS: Record<string, number> = {
+/** The HTTP status of each error code, for the routes outside GraphQL (exports, photos). */
+export const HTTP_STATUS: Record<string, number> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.BAD_USER_INPUT]: 400,
@@ -123,7 +124,7 @@ function reportExport<R>(deps: ExportDeps, format: ExportFormat, spec: ExportSpe
       }
       const retryAfter = known?.extensions.retryAfter;
       if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
-      res.status(STATUS[code] ?? 500).json({
+      res.status(HTTP_STATUS[code] ?? 500).json({
         code,
         message: known ? known.message : 'Internal server error',
         ...(known?.extensions.fields ? { fields: known.extensions.fields } : {}),
