@@ -24,9 +24,12 @@ export const TWO_PERSON_RULE = 'TWO_PERSON_RULE';
  * every kind unless an admin turned it off (work_order_kind_setting).
  */
 export async function twoPersonRuleApplies(em: EntityManager, kind: WorkOrderKind): Promise<boolean> {
-  const setting = await em.findOne(WorkOrderKindSetting, { kind });
-  return setting?.twoPersonRule ?? true;
+  return ruleOf(await em.find(WorkOrderKindSetting, { kind }), kind);
 }
+
+/** The rule for `kind` among loaded settings: on unless a setting turns it off. */
+export const ruleOf = (settings: readonly WorkOrderKindSetting[], kind: WorkOrderKind): boolean =>
+  settings.find((s) => s.kind === kind)?.twoPersonRule ?? true;
 
 /** The refusal when fewer than two different people would do work under the two-person rule. */
 export function twoPersonRefusal(path: (string | number)[], kind: WorkOrderKind, people: number): AppError {

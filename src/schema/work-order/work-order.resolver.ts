@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Alarm, WorkOrder, WorkOrderAssignee, WorkOrderStop } from '../../orm/entities/index.js';
+import { Alarm, WorkOrder, WorkOrderAssignee, WorkOrderKindSetting, WorkOrderStop } from '../../orm/entities/index.js';
 import type { WorkOrderChangedEvent } from '../../shared/events.js';
 import { AlarmObject } from '../alarm/alarm.type.js';
 import { PageArgs } from '../common/connection.js';
@@ -13,9 +13,9 @@ import { MeterBoxType } from '../meter-box/meter-box.type.js';
 import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { UserType } from '../user/user.type.js';
+import { ruleOf } from './assignees.js';
 import { photosOf } from '../field/field-loaders.js';
 import { FieldPhotoObject } from '../field/field.type.js';
-import { twoPersonRuleApplies } from './assignees.js';
 import {
   approveWorkOrder,
   assignWorkOrder,
@@ -137,8 +137,12 @@ export class WorkOrderResolver extends NodeResolver<WorkOrder>(WorkOrderObject, 
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether this kind of work needs two different people now.' })
-  twoPersonRule(@Root() order: WorkOrder, @Ctx() ctx: Context) {
-    return twoPersonRuleApplies(ctx.em, order.kind);
+  async twoPersonRule(@Root() order: WorkOrder, @Ctx() ctx: Context) {
+    // One read of the settings per request, however many orders a page shows.
+    const key = 'workOrderKindSettings';
+    if (!ctx.memo.has(key)) ctx.memo.set(key, ctx.em.find(WorkOrderKindSetting, {}));
+    const settings = (await ctx.memo.get(key)) as WorkOrderKindSetting[];
+    return ruleOf(settings, order.kind);
   }
 
   @Mutation(() => WorkOrderPayload, {

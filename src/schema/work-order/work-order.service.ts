@@ -28,7 +28,7 @@ import { OrderDirection, paginate, type PageArgs } from '../common/connection.js
 import type { Context } from '../common/context.js';
 import { loadPermitted, localId } from '../common/refs.js';
 import { subtreeCondition } from '../common/subtree.js';
-import { checkAssignees, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './assignees.js';
+import { checkAssignees, ruleOf, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './assignees.js';
 import { allowedFrom, allows, OPEN_STATUSES, type WorkOrderAction } from './status-flow.js';
 import { publishWorkOrderChanged } from './work-order-events.js';
 import type {
@@ -492,8 +492,8 @@ export async function closeWorkOrder(ctx: Context, input: CloseWorkOrderInput): 
 /** Every kind with its setting (the two-person rule is on for kinds without a row). */
 export async function listKindSettings(ctx: Context) {
   ctx.access.assert('read', 'WorkOrderKindSetting');
-  const rows = new Map((await ctx.em.find(WorkOrderKindSetting, {})).map((r) => [r.kind, r]));
-  return Object.values(WorkOrderKind).map((kind) => ({ kind, twoPersonRule: rows.get(kind)?.twoPersonRule ?? true }));
+  const rows = await ctx.em.find(WorkOrderKindSetting, {});
+  return Object.values(WorkOrderKind).map((kind) => ({ kind, twoPersonRule: ruleOf(rows, kind) }));
 }
 
 /** Admins turn the two-person rule on or off for a kind; orders already assigned keep their people. */
