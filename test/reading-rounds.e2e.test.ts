@@ -442,9 +442,10 @@ describe('a check-reading round', () => {
       [localOf(workOrder.id!)],
     );
     expect(assignees.map((a) => a.username)).toEqual(['inspector1', 'reader1']);
-    await until(() => changes.some((c) => c.workOrderId === localOf(workOrder.id!) && c.change === 'CREATED'));
+    // Created with its people: subscribers hear it as ASSIGNED.
+    await until(() => changes.some((c) => c.workOrderId === localOf(workOrder.id!) && c.change === 'ASSIGNED'));
     expect(changes.find((c) => c.workOrderId === localOf(workOrder.id!))).toMatchObject({
-      change: 'CREATED',
+      change: 'ASSIGNED',
       orgPath: units['ST-YJ']!.path,
     });
     round = { id: workOrder.id!, stops, route };

@@ -73,7 +73,12 @@ export interface PhotoUpload {
   fields: Record<string, string>;
 }
 
-const CLOSED_ORDERS: readonly WorkOrderStatus[] = [WorkOrderStatus.APPROVED, WorkOrderStatus.CLOSED];
+// Once every assignee has confirmed (SUBMITTED), the evidence is what they confirmed.
+const CLOSED_ORDERS: readonly WorkOrderStatus[] = [
+  WorkOrderStatus.SUBMITTED,
+  WorkOrderStatus.APPROVED,
+  WorkOrderStatus.CLOSED,
+];
 
 /** The work order (and stop) a photo is for, checked: readable, open, and the caller works on it. */
 async function workOrderLink(ctx: Context, data: { workOrderId?: string; stopId?: string }) {

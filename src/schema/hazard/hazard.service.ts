@@ -1,6 +1,7 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import {
+  type User,
   Customer,
   FieldPhoto,
   HazardCategory,
@@ -117,42 +118,54 @@ const dismissSchema = z.object({
   note: z.string().trim().min(1, 'must say why').max(500, 'must be at most 500 characters'),
 });
 
-/** A report still waiting for its decision, which the caller may decide and did not make. */
-async function decidable(ctx: Context, id: string, decision: string): Promise<HazardReport> {
+/**
+ * Decides a report still waiting for its decision, which the caller may decide and did not make.
+ * The status is checked again with the row locked: two managers deciding at once cannot both win.
+ */
+async function decide(
+  ctx: Context,
+  id: string,
+  decision: string,
+  apply: (report: HazardReport, user: User) => void,
+): Promise<HazardReport> {
   ctx.access.assert('update', 'HazardReport');
   const user = ctx.access.requireUser();
-  const report = await loadPermitted(ctx, HazardReport, 'HazardReport', 'update', id);
-  if (report.status !== HazardStatus.REPORTED)
-    throw badField(['input', 'id'], `the report is ${report.status}; only REPORTED reports can be ${decision}`);
-  // Points are pay (paper 3.3): nobody awards them to themselves.
-  if (report.reportedBy.id === user.id) throw forbidden(`A reporter cannot have their own report ${decision}`);
-  return report;
+  const found = await loadPermitted(ctx, HazardReport, 'HazardReport', 'update', id);
+  return ctx.em.transactional(async (em) => {
+    const report = await em.findOneOrFail(HazardReport, found.id, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    if (report.status !== HazardStatus.REPORTED)
+      throw badField(['input', 'id'], `the report is ${report.status}; only REPORTED reports can be ${decision}`);
+    // Points are pay (paper 3.3): nobody awards them to themselves.
+    if (report.reportedBy.id === user.id) throw forbidden(`A reporter cannot have their own report ${decision}`);
+    apply(report, user);
+    report.verifiedBy = user;
+    report.verifiedAt = new Date();
+    await em.flush();
+    return report;
+  });
 }
 
 /** A manager confirms the hazard: VERIFIED, and the reporter earns the points. */
 export async function verifyHazard(ctx: Context, input: VerifyHazardInput): Promise<HazardReport> {
   const data = validate(verifySchema, input);
-  const report = await decidable(ctx, data.id, 'verified');
-  report.status = HazardStatus.VERIFIED;
-  report.points = pointsFor(report.category, data.points);
-  report.verifiedBy = ctx.access.requireUser();
-  report.verifiedAt = new Date();
-  report.verificationNote = data.note || undefined;
-  await ctx.em.flush();
-  return report;
+  return decide(ctx, data.id, 'verified', (report) => {
+    report.status = HazardStatus.VERIFIED;
+    report.points = pointsFor(report.category, data.points);
+    report.verificationNote = data.note || undefined;
+  });
 }
 
 /** A manager finds no hazard: DISMISSED with the reason, no points. */
 export async function dismissHazard(ctx: Context, input: DismissHazardInput): Promise<HazardReport> {
   const data = validate(dismissSchema, input);
-  const report = await decidable(ctx, data.id, 'dismissed');
-  report.status = HazardStatus.DISMISSED;
-  report.points = 0;
-  report.verifiedBy = ctx.access.requireUser();
-  report.verifiedAt = new Date();
-  report.verificationNote = data.note;
-  await ctx.em.flush();
-  return report;
+  return decide(ctx, data.id, 'dismissed', (report) => {
+    report.status = HazardStatus.DISMISSED;
+    report.points = 0;
+    report.verificationNote = data.note;
+  });
 }
 
 /** Reports the caller may see, newest first. */

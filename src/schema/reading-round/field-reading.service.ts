@@ -46,8 +46,12 @@ async function lockForVisit(
   stopId: number,
   user: User,
 ): Promise<{ stop: WorkOrderStop; order: WorkOrder }> {
-  const stop = await em.findOneOrFail(WorkOrderStop, stopId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  const order = await em.findOneOrFail(WorkOrder, stop.workOrder.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  // Read again under the lock (refresh): the request's copies may predate a concurrent change.
+  const stop = await em.findOneOrFail(WorkOrderStop, stopId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  const order = await em.findOneOrFail(WorkOrder, stop.workOrder.id, {
+    lockMode: LockMode.PESSIMISTIC_WRITE,
+    refresh: true,
+  });
   if (!(await em.count(WorkOrderAssignee, { workOrder: order.id, user: user.id })))
     throw forbidden('Only a person assigned to the work order may record its stops');
   if (!allows(order.status, 'visit')) {

@@ -15,7 +15,7 @@ import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
 import { checkAssignees, setAssignees } from '../work-order/assignees.js';
-import { publishWorkOrderChanged } from '../work-order/work-order-events.js';
+import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
 import type { StartReadingRoundInput } from './reading-round.type.js';
 import { readingWindowEnd } from './round-due.js';
 import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './work-order-units.js';
@@ -113,6 +113,6 @@ export async function startReadingRound(ctx: Context, input: StartReadingRoundIn
     await em.flush();
     return { order, stops: rows };
   });
-  await publishWorkOrderChanged(ctx, result.order, 'CREATED');
+  await publishWorkOrderChanged(ctx, result.order, creationChange(result.order));
   return { workOrder: result.order, stops: result.stops };
 }

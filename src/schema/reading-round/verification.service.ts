@@ -22,7 +22,7 @@ import type { Context } from '../common/context.js';
 import { localId } from '../common/refs.js';
 import { subtreeCondition } from '../common/subtree.js';
 import { checkAssignees, setAssignees } from '../work-order/assignees.js';
-import { publishWorkOrderChanged } from '../work-order/work-order-events.js';
+import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
 import type { MetersDueForVerificationFilter, PlanVerificationWorkOrdersInput } from './reading-round.type.js';
 import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './work-order-units.js';
 
@@ -216,7 +216,7 @@ export async function planVerificationWorkOrders(ctx: Context, input: PlanVerifi
     zone: await zoneOf(ctx.em, unit, ctx.config.defaultTimeZone),
     now,
   });
-  for (const order of orders) await publishWorkOrderChanged(ctx, order, 'CREATED');
+  for (const order of orders) await publishWorkOrderChanged(ctx, order, creationChange(order));
   const meters = orders.length ? await ctx.em.count(WorkOrderStop, { workOrder: { $in: orders.map((o) => o.id) } }) : 0;
   return { workOrders: orders, meters };
 }

@@ -1,4 +1,4 @@
-import { OrgUnit, WorkOrderAssignee, type WorkOrder } from '../../orm/entities/index.js';
+import { OrgUnit, WorkOrderAssignee, WorkOrderStatus, type WorkOrder } from '../../orm/entities/index.js';
 import type { Context } from '../common/context.js';
 
 /**
@@ -19,3 +19,7 @@ export async function publishWorkOrderChanged(
   const assigneeIds = [...new Set([...assignees.map((a) => a.user.id), ...before])];
   ctx.events.publish('WORK_ORDER_CHANGED', { workOrderId: order.id, orgPath: unit.path, assigneeIds, change });
 }
+
+/** What a new order's event says: ASSIGNED when it was created with people, else CREATED. */
+export const creationChange = (order: WorkOrder): string =>
+  order.status === WorkOrderStatus.ASSIGNED ? 'ASSIGNED' : 'CREATED';

@@ -30,7 +30,7 @@ import { loadPermitted, localId } from '../common/refs.js';
 import { subtreeCondition } from '../common/subtree.js';
 import { checkAssignees, ruleOf, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './assignees.js';
 import { allowedFrom, allows, OPEN_STATUSES, type WorkOrderAction } from './status-flow.js';
-import { publishWorkOrderChanged } from './work-order-events.js';
+import { creationChange, publishWorkOrderChanged } from './work-order-events.js';
 import type {
   AssignWorkOrderInput,
   BulkAssignWorkOrdersInput,
@@ -263,7 +263,7 @@ export async function createWorkOrder(ctx: Context, input: CreateWorkOrderInput)
     await em.flush();
     return created;
   });
-  await publishWorkOrderChanged(ctx, order, people.length ? 'ASSIGNED' : 'CREATED');
+  await publishWorkOrderChanged(ctx, order, creationChange(order));
   return order;
 }
 
@@ -294,6 +294,17 @@ function refuseUnless(order: WorkOrder, action: WorkOrderAction): void {
   }
 }
 
+/** Work under way (or sent back) keeps people: taking everyone off would leave nobody to finish it. */
+function refuseEmptyOnStarted(order: WorkOrder, assigneeIds: readonly string[], path: (string | number)[]): void {
+  if (
+    assigneeIds.length === 0 &&
+    order.status !== WorkOrderStatus.CREATED &&
+    order.status !== WorkOrderStatus.ASSIGNED
+  ) {
+    throw badField(path, `the work order is ${order.status}: name the people who finish it`);
+  }
+}
+
 /** Reassign: the new set of people replaces the old, under the two-person rule. */
 export async function assignWorkOrder(ctx: Context, input: AssignWorkOrderInput): Promise<WorkOrder> {
   const data = validate(
@@ -302,6 +313,7 @@ export async function assignWorkOrder(ctx: Context, input: AssignWorkOrderInput)
   );
   const order = await loadPermitted(ctx, WorkOrder, 'WorkOrder', 'update', data.id);
   refuseUnless(order, 'assign');
+  refuseEmptyOnStarted(order, data.assigneeIds, ['input', 'assigneeIds']);
   const people = await checkAssignees(ctx, order, data.assigneeIds, ['input', 'assigneeIds']);
   const before = await withLockedOrder(ctx, order, 'assign', async (em, locked) => {
     const previous = await setAssignees(em, locked, people);
@@ -331,6 +343,7 @@ export async function bulkAssignWorkOrders(ctx: Context, input: BulkAssignWorkOr
       throw badField(['input', 'ids', i], `the work order is ${order.status}, it can no longer be reassigned`);
     }
     if (orders.some((o) => o.id === order.id)) throw badField(['input', 'ids', i], 'is named twice');
+    refuseEmptyOnStarted(order, data.assigneeIds, ['input', 'assigneeIds']);
     orders.push(order);
   }
   const peopleByOrder = new Map<number, User[]>();
@@ -375,6 +388,8 @@ export async function startWorkOrder(ctx: Context, input: WorkOrderActionInput):
   const order = await loadPermitted(ctx, WorkOrder, 'WorkOrder', 'read', data.id);
   await ownAssignment(ctx.em, ctx, order);
   const locked = await withLockedOrder(ctx, order, 'start', async (em, o) => {
+    // Again under the lock: a reassignment may have taken the caller off meanwhile.
+    await ownAssignment(em, ctx, o);
     const assignees = await em.find(WorkOrderAssignee, { workOrder: o.id });
     if (assignees.length < 2 && (await twoPersonRuleApplies(em, o.kind))) {
       throw twoPersonRefusal(['input', 'id'], o.kind, assignees.length);
