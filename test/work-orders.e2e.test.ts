@@ -249,6 +249,11 @@ describe('the status flow', () => {
     expect(onlyError(await server.gql(START, { input: { id } }, tokens.reader1)).extensions?.code).toBe('FORBIDDEN');
     const started = (await ok(START, { input: { id } }, tokens.inspector1!)).startWorkOrder.workOrder;
     expect(started.status).toBe('IN_PROGRESS');
+    // Work under way keeps people: taking everyone off is refused.
+    expect(
+      onlyError(await server.gql(ASSIGN, { input: { id, assigneeIds: [] } }, tokens.manager1)).extensions?.fields?.[0]
+        ?.path,
+    ).toEqual(['input', 'assigneeIds']);
     // Approval before submission is refused.
     expect(onlyError(await server.gql(APPROVE, { input: { id } }, tokens.admin)).extensions?.fields?.[0]?.path).toEqual(
       ['input', 'id'],
