@@ -73,6 +73,9 @@ const all = PermissionScope.ALL;
 const archive: Subject[] = [...SHAREABLE_SUBJECTS, 'Channel'];
 const read = (subjects: Subject[], scope: PermissionScope): PermissionRule[] =>
   subjects.map((subject) => ({ action: 'read', subject, scope }));
+/** One rule per action on `subject`, all with the same scope. */
+const each = (actions: Action[], subject: Subject, scope: PermissionScope): PermissionRule[] =>
+  actions.map((action) => ({ action, subject, scope }));
 /** Tariffs are the company's published prices: every person may read them, whatever their unit. */
 const tariffs: PermissionRule = { action: 'read', subject: 'Tariff', scope: all };
 
@@ -119,44 +122,20 @@ export const DEFAULT_PERMISSIONS: Record<Role, PermissionRule[]> = {
     { action: 'update', subject: 'Payment', scope: subtree },
     // VEE: validate, estimate and edit the station's readings, and keep its rule sets.
     { action: 'update', subject: 'Reading', scope: subtree },
-    ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
-      action,
-      subject: 'VeeRuleSet' as const,
-      scope: subtree,
-    })),
+    ...each(['read', 'create', 'update', 'delete'], 'VeeRuleSet', subtree),
     // A station owns its data: its manager may share it (read-only, for a limited time) and revoke
     // what was shared. "update" is revoking; the subtree is the grant's source unit.
-    ...(['read', 'create', 'update'] as const).map((action) => ({
-      action,
-      subject: 'SharingGrant' as const,
-      scope: subtree,
-    })),
+    ...each(['read', 'create', 'update'], 'SharingGrant', subtree),
     // Field work: plan it, assign it (two people), approve or reject what comes back, close it.
-    ...(['read', 'create', 'update'] as const).map((action) => ({
-      action,
-      subject: 'WorkOrder' as const,
-      scope: subtree,
-    })),
+    ...each(['read', 'create', 'update'], 'WorkOrder', subtree),
     { action: 'read', subject: 'WorkOrderKindSetting', scope: all },
     // Hazards: verify (update) what staff report; keep the staff's training records.
-    ...(['read', 'create', 'update'] as const).map((action) => ({
-      action,
-      subject: 'HazardReport' as const,
-      scope: subtree,
-    })),
-    ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
-      action,
-      subject: 'TrainingRecord' as const,
-      scope: subtree,
-    })),
+    ...each(['read', 'create', 'update'], 'HazardReport', subtree),
+    ...each(['read', 'create', 'update', 'delete'], 'TrainingRecord', subtree),
     // Assessment: the KPIs of the units of the subtree and of the people working there.
     { action: 'read', subject: 'Assessment', scope: subtree },
     // Reading routes: generate them from the archive, draw and change them by hand.
-    ...(['read', 'create', 'update'] as const).map((action) => ({
-      action,
-      subject: 'ReadingRoute' as const,
-      scope: subtree,
-    })),
+    ...each(['read', 'create', 'update'], 'ReadingRoute', subtree),
     // Field work of their own, and where the station's staff are.
     { action: 'read', subject: 'FieldPhoto', scope: subtree },
     { action: 'create', subject: 'FieldPhoto', scope: subtree },
