@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { checkCollector } from '../../sdk/conformance.js';
 import type { DeviceEvent, PointRequest } from '../../sdk/index.js';
 import { Control, decodeFrame, encodeFrame, readRequest, RelayOperation } from './codec.js';
@@ -80,6 +80,12 @@ describe('DL/T 645 collector against the TCP simulator', () => {
     relay.state = 'closed';
     relay.log = [];
     const now = new Date('2026-11-26T12:00:00Z');
+    // The meter's clock agrees with the host's (fixed) clock: it checks the deadline against its own.
+    const meter = sim.meters.get('000000000001')!;
+    meter.clockOffsetMs = now.getTime() - Date.now();
+    onTestFinished(() => {
+      meter.clockOffsetMs = 0;
+    });
     const s = plugin.createSession(
       device('000000000001', { relayPassword: '123456', relayOperatorCode: '12345678', relayValidityMinutes: 1440 }),
       { ...ctx, now: () => now },
