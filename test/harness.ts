@@ -1,17 +1,19 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { inject } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { OrgUnit } from '../src/orm/entities/index.js';
 import { createLogger } from '../src/shared/logger.js';
+import { withDatabase, type TemplateName, type TestTemplates } from './support/templates.js';
 
 /**
  * The end-to-end harness: a real server on a random port, on an in-memory PGlite by default, or on
@@ -52,6 +54,11 @@ export interface Subscription {
   received: any[];
   errors: unknown[];
   done: Promise<void>;
+  /**
+   * Resolves once the server is listening for the subscription's events, so that an event caused
+   * afterwards reaches it, however slow the machine; rejects if the subscription ends first.
+   */
+  ready: Promise<void>;
   client: Client;
 }
 
@@ -71,17 +78,24 @@ export const DEMO_PASSWORD = 'metergraph-demo';
 /** The account the demo's customer1 logs in with. */
 export const DEMO_CUSTOMER_ACCOUNT = '060100000001';
 
-/** A fresh, empty database on the PostgreSQL server of `url`, with a unique name; `drop` removes it. */
-export async function createScratchDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A fresh database on the PostgreSQL server of `url`, with a unique name: empty, or a copy of
+ * `template`; `drop` removes it.
+ */
+export async function createScratchDatabase(
+  url: string,
+  template?: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `mg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
+  try {
+    await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
   return {
-    url: target.toString(),
+    url: withDatabase(url, name),
     drop: async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
@@ -89,6 +103,22 @@ export async function createScratchDatabase(url: string): Promise<{ url: string;
       await c.end();
     },
   };
+}
+
+/** The run's database templates (support/templates.ts), when the global setup built them. */
+const templates: TestTemplates | undefined = inject('testTemplates');
+
+/**
+ * The template a server starts from: the seeded demo when it would seed the same demo itself (same
+ * days, no keys or first admin of its own), else the migrated database; none for a database of
+ * the test's own or one kept on disk.
+ */
+function templateFor(opts: StartOptions): TemplateName | undefined {
+  if (!templates || opts.database || opts.persistent) return undefined;
+  const env = opts.env ?? {};
+  const ownBootstrap = ['PERSONAL_DATA_KEYS', 'ADMIN_USERNAME', 'ADMIN_PASSWORD'].some((k) => k in env);
+  const demo = opts.demo !== false && (opts.demoDays ?? 3) === templates.demoDays && !ownBootstrap;
+  return demo ? 'demo' : 'migrated';
 }
 
 export interface StartOptions {
@@ -109,15 +139,20 @@ export interface StartOptions {
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
   const own = opts.database;
   const serverUrl = own ? undefined : process.env.DATABASE_URL;
-  const database = serverUrl ? await createScratchDatabase(serverUrl) : undefined;
+  const template = templateFor(opts);
+  const database = serverUrl
+    ? await createScratchDatabase(serverUrl, template && templates!.names[template])
+    : undefined;
   const databaseUrl = own && 'url' in own ? own.url : database?.url;
+  // A dump to load into the in-memory database: read once, loaded at every (re)start.
+  const dump = !serverUrl && template ? new Blob([readFileSync(templates!.names[template])]) : undefined;
   const baseEnv: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(32).toString('hex'),
     AUDIT_KEY: randomBytes(32).toString('hex'),
-    PERSONAL_DATA_KEYS: `test:${randomBytes(32).toString('base64')}`,
+    PERSONAL_DATA_KEYS: templates?.personalDataKeys ?? `test:${randomBytes(32).toString('base64')}`,
     DEMO: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Each server its own data directory (ingestion journal, development secrets).
@@ -137,6 +172,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   const start = async (config: Config) => {
     const app = await startApp(config, createLogger(config.logLevel), {
       inMemory: !(opts.persistent || (own && 'dataDir' in own)),
+      loadDataDir: dump,
       onQuery: (sql) => {
         queries.count++;
         queries.log.push(sql);
@@ -145,7 +181,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     return app;
   };
   const app = await start(config);
-  if (opts.demo !== false) {
+  if (opts.demo !== false && template !== 'demo') {
     const em = app.db.orm.em.fork() as EntityManager;
     const root = await em.findOneOrFail(OrgUnit, { parent: null });
     // Without the demo's schedules: a test that wants collection creates its own.
@@ -212,9 +248,19 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       });
     },
     subscribe(token, query, variables) {
-      const client = this.ws(token);
+      // The operation's id, known to the server's list of running subscriptions (see `ready`).
+      const id = randomUUID();
+      const client = createClient({
+        url: `${server.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+        generateID: () => id,
+      });
       const received: Subscription['received'] = [];
       const errors: unknown[] = [];
+      let ended = false;
       const done = new Promise<void>((resolve) => {
         client.subscribe(
           { query, variables },
@@ -222,13 +268,25 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
             next: (v) => received.push(v),
             error: (e) => {
               errors.push(e);
+              ended = true;
               resolve();
             },
-            complete: resolve,
+            complete: () => {
+              ended = true;
+              resolve();
+            },
           },
         );
       });
-      return { received, errors, done, client };
+      const ready = (async () => {
+        while (!server.app.server.subscriptions.has(id)) {
+          if (ended) throw new Error(`the subscription ended before it started: ${JSON.stringify(errors)}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      // A test that does not wait for `ready` must not see its rejection as unhandled.
+      ready.catch(() => {});
+      return { received, errors, done, ready, client };
     },
     em: () => server.app.db.orm.em.fork() as EntityManager,
     async restart({ env = {}, whileStopped } = {}) {
@@ -244,6 +302,33 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     },
   };
   return server;
+}
+
+/**
+ * Waits until `check` holds, asking every 20 ms; fails after `ms` (60 s by default: only a failing
+ * test waits that long, so the bound can be generous enough for the busiest machine).
+ */
+export async function until(check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`still not so after ${ms} ms: ${check.toString().slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * The SQL statements one request sends, counted twice in a row and the smaller count kept: a
+ * count taken while a cache with a time to live (rules, login policies) is refreshed, or while a
+ * background job of the server runs, is not the request's own.
+ */
+export async function statementsOf(server: TestServer, request: () => Promise<unknown>): Promise<number> {
+  const counts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    server.queries.reset();
+    await request();
+    counts.push(server.queries.count);
+  }
+  return Math.min(...counts);
 }
 
 /** Asserts a response has exactly one error and returns it. */

@@ -16,6 +16,8 @@ import { lockDataDir } from './lock.js';
 export interface Database {
   orm: MikroORM;
   embedded: boolean;
+  /** The embedded database itself (PGlite), when `embedded`: for a dump of its data directory. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,11 @@ export interface DatabaseOptions {
   onQuery?: (sql: string) => void;
   /** Use an in-memory PGlite instead of DATA_DIR (tests). */
   inMemory?: boolean;
+  /**
+   * An in-memory PGlite starts from this dump of a data directory (`dumpDataDir`) instead of an
+   * empty database: tests start from a template migrated (and seeded) once per run.
+   */
+  loadDataDir?: Blob;
 }
 
 function baseOptions(logger: Logger | undefined, opts: DatabaseOptions): Partial<Options> {
@@ -72,7 +79,7 @@ export async function openDatabase(config: Config, logger?: Logger, opts: Databa
   let release = () => {};
   let pglite: PGlite;
   if (opts.inMemory) {
-    pglite = new PGlite(PGLITE_OPTIONS);
+    pglite = new PGlite({ ...PGLITE_OPTIONS, loadDataDir: opts.loadDataDir });
   } else {
     // PGlite's mkdir is not recursive: create the parent ourselves.
     mkdirSync(config.dataDir, { recursive: true });
@@ -90,6 +97,7 @@ export async function openDatabase(config: Config, logger?: Logger, opts: Databa
     return {
       orm,
       embedded: true,
+      pglite,
       close: async () => {
         await orm.close(true);
         await pglite.close();
