@@ -3,7 +3,7 @@ import { addDays, localDateOf, localMidnight } from '../src/billing/local-days.j
 import { Dec } from '../src/shared/decimal.js';
 import { toGlobalId } from '../src/shared/global-id.js';
 import { lineLossOfAreas } from '../src/schema/line-loss/line-loss.service.js';
-import { onlyError, startTestServer, type TestServer } from './harness.js';
+import { onlyError, startTestServer, statementsOf, type TestServer } from './harness.js';
 
 /**
  * Line loss per transformer area on the demo: every supply meter (CT 40) sees its customers'
@@ -251,13 +251,12 @@ describe('line loss per transformer area', () => {
   });
 
   it('reads a page of areas in the same number of statements whatever its size', async () => {
-    const statements = async (first: number, g: string, token = tokens.admin!) => {
-      server.queries.reset();
-      const res = await lineLoss(token, {}, { first, g });
-      expect(res.errors).toBeUndefined();
-      expect(res.data!.lineLoss.nodes).toHaveLength(first);
-      return server.queries.count;
-    };
+    const statements = (first: number, g: string, token = tokens.admin!) =>
+      statementsOf(server, async () => {
+        const res = await lineLoss(token, {}, { first, g });
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.lineLoss.nodes).toHaveLength(first);
+      });
     const one = await statements(1, 'PERIOD');
     expect(await statements(5, 'PERIOD')).toBe(one);
     expect(await statements(5, 'DAY')).toBe(one);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness.js';
+import { startTestServer, statementsOf, type TestServer } from './harness.js';
 
 let server: TestServer;
 let admin: string;
@@ -34,16 +34,18 @@ async function statementsFor(
   meters: number,
   token = admin,
 ): Promise<{ statements: number; meterCount: number }> {
-  server.queries.reset();
-  const res = await server.gql<{ orgUnits: { nodes: { meters: { nodes: unknown[] } }[] } }>(
-    NESTED,
-    { units, meters },
-    token,
-  );
-  expect(res.errors).toBeUndefined();
-  const meterCount = res.data!.orgUnits.nodes.reduce((n, u) => n + u.meters.nodes.length, 0);
+  let meterCount = 0;
+  const statements = await statementsOf(server, async () => {
+    const res = await server.gql<{ orgUnits: { nodes: { meters: { nodes: unknown[] } }[] } }>(
+      NESTED,
+      { units, meters },
+      token,
+    );
+    expect(res.errors).toBeUndefined();
+    meterCount = res.data!.orgUnits.nodes.reduce((n, u) => n + u.meters.nodes.length, 0);
+  });
   if (process.env.SHOW_SQL) console.log(server.queries.log.join('\n'));
-  return { statements: server.queries.count, meterCount };
+  return { statements, meterCount };
 }
 
 describe('DataLoader batching (N+1 guard)', () => {

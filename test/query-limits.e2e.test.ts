@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onlyError, startTestServer, type TestServer } from './harness.js';
+import { onlyError, startTestServer, statementsOf, type TestServer } from './harness.js';
 
 let server: TestServer;
 let admin: string;
@@ -15,11 +15,12 @@ const LOGIN = (alias = '') => `${alias}login(input: { username: "admin", passwor
 describe('limits on the shape of an operation', () => {
   it('refuses a query nested deeper than the schema needs, before running it', async () => {
     const deep = `{ orgUnits(first: 1) { nodes { ${'parent { '.repeat(12)}id${' }'.repeat(12)} } } }`;
-    server.queries.reset();
-    const error = onlyError(await server.gql(deep, {}, admin));
-    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error.message).toMatch(/depth/i);
-    expect(server.queries.count).toBeLessThanOrEqual(2); // authentication only, no resolver ran
+    const statements = await statementsOf(server, async () => {
+      const error = onlyError(await server.gql(deep, {}, admin));
+      expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(error.message).toMatch(/depth/i);
+    });
+    expect(statements).toBeLessThanOrEqual(2); // authentication only, no resolver ran
     const fine = `{ orgUnits(first: 1) { nodes { ${'parent { '.repeat(4)}id${' }'.repeat(4)} } } }`;
     expect((await server.gql(fine, {}, admin)).errors).toBeUndefined();
   });
@@ -52,13 +53,15 @@ describe('limits on the shape of an operation', () => {
     const nested = (first: string, inner: string) =>
       `{ orgUnits(first: ${first}) { nodes { id meters(first: ${inner}) { nodes { id barcode customer { name } } } } } }`;
     const withVariables = `query($outer: Int, $inner: Int) ${nested('$outer', '$inner')}`;
-    server.queries.reset();
-    const viaVariables = await server.gql(withVariables, { outer: 100, inner: 100 }, admin);
-    const error = onlyError(viaVariables);
+    let viaVariables: Awaited<ReturnType<typeof server.gql>> | undefined;
+    const statements = await statementsOf(server, async () => {
+      viaVariables = await server.gql(withVariables, { outer: 100, inner: 100 }, admin);
+    });
+    const error = onlyError(viaVariables!);
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
     expect(error.message).toMatch(/^Query Cost limit of 20000 exceeded, found \d+/);
-    expect(viaVariables.data).toBeUndefined();
-    expect(server.queries.count).toBeLessThanOrEqual(2); // authentication only, no resolver ran
+    expect(viaVariables!.data).toBeUndefined();
+    expect(statements).toBeLessThanOrEqual(2); // authentication only, no resolver ran
     const viaLiterals = await server.gql(nested('100', '100'), {}, admin);
     expect(viaLiterals).toEqual(viaVariables);
     // A normal page with variables runs.

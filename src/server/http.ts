@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { LiveSubscriptions } from './live-subscriptions.js';
 import {
   execute,
   NoSchemaIntrospectionCustomRule,
@@ -61,6 +62,8 @@ export interface ServerDeps {
 export interface RunningServer {
   httpServer: Server;
   url: string;
+  /** The subscriptions running over WebSocket. */
+  subscriptions: LiveSubscriptions;
   stop(): Promise<void>;
 }
 
@@ -148,6 +151,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...(config.isProduction ? [NoSchemaIntrospectionCustomRule] : []),
   ];
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const subscriptions = new LiveSubscriptions();
+  // Operations that started an event stream; ended by onComplete, which graphql-ws calls for every
+  // operation that got this far, however it ends. (Validation failures end before either.)
+  const streaming = new WeakMap<object, Set<string>>();
   const wsCleanup = useServer<{ authorization?: unknown; Authorization?: unknown }, { authorization?: unknown }>(
     {
       schema,
@@ -192,6 +199,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           endConnection();
           throw error;
         }
+      },
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return;
+        const ids = streaming.get(ctx) ?? new Set<string>();
+        streaming.set(ctx, ids.add(id));
+        subscriptions.started(id);
+      },
+      onComplete: (ctx, id) => {
+        if (streaming.get(ctx)?.delete(id)) subscriptions.ended(id);
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined,
@@ -319,6 +335,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   return {
     httpServer,
     url: `http://${host}:${port}`,
+    subscriptions,
     // Stops accepting, lets in-flight requests finish (Apollo's drain), closes sockets.
     stop: async () => {
       await apollo.stop();
