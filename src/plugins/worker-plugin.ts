@@ -2,12 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { SessionMethod } from './plugin-host.js';
 import type { CollectorDescription, DeviceEvent, PointRequest, PointValue } from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { PLUGIN_WORKER_URL } from './worker/location.js';
+import type { FromWorker, SettingsIssue, ToWorker, WorkerData, WorkerOp } from './worker/protocol.js';
 
-export interface SettingsIssue {
-  path: string[];
-  message: string;
-}
+const send = (worker: Worker, message: ToWorker) => worker.postMessage(message);
+
+export type { SettingsIssue };
 
 interface Pending {
   resolve(value: unknown): void;
@@ -58,47 +58,33 @@ export class WorkerPlugin {
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { entryUrl: this.entryUrl },
+    const workerData: WorkerData = { entryUrl: this.entryUrl };
+    const worker = new Worker(PLUGIN_WORKER_URL, {
+      workerData,
       resourceLimits: this.limits,
       stdout: false,
       stderr: false,
     });
-    worker.on(
-      'message',
-      (msg: {
-        id?: number;
-        sub?: number;
-        values?: unknown;
-        event?: unknown;
-        ok?: boolean;
-        result?: unknown;
-        error?: string;
-        log?: string;
-        message?: string;
-        detail?: unknown;
-      }) => {
-        if (msg.log) {
-          const level = (['debug', 'info', 'warn', 'error'].includes(msg.log) ? msg.log : 'info') as 'info';
-          this.logger[level]({ plugin: this.description?.id, detail: msg.detail }, msg.message ?? '');
-          return;
-        }
-        if (msg.sub !== undefined) {
-          const stream = this.streams.get(msg.sub);
-          if (!stream) return;
-          if ('values' in msg) stream.values(msg.values);
-          else stream.event(msg.event);
-          return;
-        }
-        const call = msg.id === undefined ? undefined : this.pending.get(msg.id);
-        if (!call) return;
-        this.pending.delete(msg.id!);
-        clearTimeout(call.timer);
-        if (msg.ok) call.resolve(msg.result);
-        else call.reject(new PluginCallError(msg.error ?? 'plugin call failed', 'failed'));
-      },
-    );
+    worker.on('message', (msg: FromWorker) => {
+      if ('log' in msg) {
+        const level = ['debug', 'info', 'warn', 'error'].includes(msg.log) ? msg.log : 'info';
+        this.logger[level]({ plugin: this.description?.id, detail: msg.detail }, msg.message ?? '');
+        return;
+      }
+      if ('sub' in msg) {
+        const stream = this.streams.get(msg.sub);
+        if (!stream) return;
+        if ('values' in msg) stream.values(msg.values);
+        else stream.event(msg.event);
+        return;
+      }
+      const call = this.pending.get(msg.id);
+      if (!call) return;
+      this.pending.delete(msg.id);
+      clearTimeout(call.timer);
+      if (msg.ok) call.resolve(msg.result);
+      else call.reject(new PluginCallError(msg.error ?? 'plugin call failed', 'failed'));
+    });
     const died = (reason: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
@@ -120,7 +106,7 @@ export class WorkerPlugin {
    * Sends one call; rejects at `timeoutMs`, and terminates a worker that no longer answers at all.
    * `cancel` ends the call early (the worker's signal fires with "cancelled").
    */
-  private call<T>(op: string, args: unknown, timeoutMs: number, cancel?: AbortSignal): Promise<T> {
+  private call<T>(op: WorkerOp, args: unknown, timeoutMs: number, cancel?: AbortSignal): Promise<T> {
     const worker = this.worker;
     // Only load() starts a worker, so a worker never runs without its plugin loaded.
     if (!worker)
@@ -133,13 +119,13 @@ export class WorkerPlugin {
       const onCancel = () => {
         if (!this.pending.delete(id)) return;
         clearTimeout(timer);
-        worker.postMessage({ op: 'abort', target: id, reason: 'cancelled' });
+        send(worker, { op: 'abort', target: id, reason: 'cancelled' });
         reject(new PluginCallError(`plugin call ${op} cancelled`, 'cancelled'));
       };
       const timer = setTimeout(() => {
         cancel?.removeEventListener('abort', onCancel);
         this.pending.delete(id);
-        worker.postMessage({ op: 'abort', target: id });
+        send(worker, { op: 'abort', target: id });
         reject(new PluginCallError(`plugin call ${op} timed out after ${timeoutMs} ms`, 'timeout'));
         // A worker stuck in synchronous code cannot even take the abort: check it still answers.
         void this.ping(Math.min(timeoutMs, 2000)).then((ok) => {
@@ -159,7 +145,7 @@ export class WorkerPlugin {
         },
         timer,
       });
-      worker.postMessage({ id, op, args });
+      send(worker, { id, op, args } as ToWorker);
     });
   }
 
@@ -240,7 +226,7 @@ export class WorkerPlugin {
         clearTimeout(grace);
       };
       const onAbort = () => {
-        worker.postMessage({ op: 'abort', target: id, reason: 'subscription stopped' });
+        send(worker, { op: 'abort', target: id, reason: 'subscription stopped' });
         // A plugin that ignores its signal is not waited for: close() follows and ends it.
         grace = setTimeout(() => {
           this.logger.warn(
@@ -265,7 +251,7 @@ export class WorkerPlugin {
       });
       this.streams.set(id, sink);
       signal.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ id, op: 'subscribe', args: { sessionId, points } });
+      send(worker, { id, op: 'subscribe', args: { sessionId, points } });
     });
   }
 

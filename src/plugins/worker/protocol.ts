@@ -1,0 +1,54 @@
+/**
+ * The messages between the host and a plugin's worker thread (./plugin-worker.ts). Types only:
+ * both sides import it with `import type`, so nothing of it exists at run time and the worker
+ * stays free of host code.
+ *
+ * Host to worker: a call `{ id, op, args }`, answered by the worker with `{ id, ok: true, result }`
+ * or `{ id, ok: false, error }`; `{ op: 'abort', target, reason? }` fires the signal of call `target`.
+ * `subscribe` is a call that stays open: until it is answered the worker streams
+ * `{ sub: id, values }` and `{ sub: id, event }`. Logging goes up as `{ log, message, detail }`.
+ */
+import type { CollectorDescription, PointRequest } from '../../collectors/sdk/index.js';
+
+/** What the host asks a worker to do, with the arguments of each. */
+export interface WorkerOps {
+  load: { args: Record<string, never>; result: { description: CollectorDescription; sdkVersion: string } };
+  validateDevice: { args: { settings: unknown }; result: SettingsIssue[] };
+  validatePoint: { args: { settings: unknown }; result: SettingsIssue[] };
+  resourceKey: { args: { device: WorkerDevice }; result: string };
+  createSession: { args: { sessionId: string; device: WorkerDevice }; result: true };
+  call: { args: { sessionId: string; method: string; args: unknown[] }; result: unknown };
+  subscribe: { args: { sessionId: string; points: PointRequest[] }; result: true };
+}
+
+export type WorkerOp = keyof WorkerOps;
+
+export interface WorkerDevice {
+  id: string;
+  settings: unknown;
+}
+
+/** One problem with a device's or point's settings, with the path of the offending field. */
+export interface SettingsIssue {
+  path: string[];
+  message: string;
+}
+
+/** Host to worker. */
+export type ToWorker =
+  | { [K in WorkerOp]: { id: number; op: K; args: WorkerOps[K]['args'] } }[WorkerOp]
+  | { op: 'abort'; target: number; reason?: string };
+
+/** Worker to host. */
+export type FromWorker =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { sub: number; values: unknown }
+  | { sub: number; event: unknown }
+  | { log: 'debug' | 'info' | 'warn' | 'error'; message: string; detail?: unknown };
+
+/** What the host hands the worker when it starts it. */
+export interface WorkerData {
+  /** file:// URL of the plugin package's entry module. */
+  entryUrl: string;
+}
