@@ -152,7 +152,7 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
           const fn = (session as unknown as Record<string, ((...a: unknown[]) => Promise<unknown>) | undefined>)[
             method
           ];
-          if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed');
+          if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed', 'unsupported');
           if (method === 'read') args = [parsePoints(args[0] as PointRequest[])];
           // withSignal: a plugin that ignores its signal still cannot hold the caller past the timeout.
           return withSignal(fn.call(session, ...args, signal), signal).catch((error: unknown) => {
@@ -164,7 +164,7 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
         },
         subscribe: async (points, sink, signal) => {
           if (typeof session.subscribe !== 'function')
-            throw new PluginCallError('session has no subscribe()', 'failed');
+            throw new PluginCallError('session has no subscribe()', 'failed', 'unsupported');
           const parsed = parsePoints(points);
           const running = (async () => session.subscribe!(parsed, sink, signal))();
           await untilStopped(running, signal, timeoutMs, () =>
@@ -293,7 +293,7 @@ export class PluginHost {
 
   private runner(id: string): Runner {
     const runner = this.runners.get(id);
-    if (!runner) throw new PluginCallError(`no collector plugin "${id}" is loaded`, 'failed');
+    if (!runner) throw new PluginCallError(`no collector plugin "${id}" is loaded`, 'failed', 'misconfigured');
     return runner;
   }
 
@@ -341,7 +341,12 @@ export class PluginHost {
             if (!connected) throw new PluginCallError('controlRelay before connect', 'failed');
             const result = await guarded<unknown>('controlRelay', [command]);
             const problem = relayResultProblem(result);
-            if (problem) throw new PluginCallError(`the plugin answered an invalid relay result: ${problem}`, 'failed');
+            if (problem)
+              throw new PluginCallError(
+                `the plugin answered an invalid relay result: ${problem}`,
+                'failed',
+                'unsupported',
+              );
             return result as RelayResult;
           }
         : undefined,

@@ -1,6 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { SessionMethod } from './plugin-host.js';
-import type { CollectorDescription, DeviceEvent, PointRequest, PointValue } from '../collectors/sdk/index.js';
+import {
+  COLLECTOR_ERROR_KINDS,
+  CollectorError,
+  type CollectorDescription,
+  type CollectorErrorKind,
+  type DeviceEvent,
+  type PointRequest,
+  type PointValue,
+} from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
 import { PLUGIN_WORKER_URL } from './worker/location.js';
 import type { FromWorker, SettingsIssue, ToWorker, WorkerData, WorkerOp } from './worker/protocol.js';
@@ -21,12 +29,29 @@ export interface RawSink {
   event(event: unknown): void;
 }
 
-export class PluginCallError extends Error {
+/** How a call to a plugin went wrong, seen from the host. */
+export type CallFailure = 'timeout' | 'crashed' | 'failed' | 'cancelled';
+
+/** The kind each failure gets unless the plugin said better (a `failed` call carries the plugin's). */
+const KIND_OF: Record<CallFailure, CollectorErrorKind> = {
+  timeout: 'timeout',
+  cancelled: 'timeout',
+  // The device could not be reached through its plugin; a fresh worker may do better.
+  crashed: 'unreachable',
+  failed: 'unreachable',
+};
+
+/**
+ * A call to a plugin that failed. A {@link CollectorError}, so that the runtime learns the kind:
+ * the plugin's own when it threw one, otherwise the kind of the failure.
+ */
+export class PluginCallError extends CollectorError {
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'crashed' | 'failed' | 'cancelled',
+    readonly failure: CallFailure,
+    kind: CollectorErrorKind = KIND_OF[failure],
   ) {
-    super(message);
+    super(kind, message);
   }
 }
 
@@ -83,7 +108,10 @@ export class WorkerPlugin {
       this.pending.delete(msg.id);
       clearTimeout(call.timer);
       if (msg.ok) call.resolve(msg.result);
-      else call.reject(new PluginCallError(msg.error ?? 'plugin call failed', 'failed'));
+      else {
+        const kind = COLLECTOR_ERROR_KINDS.find((k) => k === msg.kind);
+        call.reject(new PluginCallError(msg.error ?? 'plugin call failed', 'failed', kind));
+      }
     });
     const died = (reason: string) => {
       if (this.worker !== worker) return;
@@ -154,7 +182,7 @@ export class WorkerPlugin {
     if (!worker) return Promise.resolve(false);
     return this.call('validatePoint', { settings: {} }, timeoutMs).then(
       () => true,
-      (e: unknown) => !(e instanceof PluginCallError && e.kind !== 'failed'),
+      (e: unknown) => !(e instanceof PluginCallError && e.failure !== 'failed'),
     );
   }
 

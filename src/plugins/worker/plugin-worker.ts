@@ -144,7 +144,10 @@ port.on('message', async (msg: ToWorker) => {
     const result = await handler(msg.args as never, controller.signal, msg.id);
     post({ id: msg.id, ok: true, result });
   } catch (error) {
-    post({ id: msg.id, ok: false, error: describeError(error) });
+    // A CollectorError keeps its kind across the thread boundary (recognised by shape, as the SDK does).
+    const kind = (error as { name?: unknown; kind?: unknown } | null)?.kind;
+    const named = (error as { name?: unknown } | null)?.name === 'CollectorError' && typeof kind === 'string';
+    post({ id: msg.id, ok: false, error: describeError(error), ...(named ? { kind } : {}) });
   } finally {
     controllers.delete(msg.id);
   }

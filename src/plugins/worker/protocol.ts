@@ -42,7 +42,8 @@ export type ToWorker =
 /** Worker to host. */
 export type FromWorker =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
+  /** `kind`: the plugin threw a CollectorError of this kind (checked by the host). */
+  | { id: number; ok: false; error: string; kind?: string }
   | { sub: number; values: unknown }
   | { sub: number; event: unknown }
   | { log: 'debug' | 'info' | 'warn' | 'error'; message: string; detail?: unknown };
