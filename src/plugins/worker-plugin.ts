@@ -1,8 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { SessionMethod } from './plugin-host.js';
+import type { SerialLineAccess } from '../collectors/sdk/conformance.js';
 import {
   COLLECTOR_ERROR_KINDS,
   CollectorError,
+  isCollectorError,
+  type SerialLine,
   type CollectorDescription,
   type CollectorErrorKind,
   type DeviceEvent,
@@ -11,7 +14,15 @@ import {
 } from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
 import { PLUGIN_WORKER_URL } from './worker/location.js';
-import type { FromWorker, SettingsIssue, ToWorker, WorkerData, WorkerOp } from './worker/protocol.js';
+import type {
+  DeviceResource,
+  FromWorker,
+  LineAsk,
+  SettingsIssue,
+  ToWorker,
+  WorkerData,
+  WorkerOp,
+} from './worker/protocol.js';
 
 const send = (worker: Worker, message: ToWorker) => worker.postMessage(message);
 
@@ -67,6 +78,11 @@ export class WorkerPlugin {
   /** Open subscriptions by call id: where the worker's { sub, values | event } messages go. */
   private streams = new Map<number, RawSink>();
   private sessionSeq = 0;
+  /** Each session's access to serial lines (the host's), by session id. */
+  private readonly lineAccess = new Map<string, SerialLineAccess>();
+  /** The lines lent to this worker's sessions, by the number the worker knows them by. */
+  private readonly lines = new Map<number, { line: SerialLine; sessionId: string }>();
+  private nextLine = 1;
   description?: CollectorDescription;
   sdkVersion?: string;
   /** Why the worker last died, if it did. */
@@ -96,6 +112,10 @@ export class WorkerPlugin {
         this.logger[level]({ plugin: this.description?.id, detail: msg.detail }, msg.message ?? '');
         return;
       }
+      if ('ask' in msg) {
+        void this.answer(worker, msg);
+        return;
+      }
       if ('sub' in msg) {
         const stream = this.streams.get(msg.sub);
         if (!stream) return;
@@ -123,11 +143,60 @@ export class WorkerPlugin {
         call.reject(new PluginCallError(`plugin crashed: ${reason}`, 'crashed'));
         this.pending.delete(id);
       }
+      void this.releaseLines();
     };
     worker.on('error', (error) => died(error.message));
     worker.on('exit', (code) => died(`worker exited with code ${code}`));
     this.worker = worker;
     return worker;
+  }
+
+  /** Answers a worker's question about its sessions' serial lines: the ports are opened here, in the host's thread. */
+  private async answer(worker: Worker, question: LineAsk): Promise<void> {
+    const reply = (message: ToWorker) => this.worker === worker && send(worker, message);
+    try {
+      if (question.op === 'lineOpen') {
+        const access = this.lineAccess.get(question.sessionId);
+        if (!access) throw new CollectorError('unsupported', 'the session is closed');
+        const n = this.nextLine++;
+        // Bounded by the port's own open; a worker that gave up meanwhile closes the share.
+        const line = await access.open(
+          question.settings,
+          {
+            data: (data) => reply({ line: n, data }),
+            lost: (lost) => reply({ line: n, lost }),
+          },
+          AbortSignal.timeout(60_000),
+        );
+        this.lines.set(n, { line, sessionId: question.sessionId });
+        reply({ answer: question.ask, ok: true, result: n });
+      } else if (question.op === 'lineWrite') {
+        const lent = this.lines.get(question.line);
+        if (!lent) throw new CollectorError('unreachable', 'the serial line is closed');
+        await lent.line.write(question.bytes);
+        reply({ answer: question.ask, ok: true });
+      } else {
+        const lent = this.lines.get(question.line);
+        this.lines.delete(question.line);
+        await lent?.line.close();
+        reply({ answer: question.ask, ok: true });
+      }
+    } catch (error) {
+      reply({
+        answer: question.ask,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        kind: isCollectorError(error) ? error.kind : 'unreachable',
+      });
+    }
+  }
+
+  /** A dead or stopped worker's lines go back to the host. */
+  private async releaseLines(): Promise<void> {
+    const lent = [...this.lines.values()];
+    this.lines.clear();
+    this.lineAccess.clear();
+    await Promise.all(lent.map(({ line }) => line.close()));
   }
 
   /**
@@ -211,18 +280,43 @@ export class WorkerPlugin {
     return this.call<SettingsIssue[]>('validatePoint', { settings }, timeoutMs);
   }
 
-  resourceKey(device: { id: string; settings: unknown }, timeoutMs: number) {
-    return this.call<string>('resourceKey', { device }, timeoutMs);
+  resource(device: { id: string; settings: unknown }, timeoutMs: number) {
+    return this.call<DeviceResource>('resource', { device }, timeoutMs);
   }
 
-  async createSession(device: { id: string; settings: unknown }, timeoutMs: number): Promise<string> {
+  /** `lines`: the session's access to the host's serial lines, offered to it as `ctx.serialLine`. */
+  async createSession(
+    device: { id: string; settings: unknown },
+    timeoutMs: number,
+    lines: SerialLineAccess,
+  ): Promise<string> {
     const sessionId = `s${++this.sessionSeq}`;
-    await this.call('createSession', { sessionId, device }, timeoutMs);
+    this.lineAccess.set(sessionId, lines);
+    try {
+      await this.call('createSession', { sessionId, device }, timeoutMs);
+    } catch (error) {
+      this.lineAccess.delete(sessionId);
+      throw error;
+    }
     return sessionId;
   }
 
-  sessionCall<T>(sessionId: string, method: SessionMethod, args: unknown[], timeoutMs: number, cancel?: AbortSignal) {
-    return this.call<T>('call', { sessionId, method, args }, timeoutMs, cancel);
+  async sessionCall<T>(
+    sessionId: string,
+    method: SessionMethod,
+    args: unknown[],
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await this.call<T>('call', { sessionId, method, args }, timeoutMs, cancel);
+    } finally {
+      // The host releases what the session left open (its access); here only the numbers go.
+      if (method === 'close') {
+        this.lineAccess.delete(sessionId);
+        for (const [n, lent] of this.lines) if (lent.sessionId === sessionId) this.lines.delete(n);
+      }
+    }
   }
 
   /**
@@ -287,6 +381,7 @@ export class WorkerPlugin {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
+    await this.releaseLines();
     // Nothing will answer them now (open subscriptions included).
     for (const [id, call] of this.pending) {
       clearTimeout(call.timer);

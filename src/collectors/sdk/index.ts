@@ -270,11 +270,78 @@ export interface CollectorLogger {
   error(message: string, detail?: Record<string, unknown>): void;
 }
 
+/**
+ * How a serial line is framed (since 1.3). Every session on one `path` must use the same settings:
+ * the host opens the port once, with the settings of the first session that asked for it.
+ */
+export interface SerialLineSettings {
+  /** The serial device, e.g. `/dev/ttyUSB0` (a symbolic link such as `/dev/serial/by-id/...` is the port it names). */
+  readonly path: string;
+  /** Bits per second, e.g. 2400 (DL/T 645) or 9600 (Modbus RTU). */
+  readonly baudRate: number;
+  readonly dataBits: 5 | 6 | 7 | 8;
+  readonly parity: 'none' | 'even' | 'odd';
+  readonly stopBits: 1 | 2;
+}
+
+/** What a session hears from its serial line (since 1.3). The host calls these; they must not throw. */
+export interface SerialLineListener {
+  /**
+   * Bytes received while one of this session's calls runs, in order, in chunks of any size (a
+   * frame may be split or two frames joined). Bytes that arrive between the session's calls, or
+   * during another session's, are never delivered. Bytes received during a call but before the
+   * session wrote its request may still be the late answer to somebody else's: match answers to
+   * requests.
+   */
+  data(bytes: Uint8Array): void;
+  /**
+   * The port went away (adapter unplugged, driver error) or the host is stopping. Calls in flight
+   * should fail now; every later `write` rejects. The next `connect` may open the line again.
+   */
+  lost(reason: string): void;
+}
+
+/**
+ * A session's share of a serial line, owned and opened by the host (since 1.3). One port per path
+ * serves every session on it, whichever plugin: a Modbus RTU meter and a DL/T 645 meter on one
+ * RS-485 line take turns on it. The line is the session's alone during each of its calls
+ * (`connect`, `read`, `close`...) and nobody's in between.
+ */
+export interface SerialLine {
+  /** The settings the line was opened with. */
+  readonly settings: SerialLineSettings;
+  /**
+   * Sends bytes; resolves once they have left the port (so that a reply timeout started then does
+   * not count the sending). Rejects with a {@link CollectorError}: `unreachable` when the port is
+   * gone, `busy` when called outside the session's calls (a timer left running, a call that
+   * already timed out): the line then belongs to another session.
+   */
+  write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Gives the share back; the last share on a path closes the port. Never throws; safe to call
+   * twice. The host also closes what a session left open when the session is closed.
+   */
+  close(): Promise<void>;
+}
+
 /** What the host gives a session. */
 export interface SessionContext {
-  logger: CollectorLogger;
+  /** Logging with the device attached. */
+  readonly logger: CollectorLogger;
   /** The host's clock; use it instead of `new Date()` so tests can control time. */
   now(): Date;
+  /**
+   * Since 1.3, for collectors that declare {@link CollectorDefinition.serialLine}: opens (joins)
+   * the device's serial line. Call it in `connect` and close the line in `close`. Rejects with a
+   * {@link CollectorError}: `misconfigured` when the line is already open with other settings (the
+   * message names both) or is not the line `serialLine(device)` named, `busy` when another program
+   * holds the port, `unreachable` when the port cannot be opened. Absent on hosts before 1.3.
+   */
+  readonly serialLine?: (
+    settings: SerialLineSettings,
+    listener: SerialLineListener,
+    signal: AbortSignal,
+  ) => Promise<SerialLine>;
 }
 
 /** A connection to one device (a meter, or a gateway with the meters behind it). */
@@ -327,10 +394,17 @@ export interface CollectorDefinition<DS extends z.ZodType = z.ZodType, PS extend
   /** Schema of a point's settings (data identifier, register address, scale...). */
   pointSchema: PS;
   /**
-   * Which devices share one physical resource (a serial line, a gateway socket): devices with the
-   * same key are never accessed at the same time. Default: one key per device.
+   * Which devices share one physical resource (a gateway socket, a bus): devices with the same key
+   * are never accessed at the same time. Default: one key per device. Ignored when `serialLine` is
+   * given.
    */
   resourceKey?(device: Device<z.infer<DS>>): string;
+  /**
+   * Since 1.3: the serial line a device is on, for collectors that reach their devices through
+   * `ctx.serialLine`. The host then keeps every session on that line apart, whichever plugin it
+   * belongs to (its key is the line's path), and lets the session open only that line.
+   */
+  serialLine?(device: Device<z.infer<DS>>): SerialLineSettings;
   createSession(device: Device<z.infer<DS>>, ctx: SessionContext): CollectorSession<z.infer<PS>>;
 }
 

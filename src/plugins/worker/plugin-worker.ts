@@ -11,9 +11,12 @@ import type {
   CollectorSession,
   PointRequest,
   PointValue,
+  SerialLine,
+  SerialLineListener,
+  SerialLineSettings,
   SessionContext,
 } from '../../collectors/sdk/index.js';
-import type { FromWorker, SettingsIssue, ToWorker, WorkerData, WorkerDevice, WorkerOps } from './protocol.js';
+import type { FromWorker, LineAsk, SettingsIssue, ToWorker, WorkerData, WorkerDevice, WorkerOps } from './protocol.js';
 
 if (!parentPort) throw new Error('the plugin worker runs only as a worker thread');
 const port = parentPort;
@@ -36,6 +39,67 @@ const logger: CollectorLogger = {
   warn: (message, detail) => post({ log: 'warn', message: String(message), detail }),
   error: (message, detail) => post({ log: 'error', message: String(message), detail }),
 };
+
+/** Questions to the host about serial lines, waiting for their answers. */
+const asked = new Map<number, { resolve(result: number | undefined): void; reject(error: Error): void }>();
+let nextAsk = 1;
+/** The listeners of the lines the host lent to this thread's sessions, by the host's number. */
+const lineListeners = new Map<number, SerialLineListener>();
+
+type Ask = LineAsk extends infer A ? (A extends LineAsk ? Omit<A, 'ask'> : never) : never;
+
+function ask(question: Ask): Promise<number | undefined> {
+  const n = nextAsk++;
+  return new Promise((resolve, reject) => {
+    asked.set(n, { resolve, reject });
+    post({ ...question, ask: n } as LineAsk);
+  });
+}
+
+/**
+ * A serial line for a session of this thread: the port is the host's, the bytes cross as messages.
+ * A CollectorError the host answers keeps its kind (the SDK recognises it by shape).
+ */
+async function openLine(
+  sessionId: string,
+  settings: SerialLineSettings,
+  listener: SerialLineListener,
+  signal: AbortSignal,
+): Promise<SerialLine> {
+  if (signal.aborted) throw signal.reason ?? new Error('aborted');
+  const opening = ask({ op: 'lineOpen', sessionId, settings: { ...settings } });
+  let line: number;
+  try {
+    line = (await new Promise<number | undefined>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal.removeEventListener('abort', onAbort);
+      opening.then(
+        (n) => (done(), resolve(n)),
+        (e: unknown) => (done(), reject(e)),
+      );
+    }))!;
+  } catch (error) {
+    // Given up while the host was opening it: hand the share back once it is made.
+    void opening.then(
+      (n) => ask({ op: 'lineClose', line: n! }),
+      () => undefined,
+    );
+    throw error;
+  }
+  lineListeners.set(line, listener);
+  let closed = false;
+  return {
+    settings,
+    write: async (bytes) => void (await ask({ op: 'lineWrite', line, bytes })),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      lineListeners.delete(line);
+      await ask({ op: 'lineClose', line }).catch(() => undefined);
+    },
+  };
+}
 
 function loaded(): BrandedCollector {
   if (!plugin) throw new Error('the plugin is not loaded');
@@ -76,12 +140,17 @@ const ops: { [K in keyof WorkerOps]: Handler<K> } = {
   },
   validateDevice: ({ settings }) => issues(loaded().deviceSchema, settings),
   validatePoint: ({ settings }) => issues(loaded().pointSchema, settings),
-  resourceKey: ({ device }) => {
+  resource: ({ device }) => {
     const collector = loaded();
-    return collector.resourceKey ? collector.resourceKey(parseDevice(device)) : `device:${device.id}`;
+    if (collector.serialLine) return { line: { ...collector.serialLine(parseDevice(device)) } };
+    return { key: collector.resourceKey ? collector.resourceKey(parseDevice(device)) : `device:${device.id}` };
   },
   createSession({ sessionId, device }) {
-    const context: SessionContext = { logger, now: () => new Date() };
+    const context: SessionContext = {
+      logger,
+      now: () => new Date(),
+      serialLine: (settings, listener, signal) => openLine(sessionId, settings, listener, signal),
+    };
     sessions.set(sessionId, loaded().createSession(parseDevice(device), context));
     return true as const;
   },
@@ -132,7 +201,32 @@ const ops: { [K in keyof WorkerOps]: Handler<K> } = {
   },
 };
 
+/** Runs plugin code handed bytes or news of a loss; a throw there must not reach the message loop. */
+function tell(run: () => void) {
+  try {
+    run();
+  } catch (error) {
+    logger.warn('a serial line listener threw', { error: describeError(error) });
+  }
+}
+
 port.on('message', async (msg: ToWorker) => {
+  if ('answer' in msg) {
+    const waiting = asked.get(msg.answer);
+    asked.delete(msg.answer);
+    if (msg.ok) waiting?.resolve(msg.result);
+    else waiting?.reject(Object.assign(new Error(msg.error), { name: 'CollectorError', kind: msg.kind }));
+    return;
+  }
+  if ('line' in msg) {
+    const listener = lineListeners.get(msg.line);
+    if (!listener) return;
+    // Structured cloning delivers a Buffer as a plain Uint8Array; plugins in Node expect Buffers.
+    if ('data' in msg)
+      tell(() => listener.data(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)));
+    else tell(() => listener.lost(msg.lost));
+    return;
+  }
   if (msg.op === 'abort') {
     controllers.get(msg.target)?.abort(new Error(msg.reason || 'timed out'));
     return;
