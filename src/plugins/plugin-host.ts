@@ -1,7 +1,10 @@
 import semver from 'semver';
 import {
+  parseSettings,
   relayResultProblem,
   SDK_VERSION,
+  validateSettings,
+  type SettingsSchema,
   withSignal,
   type BrandedCollector,
   type CollectorDescription,
@@ -84,11 +87,9 @@ interface Runner {
   stop(): Promise<void>;
 }
 
-const issuesOf = (result: {
-  success: boolean;
-  error?: { issues: { path: PropertyKey[]; message: string }[] };
-}): SettingsIssue[] =>
-  result.success ? [] : result.error!.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+/** A settings schema's problems with a value, as the host lists them (any schema the SDK accepts). */
+const issuesOf = async (schema: SettingsSchema, value: unknown): Promise<SettingsIssue[]> =>
+  ((await validateSettings(schema, value)).issues ?? []).map((i) => ({ path: [...i.path], message: i.message }));
 
 /**
  * Waits for a plugin's subscribe: its rejection is the subscription's failure; once `signal`
@@ -137,20 +138,28 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
   };
   return {
     description: collector.describe(),
-    validateDevice: async (settings) => issuesOf(collector.deviceSchema.safeParse(settings)),
-    validatePoint: async (settings) => issuesOf(collector.pointSchema.safeParse(settings)),
+    validateDevice: (settings) => issuesOf(collector.deviceSchema, settings),
+    validatePoint: (settings) => issuesOf(collector.pointSchema, settings),
     resource: async (device) => {
-      const parsed = { id: device.id, settings: collector.deviceSchema.parse(device.settings) };
+      const parsed = {
+        id: device.id,
+        settings: await parseSettings(collector.deviceSchema, device.settings, 'device settings'),
+      };
       if (collector.serialLine) return { line: collector.serialLine(parsed) };
       return { key: collector.resourceKey?.(parsed) ?? `device:${device.id}` };
     },
     open: async (device, lines) => {
       const session = collector.createSession(
-        { id: device.id, settings: collector.deviceSchema.parse(device.settings) },
+        { id: device.id, settings: await parseSettings(collector.deviceSchema, device.settings, 'device settings') },
         { logger: log, now: () => new Date(), serialLine: lines.open },
       );
       const parsePoints = (points: PointRequest[]) =>
-        points.map((p) => ({ ...p, settings: collector.pointSchema.parse(p.settings) }));
+        Promise.all(
+          points.map(async (p) => ({
+            ...p,
+            settings: await parseSettings(collector.pointSchema, p.settings, `point ${p.id} settings`),
+          })),
+        );
       return {
         call: async (method, args, cancel) => {
           const timeout = AbortSignal.timeout(timeoutMs);
@@ -159,7 +168,7 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
             method
           ];
           if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed', 'unsupported');
-          if (method === 'read') args = [parsePoints(args[0] as PointRequest[])];
+          if (method === 'read') args = [await parsePoints(args[0] as PointRequest[])];
           // withSignal: a plugin that ignores its signal still cannot hold the caller past the timeout.
           return withSignal(fn.call(session, ...args, signal), signal).catch((error: unknown) => {
             if (timeout.aborted)
@@ -171,7 +180,7 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
         subscribe: async (points, sink, signal) => {
           if (typeof session.subscribe !== 'function')
             throw new PluginCallError('session has no subscribe()', 'failed', 'unsupported');
-          const parsed = parsePoints(points);
+          const parsed = await parsePoints(points);
           const running = (async () => session.subscribe!(parsed, sink, signal))();
           await untilStopped(running, signal, timeoutMs, () =>
             log.warn(`subscribe did not return within ${timeoutMs} ms of its stop`),

@@ -14,7 +14,10 @@
  * Metergraph's built-in simulator where your protocol has one.
  */
 import {
+  describeIssues,
   isCollector,
+  parseSettings,
+  validateSettings,
   relayResultProblem,
   type RelayCommand,
   type RelayResult,
@@ -289,19 +292,36 @@ export async function checkCollector(plugin: unknown, scenario: ConformanceScena
     if (!['poll', 'push'].includes(d.mode)) return `bad mode ${d.mode}`;
     if (!['tcp', 'serial', 'broker', 'http', 'virtual'].includes(d.transport)) return `bad transport ${d.transport}`;
   });
-  await check('deviceSchema accepts the sample device and rejects an empty object', () => {
-    const ok = plugin.deviceSchema.safeParse(scenario.device.settings);
-    if (!ok.success)
-      return `sample device rejected: ${ok.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`;
-    if (plugin.deviceSchema.safeParse({}).success) return 'an empty object was accepted';
+  await check('deviceSchema accepts the sample device and rejects an empty object', async () => {
+    const sample = await validateSettings(plugin.deviceSchema, scenario.device.settings);
+    if (sample.issues) return `sample device rejected: ${describeIssues(sample.issues)}`;
+    if (!(await validateSettings(plugin.deviceSchema, {})).issues) return 'an empty object was accepted';
   });
-  await check('pointSchema accepts every sample point', () => {
-    const bad = scenario.points.filter((p) => !plugin.pointSchema.safeParse(p.request.settings).success);
+  await check('pointSchema accepts every sample point', async () => {
+    const results = await Promise.all(
+      scenario.points.map((p) => validateSettings(plugin.pointSchema, p.request.settings)),
+    );
+    const bad = scenario.points.filter((_p, i) => results[i]!.issues);
     if (bad.length) return `rejected: ${bad.map((p) => p.request.id).join(', ')}`;
   });
 
-  const device = { ...scenario.device, settings: plugin.deviceSchema.parse(scenario.device.settings) };
-  const points = scenario.points.map((p) => ({ ...p.request, settings: plugin.pointSchema.parse(p.request.settings) }));
+  let device: Device;
+  let points: PointRequest[];
+  try {
+    device = {
+      ...scenario.device,
+      settings: await parseSettings(plugin.deviceSchema, scenario.device.settings, 'device'),
+    };
+    points = await Promise.all(
+      scenario.points.map(async (p) => ({
+        ...p.request,
+        settings: await parseSettings(plugin.pointSchema, p.request.settings, p.request.id),
+      })),
+    );
+  } catch {
+    // Reported by the checks above; nothing can run without valid settings.
+    return results;
+  }
   const serial = typeof plugin.serialLine === 'function' ? scenario.serialLines : undefined;
   const driven = drive(plugin, device, serial);
   const { session } = driven;
@@ -414,7 +434,10 @@ export async function checkCollector(plugin: unknown, scenario: ConformanceScena
   if (scenario.unreachableDevice) {
     const dead = drive(
       plugin,
-      { ...scenario.unreachableDevice, settings: plugin.deviceSchema.parse(scenario.unreachableDevice.settings) },
+      {
+        ...scenario.unreachableDevice,
+        settings: await parseSettings(plugin.deviceSchema, scenario.unreachableDevice.settings, 'unreachable device'),
+      },
       serial,
     );
     await check('an unreachable device fails within the timeout instead of hanging', async () => {

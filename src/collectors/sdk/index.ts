@@ -31,76 +31,37 @@
  * @packageDocumentation
  */
 import { z } from 'zod';
+import { standardSchemaOf, type SettingsOf, type SettingsSchema, type StandardSchemaV1 } from './settings.js';
+
+export {
+  COLLECTOR_ERROR_KINDS,
+  CollectorError,
+  errorKind,
+  isCollectorError,
+  isRetriable,
+  RETRIABLE_ERROR_KINDS,
+  type CollectorErrorKind,
+} from './errors.js';
+export {
+  describeIssues,
+  isStandardSchema,
+  parseSettings,
+  settingsIssue,
+  standardSchemaOf,
+  validateSettings,
+  type JsonSchema,
+  type SettingsIssue,
+  type SettingsOf,
+  type SettingsResult,
+  type SettingsSchema,
+  type StandardSchemaV1,
+} from './settings.js';
 
 /** Version of this contract. Breaking changes bump the major version. */
 export const SDK_VERSION = '1.3.0';
 
 /** zod, re-exported so that plugins build their schemas with the same instance the host validates with. */
 export { z };
-
-/**
- * What kind of failure an error is, so that the host knows whether trying again can help (since
- * 1.3). Retriable kinds, tried again after a pause that grows with each failure:
- * - `unreachable`: the device or its line did not answer at all (connection refused or lost, no
- *   port, nothing on the line). A throw that is not a {@link CollectorError} counts as this one, as
- *   it did before 1.3;
- * - `timeout`: the device was reached but did not finish in time;
- * - `busy`: the device or its line is taken for now (a port locked by another program, a gateway
- *   answering "busy").
- *
- * Permanent kinds, which only a change of settings or software mends: the host does not try the
- * device again until its settings change (or, at the latest, after a long pause), and shows the
- * reason to operators as it is:
- * - `misconfigured`: the settings cannot work (a wrong address format the schema could not catch,
- *   a serial line open with other settings, credentials refused);
- * - `unsupported`: the device or plugin cannot do what was asked (a function the meter model lacks).
- */
-export const COLLECTOR_ERROR_KINDS = ['unreachable', 'timeout', 'busy', 'misconfigured', 'unsupported'] as const;
-export type CollectorErrorKind = (typeof COLLECTOR_ERROR_KINDS)[number];
-
-/** The kinds the host tries again after a pause (see {@link COLLECTOR_ERROR_KINDS}). */
-export const RETRIABLE_ERROR_KINDS: readonly CollectorErrorKind[] = Object.freeze(['unreachable', 'timeout', 'busy']);
-
-/**
- * An error a plugin throws (rejects with) to say what kind of failure it is (since 1.3). The
- * message is shown to operators: say what failed and where ("cannot open /dev/ttyUSB0: no such
- * file"), never secrets. Recognised by its shape (`name` and `kind`), not by `instanceof`, so that
- * it survives a copy of the SDK per plugin and the boundary of a worker thread.
- */
-export class CollectorError extends Error {
-  override readonly name = 'CollectorError';
-
-  constructor(
-    /** What kind of failure this is; decides whether the host tries again. */
-    readonly kind: CollectorErrorKind,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-
-  /** True when trying again later can help (`unreachable`, `timeout`, `busy`). */
-  get retriable(): boolean {
-    return RETRIABLE_ERROR_KINDS.includes(this.kind);
-  }
-}
-
-/** True when `error` is a {@link CollectorError}, from this copy of the SDK or any other. */
-export function isCollectorError(error: unknown): error is CollectorError {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; kind?: unknown };
-  return e.name === 'CollectorError' && (COLLECTOR_ERROR_KINDS as readonly unknown[]).includes(e.kind);
-}
-
-/** The kind of any thrown value: a {@link CollectorError}'s own, `unreachable` for anything else. */
-export function errorKind(error: unknown): CollectorErrorKind {
-  return isCollectorError(error) ? error.kind : 'unreachable';
-}
-
-/** True when the host tries again after `error` (see {@link RETRIABLE_ERROR_KINDS}). */
-export function isRetriable(error: unknown): boolean {
-  return RETRIABLE_ERROR_KINDS.includes(errorKind(error));
-}
 
 /** Marks a value as a collector definition made by this SDK (checked by the host). */
 export const COLLECTOR_BRAND: unique symbol = Symbol.for('metergraph.collector.v1') as never;
@@ -387,7 +348,10 @@ export interface Device<DeviceSettings = unknown> {
   settings: DeviceSettings;
 }
 
-export interface CollectorDefinition<DS extends z.ZodType = z.ZodType, PS extends z.ZodType = z.ZodType> {
+export interface CollectorDefinition<
+  DS extends SettingsSchema = SettingsSchema,
+  PS extends SettingsSchema = SettingsSchema,
+> {
   describe(): CollectorDescription;
   /** Schema of a device's settings (address, host/port, serial parameters...). */
   deviceSchema: DS;
@@ -398,21 +362,28 @@ export interface CollectorDefinition<DS extends z.ZodType = z.ZodType, PS extend
    * are never accessed at the same time. Default: one key per device. Ignored when `serialLine` is
    * given.
    */
-  resourceKey?(device: Device<z.infer<DS>>): string;
+  resourceKey?(device: Device<SettingsOf<DS>>): string;
   /**
    * Since 1.3: the serial line a device is on, for collectors that reach their devices through
    * `ctx.serialLine`. The host then keeps every session on that line apart, whichever plugin it
    * belongs to (its key is the line's path), and lets the session open only that line.
    */
-  serialLine?(device: Device<z.infer<DS>>): SerialLineSettings;
-  createSession(device: Device<z.infer<DS>>, ctx: SessionContext): CollectorSession<z.infer<PS>>;
+  serialLine?(device: Device<SettingsOf<DS>>): SerialLineSettings;
+  createSession(device: Device<SettingsOf<DS>>, ctx: SessionContext): CollectorSession<SettingsOf<PS>>;
 }
 
-/** A definition as the host receives it: branded and versioned. */
-export type BrandedCollector<DS extends z.ZodType = z.ZodType, PS extends z.ZodType = z.ZodType> = CollectorDefinition<
-  DS,
-  PS
-> & {
+/** A settings schema as a branded definition carries it: a Standard Schema validator. */
+export type StandardSettingsSchema<S extends SettingsSchema> = S extends StandardSchemaV1
+  ? S
+  : StandardSchemaV1<unknown, Record<string, unknown>>;
+
+/** A definition as the host receives it: branded and versioned, its schemas Standard Schema validators. */
+export type BrandedCollector<
+  DS extends SettingsSchema = SettingsSchema,
+  PS extends SettingsSchema = SettingsSchema,
+> = Omit<CollectorDefinition<DS, PS>, 'deviceSchema' | 'pointSchema'> & {
+  readonly deviceSchema: StandardSettingsSchema<DS>;
+  readonly pointSchema: StandardSettingsSchema<PS>;
   readonly [COLLECTOR_BRAND]: { sdkVersion: string };
 };
 
@@ -422,7 +393,7 @@ const ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
  * Declares a collector plugin. Export the result as the package's default export.
  * Throws at load time when the description is malformed, so mistakes show up in the plugin's own tests.
  */
-export function defineCollector<DS extends z.ZodType, PS extends z.ZodType>(
+export function defineCollector<DS extends SettingsSchema, PS extends SettingsSchema>(
   definition: CollectorDefinition<DS, PS>,
 ): BrandedCollector<DS, PS> {
   const description = definition.describe();
@@ -430,7 +401,14 @@ export function defineCollector<DS extends z.ZodType, PS extends z.ZodType>(
     throw new TypeError(`collector id "${description.id}" must be lowercase letters, digits and dashes (2-64)`);
   }
   if (typeof definition.createSession !== 'function') throw new TypeError('createSession must be a function');
-  return Object.freeze({ ...definition, [COLLECTOR_BRAND]: { sdkVersion: SDK_VERSION } });
+  return Object.freeze({
+    ...definition,
+    // A JSON Schema becomes a validator here, once: the host and its worker threads then speak
+    // Standard Schema only, whatever the plugin used.
+    deviceSchema: standardSchemaOf(definition.deviceSchema) as StandardSettingsSchema<DS>,
+    pointSchema: standardSchemaOf(definition.pointSchema) as StandardSettingsSchema<PS>,
+    [COLLECTOR_BRAND]: { sdkVersion: SDK_VERSION },
+  });
 }
 
 /** True when `value` was made by {@link defineCollector} of a compatible SDK major version. */

@@ -15,6 +15,7 @@ import type {
   SerialLineListener,
   SerialLineSettings,
   SessionContext,
+  StandardSchemaV1,
 } from '../../collectors/sdk/index.js';
 import type { FromWorker, LineAsk, SettingsIssue, ToWorker, WorkerData, WorkerDevice, WorkerOps } from './protocol.js';
 
@@ -106,22 +107,41 @@ function loaded(): BrandedCollector {
   return plugin;
 }
 
-type SafeParse = (value: unknown) => {
-  success: boolean;
-  error?: { issues: { path: PropertyKey[]; message: string }[] };
-};
-
-function issues(schema: { safeParse: SafeParse }, value: unknown): SettingsIssue[] {
-  const result = schema.safeParse(value);
-  return result.success ? [] : result.error!.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+/**
+ * Settings are checked with the plugin's schemas through the Standard Schema protocol, which
+ * every SDK version's schemas speak (zod's, and JSON Schema wrapped by defineCollector since 1.3).
+ * This is the SDK's `validateSettings` again, on purpose: the worker cannot import the SDK, and the
+ * plugin's own copy of it may predate that function.
+ */
+async function check(schema: StandardSchemaV1, value: unknown): Promise<{ value: unknown; issues: SettingsIssue[] }> {
+  const result = await schema['~standard'].validate(value);
+  if (!result.issues) return { value: result.value, issues: [] };
+  const issues = result.issues.map((i) => ({
+    path: (i.path ?? []).map((p) => String(typeof p === 'object' && p !== null ? p.key : p)),
+    message: i.message,
+  }));
+  return { value: undefined, issues };
 }
 
-const parseDevice = (device: WorkerDevice) => ({
+/** Valid settings as the plugin sees them, or a CollectorError `misconfigured` (by shape, as the SDK makes it). */
+async function parse(schema: StandardSchemaV1, value: unknown, what: string): Promise<unknown> {
+  const { value: parsed, issues } = await check(schema, value);
+  if (!issues.length) return parsed;
+  const detail = issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ');
+  throw Object.assign(new Error(`${what}: ${detail}`), { name: 'CollectorError', kind: 'misconfigured' });
+}
+
+const parseDevice = async (device: WorkerDevice) => ({
   id: device.id,
-  settings: loaded().deviceSchema.parse(device.settings),
+  settings: await parse(loaded().deviceSchema, device.settings, 'device settings'),
 });
 const parsePoints = (points: PointRequest[]) =>
-  points.map((p) => ({ ...p, settings: loaded().pointSchema.parse(p.settings) }));
+  Promise.all(
+    points.map(async (p) => ({
+      ...p,
+      settings: await parse(loaded().pointSchema, p.settings, `point ${p.id} settings`),
+    })),
+  );
 
 type Handler<K extends keyof WorkerOps> = (
   args: WorkerOps[K]['args'],
@@ -138,26 +158,26 @@ const ops: { [K in keyof WorkerOps]: Handler<K> } = {
     plugin = candidate;
     return { description: candidate.describe(), sdkVersion: brand.sdkVersion };
   },
-  validateDevice: ({ settings }) => issues(loaded().deviceSchema, settings),
-  validatePoint: ({ settings }) => issues(loaded().pointSchema, settings),
-  resource: ({ device }) => {
+  validateDevice: async ({ settings }) => (await check(loaded().deviceSchema, settings)).issues,
+  validatePoint: async ({ settings }) => (await check(loaded().pointSchema, settings)).issues,
+  resource: async ({ device }) => {
     const collector = loaded();
-    if (collector.serialLine) return { line: { ...collector.serialLine(parseDevice(device)) } };
-    return { key: collector.resourceKey ? collector.resourceKey(parseDevice(device)) : `device:${device.id}` };
+    if (collector.serialLine) return { line: { ...collector.serialLine(await parseDevice(device)) } };
+    return { key: collector.resourceKey ? collector.resourceKey(await parseDevice(device)) : `device:${device.id}` };
   },
-  createSession({ sessionId, device }) {
+  async createSession({ sessionId, device }) {
     const context: SessionContext = {
       logger,
       now: () => new Date(),
       serialLine: (settings, listener, signal) => openLine(sessionId, settings, listener, signal),
     };
-    sessions.set(sessionId, loaded().createSession(parseDevice(device), context));
+    sessions.set(sessionId, loaded().createSession(await parseDevice(device), context));
     return true as const;
   },
   async subscribe({ sessionId, points }, signal, id) {
     const session = sessions.get(sessionId);
     if (!session || typeof session.subscribe !== 'function') throw new Error('session has no subscribe()');
-    const parsed = parsePoints(points);
+    const parsed = await parsePoints(points);
     let open = true;
     const sink = {
       values(values: PointValue[]) {
@@ -194,7 +214,7 @@ const ops: { [K in keyof WorkerOps]: Handler<K> } = {
       Record<string, ((...a: unknown[]) => Promise<unknown>) | undefined> | undefined;
     const fn = session?.[method];
     if (!session || typeof fn !== 'function') throw new Error(`session has no ${method}()`);
-    if (method === 'read') args = [parsePoints(args[0] as PointRequest[])];
+    if (method === 'read') args = [await parsePoints(args[0] as PointRequest[])];
     const result = await fn.call(session, ...args, signal);
     if (method === 'close') sessions.delete(sessionId);
     return result;
