@@ -11,7 +11,8 @@
  * for (const r of results) expect(r.ok, `${r.check}: ${r.detail}`).toBe(true);
  * ```
  * Run the same scenario against your device simulator (or a real device on a bench) and against
- * Metergraph's built-in simulator where your protocol has one.
+ * Metergraph's built-in simulator where your protocol has one. A serial collector (SDK 1.3) also
+ * needs `serialLines`: the checks then run its sessions on real lines, in turns, as the host does.
  */
 import {
   describeIssues,
@@ -52,22 +53,23 @@ export interface SerialLineAccess {
   release(): Promise<void>;
 }
 
+/** What the kit runs a plugin against: a device (or its simulator) and what reading it must give. */
 export interface ConformanceScenario {
-  /** A reachable device with valid settings. */
-  device: Device;
-  /** Points to read, with the quality each must have. */
-  points: { request: PointRequest; expect?: Quality }[];
+  /** A reachable device with valid settings (as an administrator would enter them: defaults may be left out). */
+  readonly device: Device;
+  /** Points to read, with the quality each must have (no `expect`: any quality). */
+  readonly points: readonly { readonly request: PointRequest; readonly expect?: Quality }[];
   /** Settings of a device that does not answer (closed port, wrong address); optional. */
-  unreachableDevice?: Device;
+  readonly unreachableDevice?: Device;
   /**
    * With capability `relayControl` (SDK 1.2): relay commands to send to `device`, in order, each with
    * the status it must get, e.g. `[{ command: 'TRIP', expect: 'confirmed' }, { command:
    * 'PERMIT_CLOSE', expect: 'confirmed' }]` (end with the meter reconnected). Without it, the kit
    * checks only that `controlRelay` exists and honours an aborted signal.
    */
-  relay?: { command: RelayCommand; expect: RelayResult['status'] }[];
+  readonly relay?: readonly { readonly command: RelayCommand; readonly expect: RelayResult['status'] }[];
   /** Time allowed for each call (default 5000 ms). */
-  timeoutMs?: number;
+  readonly timeoutMs?: number;
   /**
    * Since 1.3, for collectors with `serialLine(device)`: the lines to run the sessions on (a real
    * port or a pseudo-terminal with the device or its simulator at the other end). The kit then
@@ -75,13 +77,17 @@ export interface ConformanceScenario {
    * when another session used the line between its calls, and does not take bytes that arrived
    * before its request as the answer. Needs two points expected `good` for that last check.
    */
-  serialLines?: SerialLineService;
+  readonly serialLines?: SerialLineService;
 }
 
+/** The outcome of one check. */
 export interface CheckResult {
-  check: string;
-  ok: boolean;
-  detail?: string;
+  /** What was checked, as a sentence ("close() is safe to call twice"); stable across versions. */
+  readonly check: string;
+  /** True when the plugin passed the check. */
+  readonly ok: boolean;
+  /** Why it failed (the plugin's error message, or what was wrong); absent when ok. */
+  readonly detail?: string;
 }
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -268,6 +274,13 @@ async function checkSerialLine(
   });
 }
 
+/**
+ * Runs every check that applies to `plugin` (by its mode, capabilities and serial lines) against the
+ * scenario, in order, and resolves with one result per check. Never rejects for a failing plugin:
+ * a throw inside a check is that check's failure; checks that need a working session are skipped
+ * when the export is not a collector or the sample settings are invalid. Calls the plugin as the
+ * host would (timeouts, close always), so a pass means the host can run it.
+ */
 export async function checkCollector(plugin: unknown, scenario: ConformanceScenario): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const check: Check = async (name, run) => {
@@ -456,7 +469,7 @@ export async function checkCollector(plugin: unknown, scenario: ConformanceScena
   return results;
 }
 
-/** Throws one error listing every failed check; for runners without per-check reporting. */
+/** {@link checkCollector}, throwing one Error that lists every failed check; for runners without per-check reporting. */
 export async function assertConformance(plugin: unknown, scenario: ConformanceScenario): Promise<void> {
   const failed = (await checkCollector(plugin, scenario)).filter((r) => !r.ok);
   if (failed.length)

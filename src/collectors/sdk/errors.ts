@@ -21,6 +21,7 @@
  * - `unsupported`: the device or plugin cannot do what was asked (a function the meter model lacks).
  */
 export const COLLECTOR_ERROR_KINDS = ['unreachable', 'timeout', 'busy', 'misconfigured', 'unsupported'] as const;
+/** One of {@link COLLECTOR_ERROR_KINDS}. */
 export type CollectorErrorKind = (typeof COLLECTOR_ERROR_KINDS)[number];
 
 /** The kinds the host tries again after a pause (see {@link COLLECTOR_ERROR_KINDS}). */
@@ -33,6 +34,7 @@ export const RETRIABLE_ERROR_KINDS: readonly CollectorErrorKind[] = Object.freez
  * it survives a copy of the SDK per plugin and the boundary of a worker thread.
  */
 export class CollectorError extends Error {
+  /** Always `CollectorError`: with `kind`, what tells such an error apart (see {@link isCollectorError}). */
   override readonly name = 'CollectorError';
 
   constructor(

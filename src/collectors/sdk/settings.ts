@@ -22,8 +22,11 @@ export type { StandardSchemaV1 };
  * 'string' } }, required: ['host'] }`. Told apart from a Standard Schema by having no `~standard`.
  */
 export interface JsonSchema {
+  /** Which draft: 2020-12 when it says so (`https://json-schema.org/draft/2020-12/schema`), draft-07 otherwise. */
   readonly $schema?: string;
+  /** For settings, `object`. */
   readonly type?: string | readonly string[];
+  /** Any other keyword of the draft (`properties`, `required`, `default`, `pattern`...). */
   readonly [keyword: string]: unknown;
 }
 
@@ -35,7 +38,9 @@ export type SettingsOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferO
 
 /** One problem with settings: the path of the offending field (empty for the whole) and what is wrong. */
 export interface SettingsIssue {
+  /** Field names (and array indexes as strings) from the top of the settings, e.g. `['meter', 'address']`. */
   readonly path: readonly string[];
+  /** What is wrong, from the validator, e.g. "must match pattern ...". */
   readonly message: string;
 }
 
