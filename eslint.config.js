@@ -24,6 +24,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      // The SDK package's build output, compiled from src/collectors/sdk (linted there).
+      'packages/*/dist/',
       'node_modules/',
       'data/',
       'coverage/',
