@@ -24,6 +24,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      // The SDK package's build output, compiled from src/collectors/sdk (linted there).
+      'packages/*/dist/',
       'node_modules/',
       'data/',
       'coverage/',
@@ -124,6 +126,26 @@ export default tseslint.config(
     ],
   ),
   layer(['src/collectors/sdk/**'], [['^\\.\\./', 'the SDK imports nothing from the rest of src']]),
+  {
+    // The worker thread must hold the plugin and nothing of the host: Node's own modules only,
+    // and types, which vanish when compiled (docs/adr/0018-the-plugin-worker-as-a-module.md).
+    files: ['src/plugins/worker/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:)',
+              allowTypeImports: true,
+              message: 'the plugin worker imports only node: modules at run time (types are fine)',
+            },
+          ],
+        },
+      ],
+    },
+  },
   layer(
     ['src/collectors/builtin/**', 'examples/**'],
     [

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
+import { SDK_VERSION } from '../src/collectors/sdk/index.js';
 
 let server: TestServer;
 
@@ -90,7 +91,7 @@ describe('collector plugins configured for the server', () => {
         id: null,
         source: './test/fixtures/plugins/wrong-sdk',
         status: 'FAILED',
-        error: 'needs collector SDK ^2.0.0, this server provides 1.2.0',
+        error: `needs collector SDK ^2.0.0, this server provides ${SDK_VERSION}`,
         mode: null,
         transport: null,
         timeSync: false,

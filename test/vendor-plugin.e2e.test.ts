@@ -84,4 +84,36 @@ describe('a vendor plugin package', () => {
       await host.stop();
     }
   });
+
+  it('may describe its settings in plain JSON Schema: validated with paths, defaults filled in, in its worker', async () => {
+    const fixtures = new URL('./fixtures/plugins/', import.meta.url).pathname;
+    const host = new PluginHost(createLogger('silent'), { callTimeoutMs: 3000, installDir: fixtures });
+    try {
+      expect((await host.load([{ kind: 'package', spec: './json-schema' }])).map((p) => [p.id, p.status])).toEqual([
+        ['fixture-json-schema', 'ready'],
+      ]);
+      expect(await host.validateDevice('fixture-json-schema', { serial: 'x', extra: 1 })).toEqual([
+        { path: ['extra'], message: 'must NOT have additional properties' },
+        { path: ['serial'], message: 'must match pattern "^[A-Z]{2}\\d{6}$"' },
+      ]);
+      expect(await host.validatePoint('fixture-json-schema', {})).toEqual([
+        { path: ['raw'], message: "must have required property 'raw'" },
+      ]);
+      const session = await host.openSession('fixture-json-schema', { id: 'm1', settings: { serial: 'AB123456' } });
+      await session.connect();
+      expect((await session.read([{ id: 'p', settings: { raw: 12345 } }])).map((v) => v.value)).toEqual(['1234.50']);
+      await session.close();
+      // Settings that cannot work fail as misconfigured, which the runtime does not retry.
+      const wrong = await host.openSession('fixture-json-schema', { id: 'm2', settings: { serial: 'nope' } }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(wrong).toMatchObject({
+        kind: 'misconfigured',
+        message: 'device settings: serial: must match pattern "^[A-Z]{2}\\d{6}$"',
+      });
+    } finally {
+      await host.stop();
+    }
+  });
 });

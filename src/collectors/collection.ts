@@ -12,6 +12,7 @@ import { channelTargets } from './runtime/channel-targets.js';
 import { PushRuntime, type Subscriber } from './runtime/push-runtime.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
 import { TaskPlanner } from './runtime/task-planner.js';
+import { failureOf } from './runtime/failures.js';
 import { badValue, type PointValue, type RelayCommand, type RelayResult } from './sdk/index.js';
 import { simulatedTargets } from './runtime/simulated-targets.js';
 
@@ -222,8 +223,8 @@ export function createCollection<P extends CataloguedPlugin>(
       } catch (e) {
         // The meter or its line did not answer (refused, timed out, cut off): that is the outcome
         // of the read, not a fault of the server. Every point is a bad value with the reason, as
-        // when a single point fails.
-        error = e instanceof Error ? e.message : String(e);
+        // when a single point fails; a permanent failure says its kind ("misconfigured: ...").
+        error = failureOf(e).reason;
         const at = new Date();
         values = target.points.map((p) => badValue(p.id, error!, at));
       } finally {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dlt645 from '../collectors/builtin/dlt645/index.js';
 import { createLogger } from '../shared/logger.js';
+import { SDK_VERSION } from '../collectors/sdk/index.js';
 import { PluginHost } from './plugin-host.js';
 
 const fixtures = new URL('../../test/fixtures/plugins/', import.meta.url).pathname;
@@ -45,7 +46,7 @@ describe('plugin host', () => {
     expect(byId['good@1.0.0']).toMatchObject({ id: 'fixture-good', status: 'ready' });
     expect(byId['./wrong-sdk']).toMatchObject({
       status: 'failed',
-      error: 'needs collector SDK ^2.0.0, this server provides 1.2.0',
+      error: `needs collector SDK ^2.0.0, this server provides ${SDK_VERSION}`,
     });
     expect(byId['./not-branded']!.error).toMatch(/does not export a collector made by defineCollector/);
     expect(byId['duplicate@1.0.0']).toMatchObject({

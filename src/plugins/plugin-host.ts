@@ -1,7 +1,10 @@
 import semver from 'semver';
 import {
+  parseSettings,
   relayResultProblem,
   SDK_VERSION,
+  validateSettings,
+  type SettingsSchema,
   withSignal,
   type BrandedCollector,
   type CollectorDescription,
@@ -12,11 +15,14 @@ import {
   type RelayResult,
   type ValueSink,
 } from '../collectors/sdk/index.js';
+import type { SerialLineAccess } from '../collectors/sdk/conformance.js';
 import type { Logger } from '../shared/logger.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { PluginLoadError, readManifest } from './package-plugin.js';
 import { checkEvent, checkValues } from './value-check.js';
+import { lineKey, SerialLines } from './serial-lines.js';
 import { PluginCallError, WorkerPlugin, type RawSink, type SettingsIssue } from './worker-plugin.js';
+import type { DeviceResource } from './worker/protocol.js';
 
 export type PluginSource = { kind: 'builtin'; collector: BrandedCollector } | { kind: 'package'; spec: string };
 
@@ -75,16 +81,15 @@ interface Runner {
   description: CollectorDescription;
   validateDevice(settings: unknown): Promise<SettingsIssue[]>;
   validatePoint(settings: unknown): Promise<SettingsIssue[]>;
-  resourceKey(device: HostedDevice): Promise<string>;
-  open(device: HostedDevice): Promise<OpenedSession>;
+  resource(device: HostedDevice): Promise<DeviceResource>;
+  /** `lines`: the session's access to the host's serial lines (its context's `serialLine`). */
+  open(device: HostedDevice, lines: SerialLineAccess): Promise<OpenedSession>;
   stop(): Promise<void>;
 }
 
-const issuesOf = (result: {
-  success: boolean;
-  error?: { issues: { path: PropertyKey[]; message: string }[] };
-}): SettingsIssue[] =>
-  result.success ? [] : result.error!.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+/** A settings schema's problems with a value, as the host lists them (any schema the SDK accepts). */
+const issuesOf = async (schema: SettingsSchema, value: unknown): Promise<SettingsIssue[]> =>
+  ((await validateSettings(schema, value)).issues ?? []).map((i) => ({ path: [...i.path], message: i.message }));
 
 /**
  * Waits for a plugin's subscribe: its rejection is the subscription's failure; once `signal`
@@ -133,18 +138,28 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
   };
   return {
     description: collector.describe(),
-    validateDevice: async (settings) => issuesOf(collector.deviceSchema.safeParse(settings)),
-    validatePoint: async (settings) => issuesOf(collector.pointSchema.safeParse(settings)),
-    resourceKey: async (device) =>
-      collector.resourceKey?.({ id: device.id, settings: collector.deviceSchema.parse(device.settings) }) ??
-      `device:${device.id}`,
-    open: async (device) => {
+    validateDevice: (settings) => issuesOf(collector.deviceSchema, settings),
+    validatePoint: (settings) => issuesOf(collector.pointSchema, settings),
+    resource: async (device) => {
+      const parsed = {
+        id: device.id,
+        settings: await parseSettings(collector.deviceSchema, device.settings, 'device settings'),
+      };
+      if (collector.serialLine) return { line: collector.serialLine(parsed) };
+      return { key: collector.resourceKey?.(parsed) ?? `device:${device.id}` };
+    },
+    open: async (device, lines) => {
       const session = collector.createSession(
-        { id: device.id, settings: collector.deviceSchema.parse(device.settings) },
-        { logger: log, now: () => new Date() },
+        { id: device.id, settings: await parseSettings(collector.deviceSchema, device.settings, 'device settings') },
+        { logger: log, now: () => new Date(), serialLine: lines.open },
       );
       const parsePoints = (points: PointRequest[]) =>
-        points.map((p) => ({ ...p, settings: collector.pointSchema.parse(p.settings) }));
+        Promise.all(
+          points.map(async (p) => ({
+            ...p,
+            settings: await parseSettings(collector.pointSchema, p.settings, `point ${p.id} settings`),
+          })),
+        );
       return {
         call: async (method, args, cancel) => {
           const timeout = AbortSignal.timeout(timeoutMs);
@@ -152,8 +167,8 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
           const fn = (session as unknown as Record<string, ((...a: unknown[]) => Promise<unknown>) | undefined>)[
             method
           ];
-          if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed');
-          if (method === 'read') args = [parsePoints(args[0] as PointRequest[])];
+          if (!fn) throw new PluginCallError(`session has no ${method}()`, 'failed', 'unsupported');
+          if (method === 'read') args = [await parsePoints(args[0] as PointRequest[])];
           // withSignal: a plugin that ignores its signal still cannot hold the caller past the timeout.
           return withSignal(fn.call(session, ...args, signal), signal).catch((error: unknown) => {
             if (timeout.aborted)
@@ -164,8 +179,8 @@ function inProcess(collector: BrandedCollector, timeoutMs: number, logger: Logge
         },
         subscribe: async (points, sink, signal) => {
           if (typeof session.subscribe !== 'function')
-            throw new PluginCallError('session has no subscribe()', 'failed');
-          const parsed = parsePoints(points);
+            throw new PluginCallError('session has no subscribe()', 'failed', 'unsupported');
+          const parsed = await parsePoints(points);
           const running = (async () => session.subscribe!(parsed, sink, signal))();
           await untilStopped(running, signal, timeoutMs, () =>
             log.warn(`subscribe did not return within ${timeoutMs} ms of its stop`),
@@ -184,10 +199,10 @@ function inWorker(plugin: WorkerPlugin, timeoutMs: number, loadTimeoutMs: number
       plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.validateDevice(settings, timeoutMs)),
     validatePoint: (settings) =>
       plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.validatePoint(settings, timeoutMs)),
-    resourceKey: (device) => plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.resourceKey(device, timeoutMs)),
-    open: async (device) => {
+    resource: (device) => plugin.ensureLoaded(loadTimeoutMs).then(() => plugin.resource(device, timeoutMs)),
+    open: async (device, lines) => {
       await plugin.ensureLoaded(loadTimeoutMs);
-      const sessionId = await plugin.createSession(device, timeoutMs);
+      const sessionId = await plugin.createSession(device, timeoutMs, lines);
       return {
         call: (method, args, cancel) => plugin.sessionCall(sessionId, method, args, timeoutMs, cancel),
         subscribe: (points, sink, signal) => plugin.subscribe(sessionId, points, sink, signal, timeoutMs),
@@ -206,6 +221,7 @@ export class PluginHost {
   private runners = new Map<string, Runner>();
   private statuses: PluginStatus[] = [];
   private mutex = new KeyedMutex();
+  private readonly lines: SerialLines;
 
   constructor(
     private readonly logger: Logger,
@@ -219,7 +235,19 @@ export class PluginHost {
        */
       loadTimeoutMs?: number;
     },
-  ) {}
+  ) {
+    this.lines = new SerialLines(logger);
+  }
+
+  /**
+   * The key calls on a device are serialised by, and the device's access to serial lines: a
+   * serial line's key is its port, whichever plugin speaks on it (SDK 1.3).
+   */
+  private async turnsOf(runner: Runner, device: HostedDevice): Promise<{ key: string; lines: SerialLineAccess }> {
+    const resource = await runner.resource(device);
+    const key = 'line' in resource ? lineKey(resource.line.path) : resource.key;
+    return { key, lines: this.lines.session(key) };
+  }
 
   async load(sources: PluginSource[]): Promise<PluginStatus[]> {
     for (const source of sources) this.statuses.push(await this.loadOne(source));
@@ -293,7 +321,7 @@ export class PluginHost {
 
   private runner(id: string): Runner {
     const runner = this.runners.get(id);
-    if (!runner) throw new PluginCallError(`no collector plugin "${id}" is loaded`, 'failed');
+    if (!runner) throw new PluginCallError(`no collector plugin "${id}" is loaded`, 'failed', 'misconfigured');
     return runner;
   }
 
@@ -315,12 +343,13 @@ export class PluginHost {
     const runner = this.runner(pluginId);
     // The line or gateway itself, whichever plugin speaks on it: two protocols on one serial line
     // must take turns as much as two meters do.
-    const key = await runner.resourceKey(device);
-    const { call } = await runner.open(device);
+    const { key, lines } = await this.turnsOf(runner, device);
+    const { call } = await runner.open(device, lines);
     let connected = false;
     let closed = false;
+    // Each call is the session's turn on its lines too: they are its own for that time only.
     const guarded = <T>(method: SessionMethod, args: unknown[]) =>
-      this.mutex.run(key, () => call(method, args) as Promise<T>, options);
+      this.mutex.run(key, () => lines.during(() => call(method, args) as Promise<T>), options);
     return {
       connect: async () => {
         await guarded('connect', []);
@@ -341,7 +370,12 @@ export class PluginHost {
             if (!connected) throw new PluginCallError('controlRelay before connect', 'failed');
             const result = await guarded<unknown>('controlRelay', [command]);
             const problem = relayResultProblem(result);
-            if (problem) throw new PluginCallError(`the plugin answered an invalid relay result: ${problem}`, 'failed');
+            if (problem)
+              throw new PluginCallError(
+                `the plugin answered an invalid relay result: ${problem}`,
+                'failed',
+                'unsupported',
+              );
             return result as RelayResult;
           }
         : undefined,
@@ -353,6 +387,8 @@ export class PluginHost {
         await guarded('close', []).catch((error: unknown) =>
           this.logger.warn({ plugin: pluginId, err: error }, 'close failed'),
         );
+        // Whatever the plugin did not give back (or could not, having crashed).
+        await lines.release();
       },
     };
   }
@@ -375,8 +411,8 @@ export class PluginHost {
   ): Promise<void> {
     const runner = this.runner(pluginId);
     if (signal.aborted) return;
-    const key = await runner.resourceKey(device);
-    const session = await runner.open(device);
+    const { key, lines } = await this.turnsOf(runner, device);
+    const session = await runner.open(device, lines);
     const requested = new Set(points.map((p) => p.id));
     let open = true;
     // A throwing sink is the caller's bug; it must not end up in the plugin's code.
@@ -405,7 +441,7 @@ export class PluginHost {
       },
     };
     try {
-      await this.mutex.run(key, () => session.call('connect', [], signal));
+      await this.mutex.run(key, () => lines.during(() => session.call('connect', [], signal)));
       if (signal.aborted) return;
       deliver('connected', () => sink.connected?.());
       await session.subscribe(points, checked, signal);
@@ -415,13 +451,15 @@ export class PluginHost {
     } finally {
       open = false;
       await this.mutex
-        .run(key, () => session.call('close', []))
+        .run(key, () => lines.during(() => session.call('close', [])))
         .catch((error: unknown) => this.logger.warn({ plugin: pluginId, err: error }, 'close failed'));
+      await lines.release();
     }
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.runners.clear();
+    await this.lines.stop();
   }
 }

@@ -78,7 +78,7 @@ export function checkEvent(raw: unknown): DeviceEvent | string {
     return 'type must be a text of at most 64 characters';
   if (!isValidDate(e.occurredAt)) return 'occurredAt must be a valid Date';
   if (e.endedAt !== undefined && !isValidDate(e.endedAt)) return 'endedAt must be a valid Date when present';
-  let detail: DeviceEvent['detail'];
+  let detail: Record<string, string | number | boolean> | undefined;
   if (e.detail !== undefined) {
     if (typeof e.detail !== 'object' || e.detail === null || Array.isArray(e.detail))
       return 'detail must be an object when present';

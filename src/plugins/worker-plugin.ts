@@ -1,13 +1,32 @@
 import { Worker } from 'node:worker_threads';
 import type { SessionMethod } from './plugin-host.js';
-import type { CollectorDescription, DeviceEvent, PointRequest, PointValue } from '../collectors/sdk/index.js';
+import type { SerialLineAccess } from '../collectors/sdk/conformance.js';
+import {
+  COLLECTOR_ERROR_KINDS,
+  CollectorError,
+  isCollectorError,
+  type SerialLine,
+  type CollectorDescription,
+  type CollectorErrorKind,
+  type DeviceEvent,
+  type PointRequest,
+  type PointValue,
+} from '../collectors/sdk/index.js';
 import type { Logger } from '../shared/logger.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { PLUGIN_WORKER_URL } from './worker/location.js';
+import type {
+  DeviceResource,
+  FromWorker,
+  LineAsk,
+  SettingsIssue,
+  ToWorker,
+  WorkerData,
+  WorkerOp,
+} from './worker/protocol.js';
 
-export interface SettingsIssue {
-  path: string[];
-  message: string;
-}
+const send = (worker: Worker, message: ToWorker) => worker.postMessage(message);
+
+export type { SettingsIssue };
 
 interface Pending {
   resolve(value: unknown): void;
@@ -21,12 +40,29 @@ export interface RawSink {
   event(event: unknown): void;
 }
 
-export class PluginCallError extends Error {
+/** How a call to a plugin went wrong, seen from the host. */
+export type CallFailure = 'timeout' | 'crashed' | 'failed' | 'cancelled';
+
+/** The kind each failure gets unless the plugin said better (a `failed` call carries the plugin's). */
+const KIND_OF: Record<CallFailure, CollectorErrorKind> = {
+  timeout: 'timeout',
+  cancelled: 'timeout',
+  // The device could not be reached through its plugin; a fresh worker may do better.
+  crashed: 'unreachable',
+  failed: 'unreachable',
+};
+
+/**
+ * A call to a plugin that failed. A {@link CollectorError}, so that the runtime learns the kind:
+ * the plugin's own when it threw one, otherwise the kind of the failure.
+ */
+export class PluginCallError extends CollectorError {
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'crashed' | 'failed' | 'cancelled',
+    readonly failure: CallFailure,
+    kind: CollectorErrorKind = KIND_OF[failure],
   ) {
-    super(message);
+    super(kind, message);
   }
 }
 
@@ -42,6 +78,11 @@ export class WorkerPlugin {
   /** Open subscriptions by call id: where the worker's { sub, values | event } messages go. */
   private streams = new Map<number, RawSink>();
   private sessionSeq = 0;
+  /** Each session's access to serial lines (the host's), by session id. */
+  private readonly lineAccess = new Map<string, SerialLineAccess>();
+  /** The lines lent to this worker's sessions, by the number the worker knows them by. */
+  private readonly lines = new Map<number, { line: SerialLine; sessionId: string }>();
+  private nextLine = 1;
   description?: CollectorDescription;
   sdkVersion?: string;
   /** Why the worker last died, if it did. */
@@ -58,47 +99,40 @@ export class WorkerPlugin {
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { entryUrl: this.entryUrl },
+    const workerData: WorkerData = { entryUrl: this.entryUrl };
+    const worker = new Worker(PLUGIN_WORKER_URL, {
+      workerData,
       resourceLimits: this.limits,
       stdout: false,
       stderr: false,
     });
-    worker.on(
-      'message',
-      (msg: {
-        id?: number;
-        sub?: number;
-        values?: unknown;
-        event?: unknown;
-        ok?: boolean;
-        result?: unknown;
-        error?: string;
-        log?: string;
-        message?: string;
-        detail?: unknown;
-      }) => {
-        if (msg.log) {
-          const level = (['debug', 'info', 'warn', 'error'].includes(msg.log) ? msg.log : 'info') as 'info';
-          this.logger[level]({ plugin: this.description?.id, detail: msg.detail }, msg.message ?? '');
-          return;
-        }
-        if (msg.sub !== undefined) {
-          const stream = this.streams.get(msg.sub);
-          if (!stream) return;
-          if ('values' in msg) stream.values(msg.values);
-          else stream.event(msg.event);
-          return;
-        }
-        const call = msg.id === undefined ? undefined : this.pending.get(msg.id);
-        if (!call) return;
-        this.pending.delete(msg.id!);
-        clearTimeout(call.timer);
-        if (msg.ok) call.resolve(msg.result);
-        else call.reject(new PluginCallError(msg.error ?? 'plugin call failed', 'failed'));
-      },
-    );
+    worker.on('message', (msg: FromWorker) => {
+      if ('log' in msg) {
+        const level = ['debug', 'info', 'warn', 'error'].includes(msg.log) ? msg.log : 'info';
+        this.logger[level]({ plugin: this.description?.id, detail: msg.detail }, msg.message ?? '');
+        return;
+      }
+      if ('ask' in msg) {
+        void this.answer(worker, msg);
+        return;
+      }
+      if ('sub' in msg) {
+        const stream = this.streams.get(msg.sub);
+        if (!stream) return;
+        if ('values' in msg) stream.values(msg.values);
+        else stream.event(msg.event);
+        return;
+      }
+      const call = this.pending.get(msg.id);
+      if (!call) return;
+      this.pending.delete(msg.id);
+      clearTimeout(call.timer);
+      if (msg.ok) call.resolve(msg.result);
+      else {
+        const kind = COLLECTOR_ERROR_KINDS.find((k) => k === msg.kind);
+        call.reject(new PluginCallError(msg.error ?? 'plugin call failed', 'failed', kind));
+      }
+    });
     const died = (reason: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
@@ -109,6 +143,7 @@ export class WorkerPlugin {
         call.reject(new PluginCallError(`plugin crashed: ${reason}`, 'crashed'));
         this.pending.delete(id);
       }
+      void this.releaseLines();
     };
     worker.on('error', (error) => died(error.message));
     worker.on('exit', (code) => died(`worker exited with code ${code}`));
@@ -116,11 +151,59 @@ export class WorkerPlugin {
     return worker;
   }
 
+  /** Answers a worker's question about its sessions' serial lines: the ports are opened here, in the host's thread. */
+  private async answer(worker: Worker, question: LineAsk): Promise<void> {
+    const reply = (message: ToWorker) => this.worker === worker && send(worker, message);
+    try {
+      if (question.op === 'lineOpen') {
+        const access = this.lineAccess.get(question.sessionId);
+        if (!access) throw new CollectorError('unsupported', 'the session is closed');
+        const n = this.nextLine++;
+        // Bounded by the port's own open; a worker that gave up meanwhile closes the share.
+        const line = await access.open(
+          question.settings,
+          {
+            data: (data) => reply({ line: n, data }),
+            lost: (lost) => reply({ line: n, lost }),
+          },
+          AbortSignal.timeout(60_000),
+        );
+        this.lines.set(n, { line, sessionId: question.sessionId });
+        reply({ answer: question.ask, ok: true, result: n });
+      } else if (question.op === 'lineWrite') {
+        const lent = this.lines.get(question.line);
+        if (!lent) throw new CollectorError('unreachable', 'the serial line is closed');
+        await lent.line.write(question.bytes);
+        reply({ answer: question.ask, ok: true });
+      } else {
+        const lent = this.lines.get(question.line);
+        this.lines.delete(question.line);
+        await lent?.line.close();
+        reply({ answer: question.ask, ok: true });
+      }
+    } catch (error) {
+      reply({
+        answer: question.ask,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        kind: isCollectorError(error) ? error.kind : 'unreachable',
+      });
+    }
+  }
+
+  /** A dead or stopped worker's lines go back to the host. */
+  private async releaseLines(): Promise<void> {
+    const lent = [...this.lines.values()];
+    this.lines.clear();
+    this.lineAccess.clear();
+    await Promise.all(lent.map(({ line }) => line.close()));
+  }
+
   /**
    * Sends one call; rejects at `timeoutMs`, and terminates a worker that no longer answers at all.
    * `cancel` ends the call early (the worker's signal fires with "cancelled").
    */
-  private call<T>(op: string, args: unknown, timeoutMs: number, cancel?: AbortSignal): Promise<T> {
+  private call<T>(op: WorkerOp, args: unknown, timeoutMs: number, cancel?: AbortSignal): Promise<T> {
     const worker = this.worker;
     // Only load() starts a worker, so a worker never runs without its plugin loaded.
     if (!worker)
@@ -133,13 +216,13 @@ export class WorkerPlugin {
       const onCancel = () => {
         if (!this.pending.delete(id)) return;
         clearTimeout(timer);
-        worker.postMessage({ op: 'abort', target: id, reason: 'cancelled' });
+        send(worker, { op: 'abort', target: id, reason: 'cancelled' });
         reject(new PluginCallError(`plugin call ${op} cancelled`, 'cancelled'));
       };
       const timer = setTimeout(() => {
         cancel?.removeEventListener('abort', onCancel);
         this.pending.delete(id);
-        worker.postMessage({ op: 'abort', target: id });
+        send(worker, { op: 'abort', target: id });
         reject(new PluginCallError(`plugin call ${op} timed out after ${timeoutMs} ms`, 'timeout'));
         // A worker stuck in synchronous code cannot even take the abort: check it still answers.
         void this.ping(Math.min(timeoutMs, 2000)).then((ok) => {
@@ -159,7 +242,7 @@ export class WorkerPlugin {
         },
         timer,
       });
-      worker.postMessage({ id, op, args });
+      send(worker, { id, op, args } as ToWorker);
     });
   }
 
@@ -168,7 +251,7 @@ export class WorkerPlugin {
     if (!worker) return Promise.resolve(false);
     return this.call('validatePoint', { settings: {} }, timeoutMs).then(
       () => true,
-      (e: unknown) => !(e instanceof PluginCallError && e.kind !== 'failed'),
+      (e: unknown) => !(e instanceof PluginCallError && e.failure !== 'failed'),
     );
   }
 
@@ -197,18 +280,43 @@ export class WorkerPlugin {
     return this.call<SettingsIssue[]>('validatePoint', { settings }, timeoutMs);
   }
 
-  resourceKey(device: { id: string; settings: unknown }, timeoutMs: number) {
-    return this.call<string>('resourceKey', { device }, timeoutMs);
+  resource(device: { id: string; settings: unknown }, timeoutMs: number) {
+    return this.call<DeviceResource>('resource', { device }, timeoutMs);
   }
 
-  async createSession(device: { id: string; settings: unknown }, timeoutMs: number): Promise<string> {
+  /** `lines`: the session's access to the host's serial lines, offered to it as `ctx.serialLine`. */
+  async createSession(
+    device: { id: string; settings: unknown },
+    timeoutMs: number,
+    lines: SerialLineAccess,
+  ): Promise<string> {
     const sessionId = `s${++this.sessionSeq}`;
-    await this.call('createSession', { sessionId, device }, timeoutMs);
+    this.lineAccess.set(sessionId, lines);
+    try {
+      await this.call('createSession', { sessionId, device }, timeoutMs);
+    } catch (error) {
+      this.lineAccess.delete(sessionId);
+      throw error;
+    }
     return sessionId;
   }
 
-  sessionCall<T>(sessionId: string, method: SessionMethod, args: unknown[], timeoutMs: number, cancel?: AbortSignal) {
-    return this.call<T>('call', { sessionId, method, args }, timeoutMs, cancel);
+  async sessionCall<T>(
+    sessionId: string,
+    method: SessionMethod,
+    args: unknown[],
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await this.call<T>('call', { sessionId, method, args }, timeoutMs, cancel);
+    } finally {
+      // The host releases what the session left open (its access); here only the numbers go.
+      if (method === 'close') {
+        this.lineAccess.delete(sessionId);
+        for (const [n, lent] of this.lines) if (lent.sessionId === sessionId) this.lines.delete(n);
+      }
+    }
   }
 
   /**
@@ -240,7 +348,7 @@ export class WorkerPlugin {
         clearTimeout(grace);
       };
       const onAbort = () => {
-        worker.postMessage({ op: 'abort', target: id, reason: 'subscription stopped' });
+        send(worker, { op: 'abort', target: id, reason: 'subscription stopped' });
         // A plugin that ignores its signal is not waited for: close() follows and ends it.
         grace = setTimeout(() => {
           this.logger.warn(
@@ -265,7 +373,7 @@ export class WorkerPlugin {
       });
       this.streams.set(id, sink);
       signal.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ id, op: 'subscribe', args: { sessionId, points } });
+      send(worker, { id, op: 'subscribe', args: { sessionId, points } });
     });
   }
 
@@ -273,6 +381,7 @@ export class WorkerPlugin {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
+    await this.releaseLines();
     // Nothing will answer them now (open subscriptions included).
     for (const [id, call] of this.pending) {
       clearTimeout(call.timer);

@@ -3,6 +3,7 @@ import { PluginHost } from '../../plugins/plugin-host.js';
 import { createLogger } from '../../shared/logger.js';
 import type { IncomingReading } from '../ingestion/ingestion.js';
 import {
+  CollectorError,
   defineCollector,
   z,
   type DeviceEvent,
@@ -173,6 +174,39 @@ describe('push runtime', () => {
     expect(failures).toEqual(Array(4).fill([2, 'broker refused the subscription']));
     expect(successes).toHaveLength(1);
     expect(runtime.status()[0]).toMatchObject({ state: 'subscribed', failures: 4 });
+  });
+
+  it('does not resubscribe a misconfigured meter in the usual rhythm, but as soon as its settings change', async () => {
+    let attempts = 0;
+    const refusing: Script = {
+      subscribe: async () => {
+        attempts++;
+        throw new CollectorError('misconfigured', 'the broker refused the credentials');
+      },
+    };
+    scripts.set('meter-3', refusing);
+    let topic = 'wrong';
+    const { runtime, failures } = setup(() => [target(3, topic)], {
+      backoff: { baseMs: 10, capMs: 20, permanentMs: 60_000 },
+      random: () => 1,
+    });
+    runtime.start();
+    await until(() => failures.length === 1);
+    // With retriable failures this would be a dozen attempts by now.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(attempts).toBe(1);
+    expect(failures).toEqual([[3, 'misconfigured: the broker refused the credentials']]);
+    expect(runtime.status()[0]).toMatchObject({
+      state: 'waiting',
+      lastError: 'misconfigured: the broker refused the credentials',
+    });
+
+    // The operator fixes the settings: the next reconciliation subscribes at once.
+    scripts.set('meter-3', { subscribe: forever });
+    topic = 'right';
+    await runtime.reconcile();
+    await until(() => runtime.status()[0]?.state === 'subscribed');
+    expect(log).toContain('subscribe right');
   });
 
   it('raises a failure when connect fails, and starts over from the first pause after a healthy period', async () => {

@@ -1,5 +1,6 @@
 import type { DeviceEvent, PointRequest, PointValue } from '../sdk/index.js';
 import type { Logger } from '../../shared/logger.js';
+import { failureOf, fingerprintOf } from './failures.js';
 import { readingsOf, type CollectionTarget, type ReadingSink } from './runtime.js';
 
 /** Where a subscription delivers (values and events arrive checked by the host). */
@@ -36,6 +37,11 @@ export interface Backoff {
   capMs: number;
   /** A subscription that stayed connected this long starts again from `baseMs` when it fails. */
   healthyMs: number;
+  /**
+   * Pause after a permanent failure (`misconfigured`, `unsupported`): the subscription is tried
+   * again when the meter's settings change, or after this long.
+   */
+  permanentMs: number;
 }
 
 export interface PushRuntimeOptions {
@@ -78,18 +84,7 @@ interface Subscription {
   reported?: { at: number; allGood: boolean };
 }
 
-const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, capMs: 60_000, healthyMs: 60_000 };
-
-/** The same JSON for equal settings whatever the key order, so a reordered jsonb is no change. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value) ?? 'null';
-}
+const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, capMs: 60_000, healthyMs: 60_000, permanentMs: 3_600_000 };
 
 /**
  * Push-mode collection: one long-lived subscription per meter whose plugin delivers values by
@@ -177,7 +172,7 @@ export class PushRuntime {
   }
 
   private fingerprint(target: CollectionTarget): string {
-    return stableJson({ plugin: target.pluginId, device: target.device, points: target.points });
+    return fingerprintOf(target);
   }
 
   private begin(target: CollectionTarget): void {
@@ -209,6 +204,7 @@ export class PushRuntime {
       let connectedAt: number | undefined;
       let delivered = false;
       let reason: string;
+      let permanent = false;
       try {
         await this.host.subscribe(
           target.pluginId,
@@ -232,10 +228,12 @@ export class PushRuntime {
         reason = 'the subscription ended';
       } catch (error) {
         if (signal.aborted) break;
-        reason = error instanceof Error ? error.message : String(error);
+        ({ reason, permanent } = failureOf(error));
       }
       if (connectedAt !== undefined && Date.now() - connectedAt >= this.backoff.healthyMs) sub.failures = 0;
-      const delay = this.delayMs(sub.failures);
+      // Trying a misconfigured meter again every minute mends nothing: a settings change does
+      // (reconcile then starts a new subscription at once).
+      const delay = permanent ? this.backoff.permanentMs : this.delayMs(sub.failures);
       sub.failures++;
       sub.lastError = reason;
       sub.state = 'waiting';

@@ -2,6 +2,7 @@ import type { DeviceEvent, PointRequest, PointValue, RelayCommand, RelayResult }
 import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ChannelBackoff } from './channel-backoff.js';
+import { failureOf, ParkedMeters } from './failures.js';
 
 /** Which schedules a meter falls under: its unit, its channel, its customer's reading window. */
 export interface TargetGroup {
@@ -85,6 +86,8 @@ export interface JobResult {
   /** The meter answered with at least one usable value. */
   ok: boolean;
   error?: string;
+  /** The failure was permanent (the plugin said `misconfigured` or `unsupported`): no re-collection. */
+  permanent?: boolean;
 }
 
 /** Decides what is due and keeps the books (tasks, re-collection); the runtime only reads. */
@@ -143,6 +146,14 @@ export interface RuntimeOptions {
   events?: EventStore;
   /** Leaves channels whose gateway or line is down alone for a while (scheduled reads only). */
   backoff?: ChannelBackoff;
+  /**
+   * How long a meter whose read failed permanently (`misconfigured`, `unsupported`) is left alone
+   * unless its settings change; its scheduled reads fail at once with the same reason meanwhile.
+   * Default one hour.
+   */
+  permanentPauseMs?: number;
+  /** The clock of that pause (tests pin it). */
+  now?: () => number;
 }
 
 /**
@@ -155,6 +166,7 @@ export class CollectionRuntime {
   private timer?: NodeJS.Timeout;
   private cycle?: Promise<CycleReport>;
   private stopped = false;
+  private readonly parked: ParkedMeters;
 
   constructor(
     private readonly host: SessionOpener,
@@ -162,7 +174,9 @@ export class CollectionRuntime {
     private readonly planner: Planner,
     private readonly logger: Logger,
     private readonly options: RuntimeOptions,
-  ) {}
+  ) {
+    this.parked = new ParkedMeters(options.permanentPauseMs ?? 3_600_000);
+  }
 
   start(): void {
     const tick = () => {
@@ -261,8 +275,16 @@ export class CollectionRuntime {
           results.push({ job, ok: false, error: blocked });
           continue;
         }
+        const now = this.options.now ?? Date.now;
+        const parked = this.parked.reason(job.target, now());
+        if (parked) {
+          report.failed++;
+          results.push({ job, ok: false, error: parked, permanent: true });
+          continue;
+        }
         try {
           const values = await this.collect(job.target, { at: job.at, events: job.events });
+          this.parked.release(job.target.meterId);
           if (channel) this.options.backoff?.succeeded(channel);
           const good = values.filter((v) => v.quality !== 'bad').length;
           report.succeeded++;
@@ -279,11 +301,13 @@ export class CollectionRuntime {
           results.push(usable ? { job, ok: true } : { job, ok: false, error: reason });
         } catch (error) {
           report.failed++;
-          if (channel) this.options.backoff?.failed(channel);
-          const reason = error instanceof Error ? error.message : String(error);
+          const { reason, permanent } = failureOf(error);
+          // A misconfigured meter says nothing about its channel: the others on it are not held back.
+          if (permanent) this.parked.park(job.target, reason, now());
+          else if (channel) this.options.backoff?.failed(channel);
           firstError ??= { meterId: job.target.meterId, error: reason };
           this.options.onFailure?.(job.target.meterId, reason);
-          results.push({ job, ok: false, error: reason });
+          results.push({ job, ok: false, error: reason, ...(permanent ? { permanent } : {}) });
         }
       }
     };

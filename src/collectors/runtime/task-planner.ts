@@ -48,7 +48,8 @@ interface RetryRow {
  *   window is open and whose frozen value for that midnight is not stored yet; the task ends when
  *   every meter has one or was given up, or when the day is over;
  * - a meter that fails gets a retry row; attempts follow with doubling pauses until one succeeds
- *   (RECOVERED) or the schedule's maxAttempts is spent (GAVE_UP).
+ *   (RECOVERED) or the schedule's maxAttempts is spent (GAVE_UP). A permanent failure (the plugin
+ *   said `misconfigured` or `unsupported`) gives up at once, with the reason as the last error.
  */
 export class TaskPlanner implements Planner {
   /** Meters already handed out for a running daily task in this process (reads are in flight or being written). */
@@ -278,7 +279,8 @@ export class TaskPlanner implements Planner {
     const retryRows = firstTry
       .filter((r) => !r.ok)
       .map((r) => {
-        const giveUp = (maxOf.get(r.job.taskId!) ?? 1) <= 1;
+        // A permanent failure is not retried: only a change of the meter's settings can mend it.
+        const giveUp = r.permanent || (maxOf.get(r.job.taskId!) ?? 1) <= 1;
         return {
           task: r.job.taskId!,
           meter: r.job.target.meterId,
@@ -314,7 +316,11 @@ export class TaskPlanner implements Planner {
     const updates = retried.map((r) => {
       const row = current.get(r.job.retryId!);
       const attempts = Number(row?.attempts ?? 1) + 1;
-      const status = r.ok ? 'RECOVERED' : attempts >= Number(row?.max_attempts ?? 1) ? 'GAVE_UP' : 'PENDING';
+      const status = r.ok
+        ? 'RECOVERED'
+        : r.permanent || attempts >= Number(row?.max_attempts ?? 1)
+          ? 'GAVE_UP'
+          : 'PENDING';
       return {
         id: r.job.retryId!,
         task: r.job.taskId!,

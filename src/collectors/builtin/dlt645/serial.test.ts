@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { onLines, testLines } from '../../../../test/support/line-session.js';
 import { openPtyPair, type PtyPair } from '../../../../test/support/pty-pair.js';
 import { PluginHost } from '../../../plugins/plugin-host.js';
 import { createLogger } from '../../../shared/logger.js';
@@ -15,6 +16,7 @@ import {
 } from './simulator.js';
 
 const ctx = { logger: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() };
+const lines = testLines();
 const signal = () => AbortSignal.timeout(6000);
 // Generous enough for a busy machine (socat, simulator and collector share two cores), short enough to keep silence tests quick.
 const TIMEOUT_MS = 800;
@@ -30,7 +32,7 @@ function expected(sim: Dlt645SerialSimulator, address: string, di: number, index
 }
 
 describe('DL/T 645 serial collector settings', () => {
-  it("defaults to the standard's 2400 baud 8E1 and keys every meter of a line to its path", () => {
+  it("defaults to the standard's 2400 baud 8E1 and puts every meter of a path on one line", () => {
     const settings = dlt645Serial.deviceSchema.parse({ path: '/dev/ttyUSB0', address: M1 });
     expect(settings).toEqual({
       path: '/dev/ttyUSB0',
@@ -47,10 +49,10 @@ describe('DL/T 645 serial collector settings', () => {
       relayValidityMinutes: 5,
     });
     expect(dlt645Serial.describe()).toMatchObject({ id: 'dlt645-2007-serial', transport: 'serial', mode: 'poll' });
-    const key = (address: string) =>
-      dlt645Serial.resourceKey!({ id: address, settings: { ...settings, address } as typeof settings });
-    expect(key(M1)).toBe('serial:/dev/ttyUSB0');
-    expect(key(M2)).toBe(key(M1));
+    const line = (address: string) =>
+      dlt645Serial.serialLine!({ id: address, settings: { ...settings, address } as typeof settings });
+    expect(line(M1)).toEqual({ path: '/dev/ttyUSB0', baudRate: 2400, dataBits: 8, parity: 'even', stopBits: 1 });
+    expect(line(M2)).toEqual(line(M1));
     for (const bad of [{ dataBits: 7 }, { address: '12' }, { path: '' }, { preamble: 5 }, { parity: 'mark' }])
       expect(dlt645Serial.deviceSchema.safeParse({ path: '/dev/ttyUSB0', address: M1, ...bad }).success).toBe(false);
   });
@@ -64,7 +66,7 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
     settings: dlt645Serial.deviceSchema.parse({ path: line.b, address, responseTimeoutMs: TIMEOUT_MS, ...extra }),
   });
   async function session(address: string, extra: Record<string, unknown> = {}) {
-    const s = dlt645Serial.createSession(device(address, extra), ctx);
+    const s = onLines(lines, ctx, (c) => dlt645Serial.createSession(device(address, extra), c));
     await s.connect(signal());
     return s;
   }
@@ -98,8 +100,18 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
       ],
       unreachableDevice: { id: 'dead', settings: { path: `${line.b}-missing`, address: '000000000009' } },
       timeoutMs: 2000,
+      serialLines: lines,
     });
     expect(results.filter((r) => !r.ok)).toEqual([]);
+    // The serial line's cases ran (SDK 1.3), on the host's lines.
+    expect(results.map((r) => r.check)).toEqual(
+      expect.arrayContaining([
+        'connect() opens the line serialLine(device) names, through ctx.serialLine',
+        'reads as before after another session used the line between its calls',
+        'does not take bytes that came before its request as the answer',
+        'close() releases every serial line the session opened',
+      ]),
+    );
     expect(results.length).toBeGreaterThanOrEqual(12);
     expect(results.map((r) => r.check)).toContain(
       'readEvents() gives events with a type and valid times, oldest first',
@@ -255,7 +267,7 @@ describe('DL/T 645 collector on a serial line (socat pseudo-terminals)', () => {
 
   it('refuses a second meter on the same line with other serial settings', async () => {
     const s = await session(M1);
-    const other = dlt645Serial.createSession(device(M2, { baudRate: 9600 }), ctx);
+    const other = onLines(lines, ctx, (c) => dlt645Serial.createSession(device(M2, { baudRate: 9600 }), c));
     await expect(other.connect(signal())).rejects.toThrow(
       /is open at 2400 baud 8E1 for another meter, this one is set to 9600 baud 8E1/,
     );
@@ -273,12 +285,14 @@ describe('DL/T 645 serial collector when the line goes away', () => {
     const sim = await startDlt645SerialSimulator([simulatedMeter(M1)], { path: line.a });
     try {
       sim.faults = { silent: true };
-      const s = dlt645Serial.createSession(
-        {
-          id: M1,
-          settings: dlt645Serial.deviceSchema.parse({ path: line.b, address: M1, responseTimeoutMs: 2000 }),
-        },
-        ctx,
+      const s = onLines(lines, ctx, (c) =>
+        dlt645Serial.createSession(
+          {
+            id: M1,
+            settings: dlt645Serial.deviceSchema.parse({ path: line.b, address: M1, responseTimeoutMs: 2000 }),
+          },
+          c,
+        ),
       );
       await s.connect(signal());
       const reading = s.read!([point('e', '00010000')], signal());
@@ -290,9 +304,11 @@ describe('DL/T 645 serial collector when the line goes away', () => {
       await expect(s.read!([point('e', '00010000')], signal())).rejects.toThrow(/disconnected|closed/);
       await s.close();
       await s.close();
-      const again = dlt645Serial.createSession(
-        { id: M1, settings: dlt645Serial.deviceSchema.parse({ path: line.b, address: M1 }) },
-        ctx,
+      const again = onLines(lines, ctx, (c) =>
+        dlt645Serial.createSession(
+          { id: M1, settings: dlt645Serial.deviceSchema.parse({ path: line.b, address: M1 }) },
+          c,
+        ),
       );
       await expect(again.connect(signal())).rejects.toThrow(/cannot open/);
       await again.close();

@@ -449,12 +449,11 @@ export class Dlt645Session implements CollectorSession<Dlt645Point> {
     // All zeros: the event has not ended (power still down, cover still open).
     if (end === 'zero') return event;
     const endedAt = end && this.wallClock(end);
-    if (endedAt && endedAt.getTime() >= event.occurredAt.getTime()) event.endedAt = endedAt;
-    else
-      this.ctx.logger.debug('dlt645 event end time ignored', {
-        event: kind.name,
-        end: data.subarray(6, 12).toString('hex'),
-      });
+    if (endedAt && endedAt.getTime() >= event.occurredAt.getTime()) return { ...event, endedAt };
+    this.ctx.logger.debug('dlt645 event end time ignored', {
+      event: kind.name,
+      end: data.subarray(6, 12).toString('hex'),
+    });
     return event;
   }
 

@@ -1,9 +1,10 @@
 /**
  * Modbus collectors: `modbus-tcp` (Modbus TCP, meters or TCP-to-RS485 gateways) and `modbus-rtu`
  * (Modbus RTU on a local serial line, e.g. an RS485 adapter at /dev/ttyUSB0). Both share the
- * session below; they differ in how the device is reached, which the SDK describes per collector:
- * a TCP session has a connection of its own, while the RTU sessions of all meters on one serial
- * line share one open port (./serial-line.ts, docs/adr/0006).
+ * session below; they differ in how the device is reached: a TCP session has a connection of its
+ * own, an RTU session drives its client over the serial line the host lends it (SDK 1.3
+ * `ctx.serialLine`, ./rtu-port.ts): one open port per line, shared with every meter on it,
+ * whatever protocol it speaks (docs/adr/0019-serial-lines-owned-by-the-host.md).
  *
  * A point is one entry of the meter's register map (table, address, type, word order, scale);
  * {@link REGISTER_MAPS} has typical maps to start from. Contiguous points of one table are read
@@ -13,6 +14,7 @@
 import ModbusSerial from 'modbus-serial';
 import {
   badValue,
+  CollectorError,
   defineCollector,
   withSignal,
   z,
@@ -23,7 +25,15 @@ import {
   type SessionContext,
 } from '../../sdk/index.js';
 import { decodeRegisters, isDecimalString, REGISTER_COUNT, REGISTER_TYPES } from './decode.js';
-import { joinLine, type LineEvents } from './serial-line.js';
+import { RtuLinePort } from './rtu-port.js';
+
+/** What a session hears from its connection or line. */
+interface LineEvents {
+  /** The connection or port went away: calls in flight must fail now. */
+  lost(reason: string): void;
+  /** An error the client reported; the connection carries on (a lost one also ends in `lost`). */
+  error(error: unknown): void;
+}
 
 // modbus-serial is CommonJS; its module object carries the client class both as itself and as `default`.
 const ModbusRTU = ModbusSerial.default;
@@ -284,11 +294,46 @@ async function connectTcp(device: ModbusTcpDevice, events: LineEvents, signal: A
   return { client, release };
 }
 
-/** Takes a share of the serial line: one open port per path, whichever meter it is for (./serial-line.ts). */
-async function connectRtu(device: ModbusRtuDevice, events: LineEvents, signal: AbortSignal): Promise<Link> {
-  const share = await joinLine(device, events, signal);
-  return { client: share.client, release: () => share.leave() };
+/**
+ * Opens the meter's serial line through the host and a modbus-serial client of the session's own
+ * over it. The host lets the line carry only this session's request while its call runs.
+ */
+async function connectRtu(
+  device: ModbusRtuDevice,
+  ctx: SessionContext,
+  events: LineEvents,
+  signal: AbortSignal,
+): Promise<Link> {
+  if (!ctx.serialLine) throw new CollectorError('unsupported', 'this host offers no serial lines (SDK 1.3)');
+  const port = new RtuLinePort();
+  const line = await ctx.serialLine(
+    lineOf(device),
+    {
+      data: (bytes) => port.receive(bytes),
+      lost: (reason) => {
+        port.lost();
+        events.lost(reason);
+      },
+    },
+    signal,
+  );
+  port.attach(line);
+  const client = new ModbusRTU(port);
+  client.on('error', (error: unknown) => events.error(error));
+  // The port is ready at once (the line is open): this only hooks the client to it.
+  await new Promise<void>((resolve, reject) =>
+    client.open((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  return { client, release: () => line.close() };
 }
+
+const lineOf = ({ path, baudRate, parity, dataBits, stopBits }: ModbusRtuDevice) => ({
+  path,
+  baudRate,
+  parity,
+  dataBits,
+  stopBits,
+});
 
 /** One Modbus device (a meter, or a gateway reached at one unit id). Requests are strictly one at a time. */
 class ModbusSession implements CollectorSession<ModbusPoint> {
@@ -321,7 +366,9 @@ class ModbusSession implements CollectorSession<ModbusPoint> {
     this.events = events;
     const d = this.device;
     try {
-      this.link = await (d.transport === 'tcp' ? connectTcp(d, events, signal) : connectRtu(d, events, signal));
+      this.link = await (d.transport === 'tcp'
+        ? connectTcp(d, events, signal)
+        : connectRtu(d, this.ctx, events, signal));
     } catch (error) {
       this.markLost(new ConnectionLost('connect failed'));
       throw error;
@@ -346,8 +393,6 @@ class ModbusSession implements CollectorSession<ModbusPoint> {
   private async request(table: Table, start: number, count: number, signal: AbortSignal): Promise<Reply> {
     const client = this.link?.client;
     if (!client || this.lost || !client.isOpen) throw this.lost ?? new ConnectionLost('not connected');
-    // On a serial line the client is shared by the sessions of all its meters: address this one,
-    // with its own timeout. The host runs one session of a line at a time, so these hold until the reply.
     client.setID(this.device.unitId);
     client.setTimeout(this.device.responseTimeoutMs);
     const call =
@@ -448,8 +493,8 @@ export const modbusRtu = defineCollector({
   }),
   deviceSchema: rtuDeviceSchema,
   pointSchema,
-  // One serial line carries one request at a time, whichever meter it is for.
-  resourceKey: (device) => `serial:${device.settings.path}`,
+  // One serial line carries one request at a time, whichever meter (and protocol) it is for.
+  serialLine: (device) => lineOf(device.settings),
   createSession: (device, ctx) => new ModbusSession(device.settings, ctx),
 });
 
