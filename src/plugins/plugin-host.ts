@@ -22,7 +22,7 @@ import { PluginLoadError, readManifest } from './package-plugin.js';
 import { checkEvent, checkValues } from './value-check.js';
 import { lineKey, SerialLines } from './serial-lines.js';
 import { PluginCallError, WorkerPlugin, type RawSink, type SettingsIssue } from './worker-plugin.js';
-import type { DeviceResource } from './worker/protocol.js';
+import type { DeviceResource, SessionMethod } from './worker/protocol.js';
 
 export type PluginSource = { kind: 'builtin'; collector: BrandedCollector } | { kind: 'package'; spec: string };
 
@@ -58,7 +58,7 @@ export interface HostedSession {
   close(): Promise<void>;
 }
 
-export type SessionMethod = 'connect' | 'read' | 'readEvents' | 'controlRelay' | 'probe' | 'syncTime' | 'close';
+export type { SessionMethod } from './worker/protocol.js';
 
 /**
  * Where a subscription's deliveries go. Values and events arrive checked (see value-check.ts);

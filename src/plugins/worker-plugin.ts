@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type { SessionMethod } from './plugin-host.js';
 import type { SerialLineAccess } from '../collectors/sdk/conformance.js';
 import {
   COLLECTOR_ERROR_KINDS,
@@ -18,6 +17,7 @@ import type {
   DeviceResource,
   FromWorker,
   LineAsk,
+  SessionMethod,
   SettingsIssue,
   ToWorker,
   WorkerData,

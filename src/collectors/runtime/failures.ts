@@ -1,5 +1,5 @@
 import { errorKind, isRetriable } from '../sdk/index.js';
-import type { CollectionTarget } from './runtime.js';
+import type { CollectionTarget } from './target.js';
 
 /** A failed read or subscription as both runtimes book it. */
 export interface Failure {

@@ -3,24 +3,9 @@ import type { IncomingReading } from '../ingestion/ingestion.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ChannelBackoff } from './channel-backoff.js';
 import { failureOf, ParkedMeters } from './failures.js';
+import type { CollectionTarget, TargetGroup } from './target.js';
 
-/** Which schedules a meter falls under: its unit, its channel, its customer's reading window. */
-export interface TargetGroup {
-  /** Materialised path of the meter's org unit. */
-  orgPath: string;
-  channelId?: number;
-  /** The customer's reading window (local "HH:MM"), when the meter serves a customer. */
-  window?: { start: string; end: string };
-}
-
-/** One meter to collect: which plugin, the device settings and the registers to read. */
-export interface CollectionTarget {
-  meterId: number;
-  pluginId: string;
-  device: { id: string; settings: unknown };
-  points: (PointRequest & { register: NonNullable<PointRequest['register']> })[];
-  group: TargetGroup;
-}
+export type { CollectionTarget, TargetGroup } from './target.js';
 
 /** The join that finds the customer a meter serves now (target loaders share it). */
 export const CUSTOMER_OF_METER = `left join meter_assignment a on a.meter_id = m.id and a.removed_at is null

@@ -15,6 +15,9 @@
  */
 import type { CollectorDescription, PointRequest, SerialLineSettings } from '../../collectors/sdk/index.js';
 
+/** The calls the host makes on a session, in its own thread or in a plugin's worker. */
+export type SessionMethod = 'connect' | 'read' | 'readEvents' | 'controlRelay' | 'probe' | 'syncTime' | 'close';
+
 /** What the host asks a worker to do, with the arguments of each. */
 export interface WorkerOps {
   load: { args: Record<string, never>; result: { description: CollectorDescription; sdkVersion: string } };
@@ -22,7 +25,7 @@ export interface WorkerOps {
   validatePoint: { args: { settings: unknown }; result: SettingsIssue[] };
   resource: { args: { device: WorkerDevice }; result: DeviceResource };
   createSession: { args: { sessionId: string; device: WorkerDevice }; result: true };
-  call: { args: { sessionId: string; method: string; args: unknown[] }; result: unknown };
+  call: { args: { sessionId: string; method: SessionMethod; args: unknown[] }; result: unknown };
   subscribe: { args: { sessionId: string; points: PointRequest[] }; result: true };
 }
 
