@@ -4,7 +4,7 @@ import { seedDemo } from './demo/seed.js';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from './orm/orm.js';
 import { createEvents, createRedisEvents, type Events } from './shared/events.js';
 import { join } from 'node:path';
-import type { SqlExecutor } from './collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from './collectors/ingestion/readings.js';
 import { createCollection } from './collectors/collection.js';
 import { createSchema } from './schema/index.js';
 import { SettlementJobs } from './schema/settlement/settlement-jobs.js';
