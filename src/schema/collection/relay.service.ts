@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Meter } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
-import type { Context, RelayCommand } from '../common/context.js';
+import type { RelayCommand } from '../../collectors/index.js';
+import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/refs.js';
 import type { ControlMeterRelayInput } from './relay.type.js';
 

@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AlarmRaiser } from '../../collectors/alarms/alarm-raiser.js';
-import { suspectReadingAlarms } from '../../collectors/alarms/reading-alarms.js';
-import type { SqlExecutor } from '../../collectors/ingestion/readings.js';
-import { checkAndStoreReading, type StoredRow } from '../../collectors/ingestion/store.js';
+import {
+  AlarmRaiser,
+  checkAndStoreReading,
+  suspectReadingAlarms,
+  type SqlExecutor,
+  type StoredRow,
+} from '../../collectors/index.js';
 import { Meter, MeterStatus, OrgUnit, Reading, ReadingSource, type RegisterCode } from '../../orm/entities/index.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { publishReadingsCorrected } from '../../shared/events.js';
