@@ -6,7 +6,7 @@ import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { renewRequestState, sharedEventRow } from '../common/loaders.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { subscriberMayReceive } from '../common/subscriptions.js';
 import { CustomerPayload, CustomerType } from '../customer/customer.type.js';
 import { MeterType } from '../meter/meter.type.js';
@@ -24,6 +24,7 @@ import {
   ReversePaymentInput,
   SetPrepaymentInput,
 } from './account.type.js';
+import { customerAccount } from './account-totals.js';
 import { listPayments, recordPayment, reversePayment } from './payment.service.js';
 import { listPrepaymentEvents, setPrepayment } from './prepayment.service.js';
 
@@ -150,6 +151,6 @@ export class CustomerAccountResolver {
     description: "The customer's balance and prepayment state; null for callers who may not read their payments.",
   })
   account(@Root() customer: Customer, @Ctx() ctx: Context) {
-    return ctx.loaders.customerAccount.load(customer.id);
+    return customerAccount(ctx, customer.id);
   }
 }

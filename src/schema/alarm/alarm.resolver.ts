@@ -6,7 +6,7 @@ import type { Context } from '../common/context.js';
 import { renewRequestState, sharedEventRow } from '../common/loaders.js';
 import { subscriberMayReceive } from '../common/subscriptions.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { UserType } from '../user/user.type.js';

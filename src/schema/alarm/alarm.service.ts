@@ -5,7 +5,8 @@ import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
+import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
 import type { AlarmActionInput, AlarmFilter } from './alarm.type.js';
 

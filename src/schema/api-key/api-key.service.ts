@@ -6,7 +6,8 @@ import { formats } from '../../shared/formats.js';
 import { toGlobalId } from '../../shared/global-id.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
+import { localId } from '../common/local-id.js';
 import type { CreateApiKeyInput, RevokeApiKeyInput } from './api-key.type.js';
 
 const createSchema = z.object({

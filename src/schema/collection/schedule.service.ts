@@ -13,7 +13,8 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
+import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
 import type {
   CollectionTaskFilter,

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CollectionPort } from '../../collectors/index.js';
-import type { SettlementJobs } from '../settlement/settlement-jobs.js';
 import type { Access } from '../../auth/access.js';
 import type { AuditTrail } from '../../auth/audit/trail.js';
 import type { Config } from '../../config/config.js';
@@ -8,6 +7,15 @@ import type { Logger } from '../../shared/logger.js';
 import type { Loaders } from './loaders.js';
 import type { Events } from '../../shared/events.js';
 import type { PersonalDataCipher } from '../../shared/personal-data.js';
+
+/**
+ * Starts settlement runs in the background (the server's jobs, src/jobs/): a run outlives the
+ * request that started it. The API only asks; it does not import the jobs.
+ */
+export interface SettlementRunner {
+  /** Settles `customerIds` for the run, which is stored as RUNNING; returns at once. */
+  start(runId: number, customerIds: readonly number[]): void;
+}
 
 /** What every resolver receives: one forked EntityManager and one set of loaders per request. */
 export interface Context {
@@ -29,7 +37,7 @@ export interface Context {
   /** Port to the collection side: the state of the loaded collector plugins. */
   collection: CollectionPort;
   /** The server's background settlement runs. */
-  settlements: SettlementJobs;
+  settlements: SettlementRunner;
   /** Seals and opens customers' personal data (phone, ID number). */
   personalData: PersonalDataCipher;
   /**

@@ -6,7 +6,7 @@ import { ServicePoint } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { toGlobalId } from '../../shared/global-id.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import {
   ConsumptionGranularity,
   type ConsumptionPeriodType,

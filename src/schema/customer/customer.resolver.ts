@@ -5,7 +5,7 @@ import { fieldAccessOf } from '../common/access-guards.js';
 import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { ServicePointConnection } from '../service-point/service-point.type.js';
 import {

@@ -8,7 +8,7 @@ import { normaliseIdNumber, normalisePhone, SealedColumn } from '../../shared/pe
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { escapeLike, subtreeCondition } from '../common/subtree.js';
 import type {
   CreateCustomerInput,

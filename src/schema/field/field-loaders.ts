@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { FilterQuery } from '@mikro-orm/core';
 import { FieldPhoto, HazardReport, WorkOrder, WorkOrderStop } from '../../orm/entities/index.js';
 import type { Context } from '../common/context.js';
-import type { Loaders } from '../common/loaders.js';
+import { perRequest } from '../common/loaders.js';
 
 /** Photos a parent may list at most (a stop's or a report's handful, a long order's many). */
 export const MAX_PHOTOS_PER_PARENT = 100;
@@ -76,18 +76,9 @@ function createFieldLoaders(ctx: Context) {
 
 export type FieldLoaders = ReturnType<typeof createFieldLoaders>;
 
-// One set per request: keyed by the request's loaders, which a long-lived operation replaces when
-// it starts over (renewRequestState), so these start over with them.
-const perRequest = new WeakMap<Loaders, FieldLoaders>();
-
 /** The field module's loaders of this request. */
 export function fieldLoaders(ctx: Context): FieldLoaders {
-  let loaders = perRequest.get(ctx.loaders);
-  if (!loaders) {
-    loaders = createFieldLoaders(ctx);
-    perRequest.set(ctx.loaders, loaders);
-  }
-  return loaders;
+  return perRequest(ctx, createFieldLoaders);
 }
 
 /**

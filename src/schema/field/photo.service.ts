@@ -13,7 +13,8 @@ import {
 import { AppError, ErrorCode, badField, forbidden } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
+import { localId } from '../common/local-id.js';
 import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from './coordinates.js';
 import { onReadableOrder } from './field-loaders.js';
 import { newStorageKey, type PhotoStore } from './photo-store.js';

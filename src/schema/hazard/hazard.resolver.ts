@@ -3,7 +3,7 @@ import { HazardReport } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { fieldLoaders, photosOf } from '../field/field-loaders.js';
 import { FieldPhotoObject } from '../field/field.type.js';

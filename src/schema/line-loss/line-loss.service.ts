@@ -21,7 +21,7 @@ import {
   type PageArgs,
 } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { subtreeCondition } from '../common/subtree.js';
 import type { ConsumptionProblemKind } from '../consumption/consumption.type.js';
 import { loadRegisterValues } from '../consumption/register-values.js';

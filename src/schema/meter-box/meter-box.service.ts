@@ -6,7 +6,7 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { escapeLike, subtreeCondition } from '../common/subtree.js';
 import type { CreateMeterBoxInput, MeterBoxFilter, MeterBoxOrder, UpdateMeterBoxInput } from './meter-box.type.js';
 

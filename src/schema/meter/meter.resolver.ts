@@ -4,7 +4,7 @@ import { Dec } from '../../shared/decimal.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { DecimalScalar } from '../common/scalars.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { MeterBoxType } from '../meter-box/meter-box.type.js';

@@ -15,7 +15,7 @@ import { badField, conflict, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
+import { localId } from '../common/local-id.js';
 import { announceHandReading, storeHandReading, type StoredHandReading } from '../reading/hand-reading.js';
 import { allowedFrom, allows } from '../work-order/status-flow.js';
 import { publishWorkOrderChanged } from '../work-order/work-order-events.js';

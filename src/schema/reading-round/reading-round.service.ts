@@ -13,7 +13,7 @@ import {
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { checkAssignees, setAssignees } from '../work-order/assignees.js';
 import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
 import type { StartReadingRoundInput } from './reading-round.type.js';

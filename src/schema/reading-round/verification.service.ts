@@ -19,7 +19,7 @@ import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
+import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
 import { checkAssignees, setAssignees } from '../work-order/assignees.js';
 import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';

@@ -6,7 +6,7 @@ import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
+import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
 import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './reading.type.js';
 import { announceHandReading, storeHandReading } from './hand-reading.js';

@@ -21,7 +21,7 @@ import {
 } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { escapeLike } from '../common/subtree.js';
 import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
 import { PERIOD, visibleBills } from '../settlement/settlement.service.js';

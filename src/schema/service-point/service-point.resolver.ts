@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import { MeterAssignment, ServicePoint } from '../../orm/entities/index.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { MeterBoxType } from '../meter-box/meter-box.type.js';
 import { MeterType } from '../meter/meter.type.js';

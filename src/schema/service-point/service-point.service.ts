@@ -6,7 +6,7 @@ import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import type {
   CreateServicePointInput,
   ExchangeMeterInput,

@@ -5,7 +5,7 @@ import { toGlobalId } from '../../shared/global-id.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { subscriberMayReceive } from '../common/subscriptions.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
@@ -35,7 +35,7 @@ import {
   visibleBills,
 } from './settlement.service.js';
 import { notFound } from '../../shared/errors.js';
-import { localId } from '../common/refs.js';
+import { localId } from '../common/local-id.js';
 
 @Resolver(() => SettlementRunType)
 export class SettlementRunResolver extends NodeResolver<SettlementRun>(SettlementRunType, 'SettlementRun') {

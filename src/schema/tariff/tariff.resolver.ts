@@ -4,7 +4,7 @@ import { Tariff, type Customer } from '../../orm/entities/index.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { LocalDateScalar } from '../common/scalars.js';
 import { CustomerType } from '../customer/customer.type.js';
 import {

@@ -22,7 +22,7 @@ import { decimal, formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import type {
   AddTariffVersionInput,
   CreateTariffInput,

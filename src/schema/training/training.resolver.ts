@@ -4,7 +4,7 @@ import { toGlobalId } from '../../shared/global-id.js';
 import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { UserType } from '../user/user.type.js';
 import { deleteTraining, listTrainingRecords, recordTraining, updateTraining } from './training.service.js';
 import {

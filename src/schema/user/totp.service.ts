@@ -5,7 +5,7 @@ import { badField, conflict } from '../../shared/errors.js';
 import { SealedColumn } from '../../shared/personal-data.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { checkGrant, endAllSessions } from './user.service.js';
 
 const ISSUER = 'Metergraph';

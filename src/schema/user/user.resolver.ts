@@ -5,7 +5,7 @@ import { objectTypeOf, ruleFields } from '../common/access-guards.js';
 import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { confirmTotp, enrollTotp, resetTotp } from './totp.service.js';

@@ -7,7 +7,7 @@ import { notFound } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
+import { localId } from '../common/local-id.js';
 import { escapeLike } from '../common/subtree.js';
 
 /**

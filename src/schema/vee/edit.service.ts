@@ -8,7 +8,7 @@ import { badField, notFound } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
+import { localId } from '../common/local-id.js';
 import { publishReadingsCorrected } from '../../shared/events.js';
 import { dailyDateOf } from './daily-values.js';
 import { effectiveRules, meterFacts } from './rule-sets.service.js';

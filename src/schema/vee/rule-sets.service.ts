@@ -9,7 +9,8 @@ import { VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
 import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
+import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
 import type { DeleteVeeRuleSetInput, SetVeeRuleSetInput, VeeRuleSetFilter } from './vee.type.js';
 

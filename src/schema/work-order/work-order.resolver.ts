@@ -6,7 +6,7 @@ import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
 import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
+import { loadPermitted } from '../common/load-permitted.js';
 import { sessionOpen } from '../common/subscriptions.js';
 import { CustomerType } from '../customer/customer.type.js';
 import { MeterBoxType } from '../meter-box/meter-box.type.js';

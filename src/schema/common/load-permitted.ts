@@ -1,17 +1,8 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { Action, Subject } from '../../auth/permissions.js';
 import { badField, notFound } from '../../shared/errors.js';
-import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
 import type { Context } from './context.js';
-
-/** Decodes a global ID of the expected type, or answers BAD_USER_INPUT at `path`. */
-export function localId(globalId: string, type: string, path: (string | number)[]): number {
-  const decoded = fromGlobalId(globalId);
-  if (!decoded || decoded.type !== type || !fitsKey(decoded.id, keyColumnOf(type))) {
-    throw badField(path, `must be the ID of a ${type}`);
-  }
-  return Number(decoded.id);
-}
+import { localId } from './local-id.js';
 
 /**
  * Loads one row the user may act on, through the same SQL condition as lists. A row outside the
