@@ -5,7 +5,7 @@ import { actorOf, AuditTrail } from '../auth/audit/trail.js';
 import type { Context } from '../schema/common/context.js';
 import { photoUrl } from '../schema/field/field.resolver.js';
 import { createPhoto, photoForDownload, TOO_LARGE, UNSUPPORTED_TYPE } from '../schema/field/photo.service.js';
-import type { PhotoStore } from '../schema/field/photo-store.js';
+import type { PhotoStore } from '../storage/index.js';
 import { AppError, ErrorCode, unauthenticated } from '../shared/errors.js';
 import { toGlobalId } from '../shared/global-id.js';
 import { enrollmentRequired } from './enrollment-gate.js';

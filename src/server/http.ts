@@ -39,7 +39,7 @@ import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './req
 import { playgroundRouter } from './playground.js';
 import { kpiExport, settlementExport, type ExportDeps } from './report-exports.js';
 import { fieldPhotoDownload, fieldPhotoUpload, type FieldPhotoDeps } from './field-photos.js';
-import { createPhotoStore } from '../schema/field/photo-store.js';
+import { createPhotoStore } from '../storage/index.js';
 
 const BODY_LIMIT = '5mb';
 /** body-parser's error types, in words for a client. */

@@ -17,7 +17,7 @@ import { loadPermitted } from '../common/load-permitted.js';
 import { localId } from '../common/local-id.js';
 import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from './coordinates.js';
 import { onReadableOrder } from './field-loaders.js';
-import { newStorageKey, type PhotoStore } from './photo-store.js';
+import { newStorageKey, type PhotoStore } from '../../storage/index.js';
 import { PHOTO_TYPES, sniffPhotoType } from './photo-type.js';
 
 /** `extensions.reason` of a refused file, so that HTTP can answer 413 and 415. */

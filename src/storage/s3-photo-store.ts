@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { S3Config } from '../../config/config.js';
+import type { S3Config } from '../config/config.js';
 import { checkStorageKey, type PhotoStore } from './photo-store.js';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;

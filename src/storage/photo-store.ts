@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { PhotoConfig } from '../../config/config.js';
-import { DiskPhotoStore } from './disk-photo-store.js';
-import { S3PhotoStore } from './s3-photo-store.js';
 
 /**
  * Where photo bytes are kept. Small on purpose: a photo is written once, read whole (at most
@@ -29,9 +26,4 @@ export function newStorageKey(extension: string, now = new Date()): string {
 export function checkStorageKey(key: string): string {
   if (!STORAGE_KEY.test(key)) throw new Error(`not a photo storage key: ${JSON.stringify(key)}`);
   return key;
-}
-
-/** The store the configuration names: a folder on disk by default, or an S3-compatible bucket. */
-export function createPhotoStore(config: PhotoConfig): PhotoStore {
-  return config.store === 's3' && config.s3 ? new S3PhotoStore(config.s3) : new DiskPhotoStore(config.dir);
 }
