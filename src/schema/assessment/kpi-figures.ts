@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { HazardCounts, TrainingCounts } from '../../billing/kpis.js';
 import { Dec } from '../../shared/decimal.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { escapeLike } from '../common/subtree.js';
@@ -27,19 +28,6 @@ export interface KpiScope {
 export interface Counts {
   numerator: number;
   denominator: number;
-}
-
-export interface HazardCounts {
-  reported: number;
-  verified: number;
-  points: number;
-}
-
-export interface TrainingCounts {
-  completed: number;
-  failed: number;
-  /** Hours of the completed courses (exact decimal). */
-  hours: string;
 }
 
 /** What is counted for people: the work they were given or did, their hazards and training. */

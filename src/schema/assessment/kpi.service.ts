@@ -9,24 +9,11 @@ import { loadPermitted } from '../common/load-permitted.js';
 import { escapeLike } from '../common/subtree.js';
 import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
 import { FIELD_ROLES } from '../work-order/assignees.js';
-import { peopleCounts, unitCounts, type HazardCounts, type PersonCounts, type TrainingCounts } from './kpi-figures.js';
-import { kpiRate, type KpiRate } from './kpi-rate.js';
+import { kpiRate, type KpiFigures } from '../../billing/kpis.js';
+import { peopleCounts, unitCounts, type PersonCounts } from './kpi-figures.js';
 
 /** The longest period a report covers: a year (a leap year's days). */
 export const MAX_KPI_DAYS = 366;
-
-/** A unit's or a person's figures; the station-level ones are null for a person. */
-export interface KpiFigures {
-  collectionSuccess: KpiRate | null;
-  coverage: KpiRate | null;
-  lineLossQualification: KpiRate | null;
-  workOrderTimeliness: KpiRate;
-  abnormalityClosure: KpiRate;
-  checkReadingAccuracy: KpiRate;
-  hazards: HazardCounts;
-  training: TrainingCounts;
-  metersOverdueVerification: number | null;
-}
 
 export interface KpiPerson {
   user: User;

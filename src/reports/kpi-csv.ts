@@ -1,6 +1,6 @@
-import { asText, toCsv } from '../report/settlement-csv.js';
-import type { KpiRate } from './kpi-rate.js';
-import type { KpiFigures, KpiReport } from './kpi.service.js';
+import type { KpiFigures, KpiRate } from '../billing/kpis.js';
+import { asText, toCsv } from './csv.js';
+import type { KpiReportData } from './report-data.js';
 
 /** The rates of a row, in the order of the columns, with their working. */
 export const RATE_COLUMNS: [key: keyof KpiFigures, title: string][] = [
@@ -47,7 +47,7 @@ function figureCells(f: KpiFigures): (string | number)[] {
  * person, each rate as counted / of / percent so that a spreadsheet can check it; an empty row;
  * the period and the tolerance; then the transformer areas behind the line loss qualification.
  */
-export function kpiCsv(report: KpiReport): string {
+export function kpiCsv(report: KpiReportData): string {
   const rows: (string | number)[][] = [KPI_CSV_HEADER];
   if (report.unit)
     rows.push([

@@ -1,33 +1,31 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { aggregateSettlement } from '../../billing/settlement-report.js';
-import { CJK_FONT_CANDIDATES, parseFontRef } from '../../config/config.js';
-import type { Bill, Customer, OrgUnit } from '../../orm/entities/index.js';
-import type { SettlementReport } from './report.service.js';
-import { grouped, settlementPdf } from './settlement-pdf.js';
+import { aggregateSettlement } from '../billing/settlement-report.js';
+import { CJK_FONT_CANDIDATES, parseFontRef } from '../config/config.js';
+import { grouped } from './pdf-layout.js';
+import type { SettlementReportData } from './report-data.js';
+import { settlementPdf } from './settlement-pdf.js';
 
-const unit = { id: 1, code: 'ST-YJ', name: '右江供电所' } as OrgUnit;
+const unit = { code: 'ST-YJ', name: '右江供电所' };
 const bills = Array.from({ length: 120 }, (_, i) => ({
   bill: {
-    id: i + 1,
     version: 1,
     status: 'DRAFT',
     cycleStart: '2026-09-01',
     cycleEnd: '2026-10-01',
     totalKwh: '100.5',
     totalAmount: '55.28',
-  } as Bill,
+  },
   customer: {
-    id: i + 1,
     accountNo: `0601${String(i).padStart(8, '0')}`,
     name: i ? `Customer ${i}` : '李四',
     category: 'RESIDENTIAL',
-  } as Customer,
+  },
   station: unit,
   area: null,
   bandKwh: { FLAT: '100.5' },
 }));
-const report: SettlementReport = {
+const report: SettlementReportData = {
   orgUnit: unit,
   period: '2026-10',
   generatedAt: new Date('2026-11-02T01:00:00Z'),

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CJK_FONT_CANDIDATES, parseFontRef } from '../../config/config.js';
-import type { OrgUnit, User } from '../../orm/entities/index.js';
+import { kpiRate, type KpiFigures } from '../billing/kpis.js';
+import { CJK_FONT_CANDIDATES, parseFontRef } from '../config/config.js';
 import { KPI_CSV_HEADER, kpiCsv } from './kpi-csv.js';
 import { kpiPdf } from './kpi-pdf.js';
-import { kpiRate } from './kpi-rate.js';
-import type { KpiFigures, KpiReport } from './kpi.service.js';
+import type { KpiReportData } from './report-data.js';
 
 const unit: KpiFigures = {
   collectionSuccess: kpiRate(134, 140),
@@ -26,8 +25,8 @@ const person: KpiFigures = {
   lineLossQualification: null,
   metersOverdueVerification: null,
 };
-const report: KpiReport = {
-  orgUnit: { id: 1, code: 'ST-KPI', name: '平安供电所', kind: 'SUPPLY_STATION' } as OrgUnit,
+const report: KpiReportData = {
+  orgUnit: { code: 'ST-KPI', name: '平安供电所', kind: 'SUPPLY_STATION' },
   from: '2026-09-01',
   to: '2026-10-01',
   timeZone: 'Asia/Shanghai',
@@ -35,9 +34,7 @@ const report: KpiReport = {
   checkReadingToleranceKwh: '1',
   unit,
   lineLossAreas: [],
-  people: [
-    { user: { id: 2, username: 'r1', displayName: '=HYPERLINK("x")', role: 'METER_READER' } as User, figures: person },
-  ],
+  people: [{ user: { username: 'r1', displayName: '=HYPERLINK("x")', role: 'METER_READER' }, figures: person }],
 };
 
 describe('kpiCsv', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kpiRate, rateWorking } from './kpi-rate.js';
+import { kpiRate, rateWorking } from './kpis.js';
 
 describe('kpiRate', () => {
   it('is a percentage rounded half up to 2 decimals', () => {

@@ -1,10 +1,7 @@
 import { DateTime } from 'luxon';
-import { addDays } from '../../billing/local-days.js';
-import type { FontRef } from '../../config/config.js';
-import { grouped, MARGIN, pdfLayout } from './pdf-layout.js';
-import type { SettlementReport } from './report.service.js';
-
-export { grouped } from './pdf-layout.js';
+import { addDays } from '../billing/local-days.js';
+import { grouped, MARGIN, pdfLayout, type PdfFont } from './pdf-layout.js';
+import type { SettlementReportData } from './report-data.js';
 
 const CATEGORY_ZH: Record<string, string> = {
   RESIDENTIAL: '居民',
@@ -22,7 +19,7 @@ const STATUS_ZH: Record<string, string> = { DRAFT: '草稿', APPROVED: '已审�
  * With no CJK font (`font` undefined), Chinese labels are left out and characters outside Latin-1
  * print as "?", so that the report still prints.
  */
-export function settlementPdf(report: SettlementReport, font: FontRef | undefined): Promise<Buffer> {
+export function settlementPdf(report: SettlementReportData, font: PdfFont | undefined): Promise<Buffer> {
   const layout = pdfLayout(
     { title: `Settlement report ${report.orgUnit.code} ${report.period}`, createdAt: report.generatedAt },
     font,

@@ -1,5 +1,4 @@
 import PDFDocument from 'pdfkit';
-import type { FontRef } from '../../config/config.js';
 
 /**
  * The page layout printed reports share (settlement, assessment): A4, a title bar, headings,
@@ -7,6 +6,12 @@ import type { FontRef } from '../../config/config.js';
  * numbers written once the page count is known. With no CJK font, Chinese labels are left out
  * and characters outside Latin-1 print as "?", so that a report still prints.
  */
+
+/** A font file to embed (TrueType or OpenType; a face of a collection named by its PostScript name). */
+export interface PdfFont {
+  path: string;
+  name?: string;
+}
 
 type Align = 'left' | 'right';
 export interface Column {
@@ -53,7 +58,7 @@ export interface PdfLayout {
   finish(footer: string): Promise<Buffer>;
 }
 
-export function pdfLayout(info: { title: string; createdAt: Date }, font: FontRef | undefined): PdfLayout {
+export function pdfLayout(info: { title: string; createdAt: Date }, font: PdfFont | undefined): PdfLayout {
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN + 14, left: MARGIN, right: MARGIN },

@@ -1,9 +1,7 @@
-import { stringify } from 'csv-stringify/sync';
-import { Dec } from '../../shared/decimal.js';
-import type { SettlementReport } from './report.service.js';
+import { Dec } from '../shared/decimal.js';
+import { asText, toCsv } from './csv.js';
+import type { SettlementReportData } from './report-data.js';
 
-/** Excel opens UTF-8 (Chinese names) only when the file starts with a byte order mark. */
-const BOM = '\uFEFF';
 export const CSV_BANDS = ['T1', 'T2', 'T3', 'T4', 'FLAT'] as const;
 
 export const CSV_HEADER = [
@@ -22,26 +20,10 @@ export const CSV_HEADER = [
 ];
 
 /**
- * Text a spreadsheet would take for a formula (=, +, -, @, tab, carriage return first) is kept as
- * text with a leading apostrophe: a customer's name must not run in the clerk's Excel. Applied to
- * free text only, never to the numbers.
- */
-export function asText(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** RFC 4180 (quotes doubled, fields with commas, quotes or line breaks quoted, CRLF) with a BOM. */
-export function toCsv(rows: readonly (readonly (string | number)[])[]): string {
-  return (
-    BOM + stringify(rows as (string | number)[][], { record_delimiter: 'windows', quoted_match: [/^\s|\s$/, /[\r\n]/] })
-  );
-}
-
-/**
  * The report as CSV: one row per bill that counts, then an empty row and the totals section
  * (grand total, by category, by TOU band, by tier, by area with line loss).
  */
-export function settlementCsv(report: SettlementReport): string {
+export function settlementCsv(report: SettlementReportData): string {
   const rows: (string | number)[][] = [CSV_HEADER];
   for (const { bill, customer, station, area, bandKwh } of report.bills) {
     rows.push([

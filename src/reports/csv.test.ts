@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { asText, toCsv } from './settlement-csv.js';
+import { asText, toCsv } from './csv.js';
 
 describe('toCsv', () => {
   it('quotes by RFC 4180, ends records with CRLF and starts with a BOM', () => {

@@ -1,4 +1,4 @@
-import { Dec } from '../../shared/decimal.js';
+import { Dec } from '../shared/decimal.js';
 
 /**
  * A KPI that is a share: what counted over what could have, and the percentage, so that a printed
@@ -34,4 +34,33 @@ export function kpiRate(numerator: number, denominator: number): KpiRate {
 export function rateWorking(rate: KpiRate | null): string {
   if (!rate) return '';
   return `${rate.numerator} / ${rate.denominator} = ${rate.rate === null ? '-' : `${rate.rate} %`}`;
+}
+
+export interface HazardCounts {
+  reported: number;
+  verified: number;
+  points: number;
+}
+
+export interface TrainingCounts {
+  completed: number;
+  failed: number;
+  /** Hours of the completed courses (exact decimal). */
+  hours: string;
+}
+
+/**
+ * A unit's or a person's KPIs (docs/kpis.md), as the API computes them and reports print them;
+ * the station-level ones are null for a person.
+ */
+export interface KpiFigures {
+  collectionSuccess: KpiRate | null;
+  coverage: KpiRate | null;
+  lineLossQualification: KpiRate | null;
+  workOrderTimeliness: KpiRate;
+  abnormalityClosure: KpiRate;
+  checkReadingAccuracy: KpiRate;
+  hazards: HazardCounts;
+  training: TrainingCounts;
+  metersOverdueVerification: number | null;
 }

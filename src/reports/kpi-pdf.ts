@@ -1,9 +1,8 @@
 import { DateTime } from 'luxon';
-import { addDays } from '../../billing/local-days.js';
-import type { FontRef } from '../../config/config.js';
-import { MARGIN, pdfLayout } from '../report/pdf-layout.js';
-import type { KpiRate } from './kpi-rate.js';
-import type { KpiFigures, KpiReport } from './kpi.service.js';
+import type { KpiFigures, KpiRate } from '../billing/kpis.js';
+import { addDays } from '../billing/local-days.js';
+import { MARGIN, pdfLayout, type PdfFont } from './pdf-layout.js';
+import type { KpiReportData } from './report-data.js';
 
 const ROLE_ZH: Record<string, string> = { METER_READER: '抄表员', INSPECTOR: '用电检查员', STATION_MANAGER: '所长' };
 
@@ -55,7 +54,7 @@ const working = (rate: KpiRate | null) => (rate ? `${rate.numerator}/${rate.deno
  * generation; the unit's key rates; each KPI with its working (counted, of, rate) and how it is
  * counted; the transformer areas behind the line loss; then one row per person.
  */
-export function kpiPdf(report: KpiReport, font: FontRef | undefined): Promise<Buffer> {
+export function kpiPdf(report: KpiReportData, font: PdfFont | undefined): Promise<Buffer> {
   const layout = pdfLayout(
     { title: `Assessment report ${report.orgUnit.code} ${report.from} ${report.to}`, createdAt: report.generatedAt },
     font,
