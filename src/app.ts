@@ -6,8 +6,7 @@ import { createEvents, createRedisEvents, type Events } from './shared/events.js
 import { join } from 'node:path';
 import { createCollection, type CollectionPort, type SqlExecutor } from './collectors/index.js';
 import { createSchema } from './schema/index.js';
-import { SettlementJobs } from './schema/settlement/settlement-jobs.js';
-import { VerificationSweep } from './schema/reading-round/verification-sweep.js';
+import { SettlementJobs, VerificationSweep } from './jobs/index.js';
 import { startServer, type RunningServer } from './server/http.js';
 import { BUILTIN_COLLECTORS } from './collectors/builtin/index.js';
 import { PluginHost } from './plugins/plugin-host.js';

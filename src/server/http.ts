@@ -25,8 +25,7 @@ import { enrollmentGate } from './enrollment-gate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
 import type { CollectionPort } from '../collectors/index.js';
-import type { Context } from '../schema/common/context.js';
-import type { SettlementJobs } from '../schema/settlement/settlement-jobs.js';
+import type { Context, SettlementRunner } from '../schema/common/context.js';
 import type { Events } from '../shared/events.js';
 import { createLoaders } from '../schema/common/loaders.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
@@ -56,7 +55,7 @@ export interface ServerDeps {
   events: Events;
   collection: CollectionPort;
   personalData: PersonalDataCipher;
-  settlements: SettlementJobs;
+  settlements: SettlementRunner;
 }
 
 export interface RunningServer {

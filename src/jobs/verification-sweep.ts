@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OrgUnit, OrgUnitKind, Role, User } from '../../orm/entities/index.js';
-import type { Events } from '../../shared/events.js';
-import type { Logger } from '../../shared/logger.js';
-import type { Context } from '../common/context.js';
-import { publishWorkOrderChanged } from '../work-order/work-order-events.js';
-import { planVerification } from './verification.service.js';
-import { zoneOf } from './work-order-units.js';
+import { OrgUnit, OrgUnitKind, Role, User } from '../orm/entities/index.js';
+import type { Events } from '../shared/events.js';
+import type { Logger } from '../shared/logger.js';
+import type { Context } from '../schema/common/context.js';
+import { planVerification } from '../schema/reading-round/verification.service.js';
+import { zoneOf } from '../schema/reading-round/work-order-units.js';
+import { publishWorkOrderChanged } from '../schema/work-order/work-order-events.js';
 
 export interface VerificationSweepOptions {
   em: EntityManager;

@@ -1,4 +1,5 @@
-import type { Events, ReadingsCorrectedEvent } from '../../shared/events.js';
+import type { SettlementRunner } from '../schema/common/context.js';
+import type { Events, ReadingsCorrectedEvent } from '../shared/events.js';
 import { rebillAfterCorrections } from './rebill.js';
 import { executeRun, type RunContext } from './settlement-run.js';
 
@@ -8,7 +9,7 @@ import { executeRun, type RunContext } from './settlement-run.js';
  * and late values, wherever they happened). On stop, a run ends after its current batch
  * (INTERRUPTED; running it again finishes it).
  */
-export class SettlementJobs {
+export class SettlementJobs implements SettlementRunner {
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
   private corrections?: AsyncIterator<ReadingsCorrectedEvent>;

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { localDateOf } from '../../billing/local-days.js';
-import { effectiveTimeZones } from '../../orm/org-time-zone.js';
-import { pgArray } from '../../shared/pg-array.js';
-import { loadTariffDirectory } from '../tariff/tariff-directory.js';
-import { computeBills } from './bill-computation.js';
-import { writeDrafts } from './bill-writer.js';
-import { loadCustomersToBill } from './settlement-run.js';
-import { groupBy } from '../../shared/group-by.js';
+import { localDateOf } from '../billing/local-days.js';
+import { effectiveTimeZones } from '../orm/org-time-zone.js';
+import { pgArray } from '../shared/pg-array.js';
+import { groupBy } from '../shared/group-by.js';
+import { computeBills } from '../schema/settlement/bill-computation.js';
+import { writeDrafts } from '../schema/settlement/bill-writer.js';
+import { loadCustomersToBill } from '../schema/settlement/customers-to-bill.js';
+import { loadTariffDirectory } from '../schema/tariff/tariff-directory.js';
 
 export interface CorrectedValue {
   meterId: number;
