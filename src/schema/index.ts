@@ -5,11 +5,16 @@ import type { Events } from '../shared/events.js';
 import { DateTimeScalar } from './common/scalars.js';
 import { CustomerResolver } from './customer/customer.resolver.js';
 import { MeterBoxResolver } from './meter-box/meter-box.resolver.js';
-import { MeterResolver } from './meter/meter.resolver.js';
+import { MeterBoxMetersResolver, MeterResolver, OrgUnitMetersResolver } from './meter/meter.resolver.js';
 import { NodeQueryResolver } from './node/node.resolver.js';
 import { OrgUnitResolver } from './org-unit/org-unit.resolver.js';
-import { ReadingResolver } from './reading/reading.resolver.js';
-import { MeterAssignmentResolver, ServicePointResolver } from './service-point/service-point.resolver.js';
+import { MeterLatestReadingResolver, ReadingResolver } from './reading/reading.resolver.js';
+import {
+  CustomerServicePointsResolver,
+  MeterAssignmentResolver,
+  MeterServicePointResolver,
+  ServicePointResolver,
+} from './service-point/service-point.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
 import { UserResolver } from './user/user.resolver.js';
 import { CollectionResolver } from './collection/collection.resolver.js';
@@ -57,17 +62,28 @@ import {
   ReadingRouteBoxResolver,
   ReadingRouteResolver,
 } from './reading-round/reading-round.resolver.js';
-import { FieldApiResolver, FieldPhotoResolver } from './field/field.resolver.js';
+import {
+  FieldApiResolver,
+  FieldPhotoResolver,
+  HazardReportPhotosResolver,
+  WorkOrderPhotosResolver,
+  WorkOrderStopPhotosResolver,
+} from './field/field.resolver.js';
 import { HazardReportResolver } from './hazard/hazard.resolver.js';
 
 export const resolvers = [
   OrgUnitResolver,
   MeterBoxResolver,
   MeterResolver,
+  OrgUnitMetersResolver,
+  MeterBoxMetersResolver,
   CustomerResolver,
   ServicePointResolver,
   MeterAssignmentResolver,
+  MeterServicePointResolver,
+  CustomerServicePointsResolver,
   ReadingResolver,
+  MeterLatestReadingResolver,
   UserResolver,
   SessionResolver,
   ArchiveImportResolver,
@@ -117,6 +133,9 @@ export const resolvers = [
   ReadingRoundResolver,
   FieldApiResolver,
   FieldPhotoResolver,
+  WorkOrderPhotosResolver,
+  WorkOrderStopPhotosResolver,
+  HazardReportPhotosResolver,
   HazardReportResolver,
 ] as const;
 

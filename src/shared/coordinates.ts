@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Dec } from '../../shared/decimal.js';
+import { Dec } from './decimal.js';
 
 /**
  * A WGS-84 coordinate from a phone: a decimal string within ±`limit` degrees, rounded to the 6

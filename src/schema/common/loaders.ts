@@ -32,7 +32,12 @@ const and = <T>(...conditions: (FilterQuery<T> | undefined)[]): FilterQuery<T> =
   ({ $and: conditions.filter((c) => c !== undefined) }) as FilterQuery<T>;
 
 /** id -> row, restricted to the rows the user may read (a hidden relation resolves to null). */
-function byId<T extends { id: number }>(em: EntityManager, access: Access, entity: EntityName<T>, subject: Subject) {
+export function readableById<T extends { id: number }>(
+  em: EntityManager,
+  access: Access,
+  entity: EntityName<T>,
+  subject: Subject,
+) {
   return new DataLoader<number, T | null>(async (ids) => {
     const where = access.where<T>('read', subject);
     if (where === null) return ids.map(() => null);
@@ -176,13 +181,13 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
      */
     effectiveTimeZone: new DataLoader<string, string>((paths) => effectiveTimeZones(em, paths, defaultTimeZone)),
 
-    orgUnit: byId(em, access, OrgUnit, 'OrgUnit'),
-    meterBox: byId(em, access, MeterBox, 'MeterBox'),
-    meter: byId(em, access, Meter, 'Meter'),
-    customer: byId(em, access, Customer, 'Customer'),
-    servicePoint: byId(em, access, ServicePoint, 'ServicePoint'),
-    user: byId(em, access, User, 'User'),
-    tariff: byId(em, access, Tariff, 'Tariff'),
+    orgUnit: readableById(em, access, OrgUnit, 'OrgUnit'),
+    meterBox: readableById(em, access, MeterBox, 'MeterBox'),
+    meter: readableById(em, access, Meter, 'Meter'),
+    customer: readableById(em, access, Customer, 'Customer'),
+    servicePoint: readableById(em, access, ServicePoint, 'ServicePoint'),
+    user: readableById(em, access, User, 'User'),
+    tariff: readableById(em, access, Tariff, 'Tariff'),
 
     /** category -> its default tariff (null: none, or tariffs are not readable). */
     defaultTariff: new DataLoader<CustomerCategory, Tariff | null>(async (categories) => {

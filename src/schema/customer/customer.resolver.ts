@@ -2,12 +2,11 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { Customer } from '../../orm/entities/index.js';
 import { maskIdNumber, maskPhone, SealedColumn } from '../../shared/personal-data.js';
 import { fieldAccessOf } from '../common/access-guards.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
+import { PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { NodeResolver } from '../common/node.js';
 import { loadPermitted } from '../common/load-permitted.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { ServicePointConnection } from '../service-point/service-point.type.js';
 import {
   CreateCustomerInput,
   CustomerConnection,
@@ -87,13 +86,6 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
   @FieldResolver(() => OrgUnitType, { nullable: true })
   orgUnit(@Root() customer: Customer, @Ctx() ctx: Context) {
     return ctx.loaders.orgUnit.load(customer.orgUnit.id);
-  }
-
-  @FieldResolver(() => ServicePointConnection)
-  async servicePoints(@Root() customer: Customer, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
-    const first = pageSize(page.first, ctx.config.maxPageSize);
-    const rows = await ctx.loaders.customerServicePoints.load({ parentId: customer.id, first });
-    return connectionOf(rows, first, () => ctx.loaders.customerServicePointCount.load(customer.id));
   }
 
   @Mutation(() => CustomerPayload)

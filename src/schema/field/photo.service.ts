@@ -15,8 +15,8 @@ import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/load-permitted.js';
 import { localId } from '../common/local-id.js';
-import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from './coordinates.js';
-import { onReadableOrder } from './field-loaders.js';
+import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../../shared/coordinates.js';
+import { onReadableOrder } from '../work-order/work-order-loaders.js';
 import { newStorageKey, type PhotoStore } from '../../storage/index.js';
 import { PHOTO_TYPES, sniffPhotoType } from './photo-type.js';
 

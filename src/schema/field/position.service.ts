@@ -7,7 +7,7 @@ import { OrderDirection, paginate, type Connection, type PageArgs } from '../com
 import type { Context } from '../common/context.js';
 import { subtreeCondition } from '../common/subtree.js';
 import { FIELD_ROLES } from '../work-order/assignees.js';
-import { latitude, longitude } from './coordinates.js';
+import { latitude, longitude } from '../../shared/coordinates.js';
 import type { RecordPositionInput } from './field.type.js';
 
 /** Positions sent late (after a dead spot) are taken for this long; a phone clock ahead by at most this. */

@@ -12,7 +12,7 @@ import { badField } from '../../shared/errors.js';
 import type { Context } from '../common/context.js';
 import { OPEN_STATUSES } from '../work-order/status-flow.js';
 import { callerTimeZone, localDay, today } from './caller-day.js';
-import { onReadableOrder } from './field-loaders.js';
+import { onReadableOrder } from '../work-order/work-order-loaders.js';
 
 export interface FieldStatistics {
   date: string;

@@ -12,8 +12,8 @@ import {
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { callerTimeZone, localDay, today } from './caller-day.js';
-import { latitude, longitude } from './coordinates.js';
-import { onReadableOrder } from './field-loaders.js';
+import { latitude, longitude } from '../../shared/coordinates.js';
+import { onReadableOrder } from '../work-order/work-order-loaders.js';
 import type { GeoPointInput } from './field.type.js';
 import { orderRoute } from './route-order.js';
 

@@ -18,7 +18,7 @@ import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/load-permitted.js';
 import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
-import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../field/coordinates.js';
+import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../../shared/coordinates.js';
 import { MAX_POINTS, MIN_POINTS, pointsFor } from './hazard-points.js';
 import type { DismissHazardInput, HazardReportFilter, ReportHazardInput, VerifyHazardInput } from './hazard.type.js';
 

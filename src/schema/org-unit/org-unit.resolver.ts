@@ -4,7 +4,6 @@ import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connectio
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/load-permitted.js';
 import { NodeResolver } from '../common/node.js';
-import { MeterConnection, MeterType } from '../meter/meter.type.js';
 import {
   CreateOrgUnitInput,
   OrgUnitConnection,
@@ -56,18 +55,6 @@ export class OrgUnitResolver extends NodeResolver<OrgUnit>(OrgUnitType, 'OrgUnit
     const first = pageSize(page.first, ctx.config.maxPageSize);
     const rows = await ctx.loaders.orgUnitChildren.load({ parentId: unit.id, first });
     return connectionOf(rows, first, () => ctx.loaders.orgUnitChildCount.load(unit.id));
-  }
-
-  @FieldResolver(() => MeterConnection, { description: 'Meters owned by this unit (not its subtree).' })
-  async meters(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
-    const first = pageSize(page.first, ctx.config.maxPageSize);
-    const rows = await ctx.loaders.orgUnitMeters.load({ parentId: unit.id, first });
-    return connectionOf(rows, first, () => ctx.loaders.orgUnitMeterCount.load(unit.id));
-  }
-
-  @FieldResolver(() => MeterType, { nullable: true, description: "A transformer area's supply (total) meter." })
-  supplyMeter(@Root() unit: OrgUnit, @Ctx() ctx: Context) {
-    return unit.supplyMeter ? ctx.loaders.meter.load(unit.supplyMeter.id) : null;
   }
 
   @Mutation(() => OrgUnitPayload)

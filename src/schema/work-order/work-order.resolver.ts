@@ -14,8 +14,6 @@ import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { UserType } from '../user/user.type.js';
 import { ruleOf } from './assignees.js';
-import { photosOf } from '../field/field-loaders.js';
-import { FieldPhotoObject } from '../field/field.type.js';
 import {
   approveWorkOrder,
   assignWorkOrder,
@@ -129,11 +127,6 @@ export class WorkOrderResolver extends NodeResolver<WorkOrder>(WorkOrderObject, 
   @FieldResolver(() => [WorkOrderStopObject], { description: 'The places to visit, in planned order.' })
   stops(@Root() order: WorkOrder, @Ctx() ctx: Context) {
     return ctx.loaders.workOrderStops.load(order.id);
-  }
-
-  @FieldResolver(() => [FieldPhotoObject], { description: 'Photo evidence of the order and its stops, oldest first.' })
-  photos(@Root() order: WorkOrder, @Ctx() ctx: Context) {
-    return photosOf(ctx, { workOrderId: order.id });
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether this kind of work needs two different people now.' })
@@ -275,11 +268,6 @@ export class WorkOrderStopResolver extends NodeResolver<WorkOrderStop>(WorkOrder
   @FieldResolver(() => CustomerType, { nullable: true })
   customer(@Root() stop: WorkOrderStop, @Ctx() ctx: Context) {
     return stop.customer ? ctx.loaders.customer.load(stop.customer.id) : null;
-  }
-
-  @FieldResolver(() => [FieldPhotoObject], { description: 'Photo evidence taken at this stop.' })
-  photos(@Root() stop: WorkOrderStop, @Ctx() ctx: Context) {
-    return photosOf(ctx, { stopId: stop.id });
   }
 
   @FieldResolver(() => UserType, { nullable: true })
