@@ -4,7 +4,7 @@ import type { Events } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
 import type { Context } from '../schema/common/context.js';
 import { planVerification } from '../schema/reading-round/verification.service.js';
-import { zoneOf } from '../schema/reading-round/work-order-units.js';
+import { zoneOf } from '../schema/reading-round/order-planning.js';
 import { publishWorkOrderChanged } from '../schema/work-order/work-order-events.js';
 
 export interface VerificationSweepOptions {

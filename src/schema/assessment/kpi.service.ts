@@ -8,7 +8,7 @@ import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/load-permitted.js';
 import { escapeLike } from '../common/subtree.js';
 import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
-import { FIELD_ROLES } from '../work-order/assignees.js';
+import { FIELD_ROLES } from '../work-order/two-person-rule.js';
 import { kpiRate, type KpiFigures } from '../../billing/kpis.js';
 import { peopleCounts, unitCounts, type PersonCounts } from './kpi-figures.js';
 

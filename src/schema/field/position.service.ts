@@ -6,7 +6,7 @@ import { validate } from '../../shared/validate.js';
 import { OrderDirection, paginate, type Connection, type PageArgs } from '../common/connection.js';
 import type { Context } from '../common/context.js';
 import { subtreeCondition } from '../common/subtree.js';
-import { FIELD_ROLES } from '../work-order/assignees.js';
+import { FIELD_ROLES } from '../work-order/two-person-rule.js';
 import { latitude, longitude } from '../../shared/coordinates.js';
 import type { RecordPositionInput } from './field.type.js';
 

@@ -11,7 +11,7 @@ import {
 import { badField } from '../../shared/errors.js';
 import type { Context } from '../common/context.js';
 import { OPEN_STATUSES } from '../work-order/status-flow.js';
-import { callerTimeZone, localDay, today } from './caller-day.js';
+import { callerTimeZone, localDay, today } from './local-day.js';
 import { onReadableOrder } from '../work-order/work-order-loaders.js';
 
 export interface FieldStatistics {

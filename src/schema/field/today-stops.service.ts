@@ -11,7 +11,7 @@ import {
 } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
-import { callerTimeZone, localDay, today } from './caller-day.js';
+import { callerTimeZone, localDay, today } from './local-day.js';
 import { latitude, longitude } from '../../shared/coordinates.js';
 import { onReadableOrder } from '../work-order/work-order-loaders.js';
 import type { GeoPointInput } from './field.type.js';

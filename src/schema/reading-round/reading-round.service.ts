@@ -14,11 +14,11 @@ import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
 import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/load-permitted.js';
-import { checkAssignees, setAssignees } from '../work-order/assignees.js';
+import { checkAssignees, setAssignees } from '../work-order/two-person-rule.js';
 import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
 import type { StartReadingRoundInput } from './reading-round.type.js';
 import { readingWindowEnd } from './round-due.js';
-import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './work-order-units.js';
+import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './order-planning.js';
 
 /** Stops are numbered in a smallint. */
 const MAX_STOPS = 32_767;

@@ -21,10 +21,10 @@ import { OrderDirection, paginate, type PageArgs } from '../common/connection.js
 import type { Context } from '../common/context.js';
 import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
-import { checkAssignees, setAssignees } from '../work-order/assignees.js';
+import { checkAssignees, setAssignees } from '../work-order/two-person-rule.js';
 import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
 import type { MetersDueForVerificationFilter, PlanVerificationWorkOrdersInput } from './reading-round.type.js';
-import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './work-order-units.js';
+import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './order-planning.js';
 
 /**
  * Periodic verification (周期检定, paper 3.5 "automatic query of meters' periodic verification"):

@@ -13,7 +13,7 @@ import { MeterBoxType } from '../meter-box/meter-box.type.js';
 import { MeterType } from '../meter/meter.type.js';
 import { OrgUnitType } from '../org-unit/org-unit.type.js';
 import { UserType } from '../user/user.type.js';
-import { ruleOf } from './assignees.js';
+import { ruleOf } from './two-person-rule.js';
 import {
   approveWorkOrder,
   assignWorkOrder,

@@ -29,7 +29,7 @@ import type { Context } from '../common/context.js';
 import { loadPermitted } from '../common/load-permitted.js';
 import { localId } from '../common/local-id.js';
 import { subtreeCondition } from '../common/subtree.js';
-import { checkAssignees, ruleOf, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './assignees.js';
+import { checkAssignees, ruleOf, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './two-person-rule.js';
 import { allowedFrom, allows, OPEN_STATUSES, type WorkOrderAction } from './status-flow.js';
 import { creationChange, publishWorkOrderChanged } from './work-order-events.js';
 import type {

@@ -4,6 +4,8 @@ import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import { badField, forbidden } from '../../shared/errors.js';
 import type { Context } from '../common/context.js';
 
+// What planning work orders in a unit takes, for reading rounds and verification alike.
+
 /**
  * Checks that the caller may create work orders for `unit` (the create rule on WorkOrder, as a
  * condition on the unit), answering like a unit that does not exist when not.
