@@ -3,10 +3,8 @@ import { localDateOf } from '../billing/local-days.js';
 import { effectiveTimeZones } from '../orm/org-time-zone.js';
 import { pgArray } from '../shared/pg-array.js';
 import { groupBy } from '../shared/group-by.js';
-import { computeBills } from '../schema/settlement/bill-computation.js';
-import { writeDrafts } from '../schema/settlement/bill-writer.js';
-import { loadCustomersToBill } from '../schema/settlement/customers-to-bill.js';
-import { loadTariffDirectory } from '../schema/tariff/tariff-directory.js';
+import { computeBills, loadCustomersToBill, writeDrafts } from '../schema/settlement/index.js';
+import { loadTariffDirectory } from '../schema/tariff/index.js';
 
 export interface CorrectedValue {
   meterId: number;

@@ -1,4 +1,4 @@
-import type { SettlementRunner } from '../schema/common/context.js';
+import type { SettlementRunner } from '../schema/common/index.js';
 import type { Events, ReadingsCorrectedEvent } from '../shared/events.js';
 import { rebillAfterCorrections } from './rebill.js';
 import { executeRun, type RunContext } from './settlement-run.js';

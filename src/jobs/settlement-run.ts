@@ -4,10 +4,8 @@ import { SettlementRun, SettlementRunStatus } from '../orm/entities/index.js';
 import { Dec } from '../shared/decimal.js';
 import type { Events } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
-import { computeBills } from '../schema/settlement/bill-computation.js';
-import { writeDrafts } from '../schema/settlement/bill-writer.js';
-import { loadCustomersToBill } from '../schema/settlement/customers-to-bill.js';
-import { loadTariffDirectory } from '../schema/tariff/tariff-directory.js';
+import { computeBills, loadCustomersToBill, writeDrafts } from '../schema/settlement/index.js';
+import { loadTariffDirectory } from '../schema/tariff/index.js';
 
 /** Customers per batch: one transaction, one progress event, bounded memory. */
 export const SETTLEMENT_BATCH = 2000;

@@ -2,10 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OrgUnit, OrgUnitKind, Role, User } from '../orm/entities/index.js';
 import type { Events } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
-import type { Context } from '../schema/common/context.js';
-import { planVerification } from '../schema/reading-round/verification.service.js';
-import { zoneOf } from '../schema/reading-round/order-planning.js';
-import { publishWorkOrderChanged } from '../schema/work-order/work-order-events.js';
+import type { Context } from '../schema/common/index.js';
+import { planVerification, zoneOf } from '../schema/reading-round/index.js';
+import { publishWorkOrderChanged } from '../schema/work-order/index.js';
 
 export interface VerificationSweepOptions {
   em: EntityManager;

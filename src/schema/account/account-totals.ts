@@ -5,8 +5,7 @@ import { balanceOf } from '../../billing/balance.js';
 import { Customer, PrepaymentState } from '../../orm/entities/index.js';
 import { formatDecimal } from '../../shared/decimal.js';
 import { pgArray } from '../../shared/pg-array.js';
-import type { Context } from '../common/context.js';
-import { perRequest } from '../common/loaders.js';
+import { type Context, perRequest } from '../common/index.js';
 
 /** A customer's account as stored: the sums behind the balance, and prepayment's settings and state. */
 export interface AccountRow {

@@ -15,12 +15,16 @@ import { Dec } from '../../shared/decimal.js';
 import { decimal } from '../../shared/formats.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { RelayOutcome } from '../../collectors/index.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { localId } from '../common/local-id.js';
-import { subtreeCondition } from '../common/subtree.js';
 import { loadAccounts } from './account-totals.js';
 import type { PrepaymentEventFilter, SetPrepaymentInput } from './account.type.js';
 

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { HazardCounts, TrainingCounts } from '../../billing/kpis.js';
 import { Dec } from '../../shared/decimal.js';
 import { pgArray } from '../../shared/pg-array.js';
-import { escapeLike } from '../common/subtree.js';
+import { escapeLike } from '../common/index.js';
 
 /**
  * The counts behind the KPIs (docs/kpis.md), straight from the tables: each figure is one

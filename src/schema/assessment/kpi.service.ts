@@ -4,11 +4,9 @@ import { OrgUnit, OrgUnitKind, User } from '../../orm/entities/index.js';
 import { badField, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { escapeLike } from '../common/subtree.js';
-import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
-import { FIELD_ROLES } from '../work-order/two-person-rule.js';
+import { type Context, escapeLike, loadPermitted } from '../common/index.js';
+import { type AreaLineLossResult, lineLossOfAreas } from '../line-loss/index.js';
+import { FIELD_ROLES } from '../work-order/index.js';
 import { kpiRate, type KpiFigures } from '../../billing/kpis.js';
 import { peopleCounts, unitCounts, type PersonCounts } from './kpi-figures.js';
 

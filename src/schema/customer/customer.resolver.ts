@@ -1,12 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../../orm/entities/index.js';
 import { maskIdNumber, maskPhone, SealedColumn } from '../../shared/personal-data.js';
-import { fieldAccessOf } from '../common/access-guards.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { type Context, fieldAccessOf, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import {
   CreateCustomerInput,
   CustomerConnection,

@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import type { FilterQuery } from '@mikro-orm/core';
 import { FieldPhoto, HazardReport } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
-import { perRequest, readableById } from '../common/loaders.js';
+import { type Context, perRequest, readableById } from '../common/index.js';
 
 /** Photos a parent may list at most (a stop's or a report's handful, a long order's many). */
 export const MAX_PHOTOS_PER_PARENT = 100;

@@ -1,15 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { FieldPhoto, HazardReport, WorkOrder, WorkOrderStop } from '../../orm/entities/index.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { LocalDateScalar } from '../common/scalars.js';
-import { HazardReportObject } from '../hazard/hazard.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
-import { WorkOrderObject, WorkOrderStopObject } from '../work-order/work-order.type.js';
-import { workOrderLoaders } from '../work-order/work-order-loaders.js';
+import { type Context, LocalDateScalar, NodeResolver, PageArgs } from '../common/index.js';
+import { HazardReportObject } from '../hazard/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
+import { workOrderLoaders, WorkOrderObject, WorkOrderStopObject } from '../work-order/index.js';
 import { fieldLoaders, photosOf } from './field-loaders.js';
 import {
   BarcodeScanObject,

@@ -1,7 +1,7 @@
 import { addDays, localDateOf, localMidnight } from '../../billing/local-days.js';
 import { OrgUnit } from '../../orm/entities/index.js';
 import { effectiveTimeZones } from '../../orm/org-time-zone.js';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 
 /** The time zone of the caller's unit (its own, else its nearest ancestor's, else the server's). */
 export async function callerTimeZone(ctx: Context): Promise<string> {

@@ -12,11 +12,9 @@ import {
 } from '../../orm/entities/index.js';
 import { AppError, ErrorCode, badField, forbidden } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { localId } from '../common/local-id.js';
+import { type Context, loadPermitted, localId } from '../common/index.js';
 import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../../shared/coordinates.js';
-import { onReadableOrder } from '../work-order/work-order-loaders.js';
+import { onReadableOrder } from '../work-order/index.js';
 import { newStorageKey, type PhotoStore } from '../../storage/index.js';
 import { PHOTO_TYPES, sniffPhotoType } from './photo-type.js';
 

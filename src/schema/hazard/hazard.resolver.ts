@@ -1,16 +1,12 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { HazardReport } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
-import { WorkOrderObject } from '../work-order/work-order.type.js';
-import { workOrderLoaders } from '../work-order/work-order-loaders.js';
+import { type Context, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
+import { workOrderLoaders, WorkOrderObject } from '../work-order/index.js';
 import {
   DismissHazardInput,
   HazardReportConnection,

@@ -1,10 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MeterBox } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { type Context, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import {
   CreateMeterBoxInput,
   MeterBoxConnection,

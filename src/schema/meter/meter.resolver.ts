@@ -1,13 +1,18 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Meter, type MeterBox, type OrgUnit } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { DecimalScalar } from '../common/scalars.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import {
+  connectionOf,
+  type Context,
+  DecimalScalar,
+  FirstArgs,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  pageSize,
+} from '../common/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import {
   CreateMeterInput,
   MeterConnection,

@@ -1,9 +1,14 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrgUnit } from '../../orm/entities/index.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { NodeResolver } from '../common/node.js';
+import {
+  connectionOf,
+  type Context,
+  FirstArgs,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  pageSize,
+} from '../common/index.js';
 import {
   CreateOrgUnitInput,
   OrgUnitConnection,

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OrgUnit, User } from '../../orm/entities/index.js';
 import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import { badField, forbidden } from '../../shared/errors.js';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 
 // What planning work orders in a unit takes, for reading rounds and verification alike.
 

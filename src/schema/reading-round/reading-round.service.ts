@@ -12,10 +12,8 @@ import {
 } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { checkAssignees, setAssignees } from '../work-order/two-person-rule.js';
-import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
+import { type Context, loadPermitted } from '../common/index.js';
+import { checkAssignees, creationChange, publishWorkOrderChanged, setAssignees } from '../work-order/index.js';
 import type { StartReadingRoundInput } from './reading-round.type.js';
 import { readingWindowEnd } from './round-due.js';
 import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './order-planning.js';

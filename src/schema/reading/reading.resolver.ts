@@ -1,12 +1,15 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Reading, RegisterCode, type Meter } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow } from '../common/loaders.js';
-import { subscriberMayReceive } from '../common/subscriptions.js';
+import { type Meter, Reading, RegisterCode } from '../../orm/entities/index.js';
+import {
+  type Context,
+  NodeResolver,
+  PageArgs,
+  renewRequestState,
+  sharedEventRow,
+  subscriberMayReceive,
+} from '../common/index.js';
 import type { ReadingRecordedEvent } from '../../shared/events.js';
-import { NodeResolver } from '../common/node.js';
-import { MeterType } from '../meter/meter.type.js';
+import { MeterType } from '../meter/index.js';
 import {
   ReadingConnection,
   ReadingFilter,

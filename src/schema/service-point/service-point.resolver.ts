@@ -1,12 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { MeterAssignment, ServicePoint, type Customer, type Meter } from '../../orm/entities/index.js';
-import { connectionOf, FirstArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
+import { type Customer, type Meter, MeterAssignment, ServicePoint } from '../../orm/entities/index.js';
+import { connectionOf, type Context, FirstArgs, loadPermitted, NodeResolver, pageSize } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
 import {
   CreateServicePointInput,
   ExchangeMeterInput,

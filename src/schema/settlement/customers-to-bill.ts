@@ -4,7 +4,7 @@ import { addMonths, billingCycle } from '../../billing/local-days.js';
 import type { SettlementFailure } from '../../orm/entities/index.js';
 import { effectiveTimeZones } from '../../orm/org-time-zone.js';
 import { pgArray } from '../../shared/pg-array.js';
-import type { TariffDirectory } from '../tariff/tariff-directory.js';
+import type { TariffDirectory } from '../tariff/index.js';
 import type { CustomerToBill } from './bill-computation.js';
 
 interface CustomerRow {

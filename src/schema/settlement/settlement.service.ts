@@ -13,12 +13,17 @@ import {
 } from '../../orm/entities/index.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { localId } from '../common/local-id.js';
-import { escapeLike, subtreeCondition } from '../common/subtree.js';
-import { balancesChanged } from '../account/prepayment.service.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import { balancesChanged } from '../account/index.js';
 import type { BillFilter, BillsInput, RunSettlementInput, SettlementFilter } from './settlement.type.js';
 
 export const PERIOD = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM');

@@ -5,13 +5,12 @@ import {
   User,
   WorkOrder,
   WorkOrderAssignee,
+  type WorkOrderKind,
   WorkOrderKindSetting,
   WorkOrderStatus,
-  type WorkOrderKind,
 } from '../../orm/entities/index.js';
 import { AppError, ErrorCode, badField } from '../../shared/errors.js';
-import type { Context } from '../common/context.js';
-import { localId } from '../common/local-id.js';
+import { type Context, localId } from '../common/index.js';
 
 /** The roles that do field work and may be assigned to a work order. */
 export const FIELD_ROLES: readonly Role[] = [Role.METER_READER, Role.INSPECTOR, Role.STATION_MANAGER];

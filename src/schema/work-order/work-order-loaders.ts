@@ -1,8 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import { WorkOrder, WorkOrderStop } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
-import { perRequest, readableById } from '../common/loaders.js';
+import { type Context, perRequest, readableById } from '../common/index.js';
 
 /**
  * Stops are read with their work order: a stop is visible when its order is. The order's read

@@ -1,18 +1,22 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Alarm, WorkOrder, WorkOrderAssignee, WorkOrderKindSetting, WorkOrderStop } from '../../orm/entities/index.js';
 import type { WorkOrderChangedEvent } from '../../shared/events.js';
-import { AlarmObject } from '../alarm/alarm.type.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/load-permitted.js';
-import { sessionOpen } from '../common/subscriptions.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
+import { AlarmObject } from '../alarm/index.js';
+import {
+  type Context,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  renewRequestState,
+  sessionOpen,
+  sharedEventRow,
+  subtreePath,
+} from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
 import { ruleOf } from './two-person-rule.js';
 import {
   approveWorkOrder,
