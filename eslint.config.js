@@ -2,11 +2,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** The import rule of docs/architecture.md, enforced: each layer lists what it must not reach. */
-const layer = (files, forbidden) => ({
+/**
+ * The import rule (README "Layout", ADR 0020), enforced: each layer lists what it must not reach.
+ * A file gets one layer: where two `files` globs match, the later entry's list replaces the
+ * earlier one, so a narrower folder repeats what it keeps of the wider one.
+ */
+const layer = (files, forbidden, ignores = []) => ({
   files,
-  // Tests may reach across layers to set up what they check.
-  ignores: ['**/*.test.ts'],
+  // Tests may reach across layers, and into inner files, to set up what they check.
+  ignores: ['**/*.test.ts', ...ignores],
   rules: {
     'no-restricted-imports': [
       'error',
@@ -19,6 +23,32 @@ const layer = (files, forbidden) => ({
 
 const UP_TO_SRC = '^(\\.\\./)+';
 const to = (dir) => `${UP_TO_SRC}(${dir})(/|$)`;
+/** An inner file of a folder with a face: anything in it but its index.js. */
+const past = (dir) => `${UP_TO_SRC}(${dir})/(?!index\\.js$)`;
+
+const THROUGH_FACES = [
+  [past('schema/[^/]+'), 'import a schema module through its face, schema/<module>/index.js'],
+  [past('jobs|reports|storage'), 'import jobs, reports and storage through their faces (index.js)'],
+];
+const COLLECTION_PORT = [past('collectors'), 'use collection through its face, collectors/index.js (the port)'];
+// A file of src/schema/<module>/: its own files directly, other modules through their faces.
+const MODULE = [
+  [
+    to('server|plugins|demo|bootstrap|backup|jobs|app\\.js|main\\.js'),
+    'schema may use auth, orm, shared, billing, reports, storage and the collection port; the jobs only through an interface of its kernel',
+  ],
+  COLLECTION_PORT,
+  [past('reports|storage'), 'import reports and storage through their faces (index.js)'],
+  ['^\\.\\./(?!\\.\\.)[^/]+/(?!index\\.js$)', 'import another module only through its face: ../<module>/index.js'],
+  ['^\\.\\./index\\.js$', "a module does not import the schema's composition"],
+  ['^\\./index\\.js$', "a module's files import each other, not their own face (that would be a cycle)"],
+];
+// Every part of collection below the top: no API, no server, no plugin host (it reaches plugins
+// through the SessionOpener and Subscriber ports), no billing.
+const COLLECTION_BELOW = [
+  to('auth|schema|server|plugins|demo|bootstrap|backup|billing|config|jobs|reports|storage|app\\.js|main\\.js'),
+  'collection uses orm enums, shared and the SDK types; the API and the plugin host use it, not the other way',
+];
 
 export default tseslint.config(
   {
@@ -66,7 +96,9 @@ export default tseslint.config(
     ['src/config/**', 'src/shared/**'],
     [
       [
-        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|billing|app\\.js|main\\.js'),
+        to(
+          'orm|auth|schema|server|plugins|collectors|demo|bootstrap|billing|backup|jobs|reports|storage|app\\.js|main\\.js',
+        ),
         'config and shared depend on nothing in src',
       ],
     ],
@@ -75,7 +107,7 @@ export default tseslint.config(
     ['src/orm/**'],
     [
       [
-        to('auth|schema|server|plugins|collectors|demo|bootstrap|billing|app\\.js'),
+        to('auth|schema|server|plugins|collectors|demo|bootstrap|billing|backup|jobs|reports|storage|app\\.js'),
         'orm may use only shared and config',
       ],
     ],
@@ -84,8 +116,26 @@ export default tseslint.config(
     ['src/billing/**'],
     [
       [
-        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|backup|config|app\\.js'),
+        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|backup|config|jobs|reports|storage|app\\.js'),
         'billing engines use only shared (ADR 0014)',
+      ],
+    ],
+  ),
+  layer(
+    ['src/reports/**'],
+    [
+      [
+        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|backup|config|jobs|storage|app\\.js'),
+        'reports render what they are given: shared and billing only, no database',
+      ],
+    ],
+  ),
+  layer(
+    ['src/storage/**'],
+    [
+      [
+        to('orm|auth|schema|server|plugins|collectors|demo|bootstrap|backup|billing|jobs|reports|app\\.js'),
+        'storage adapters use only shared and config',
       ],
     ],
   ),
@@ -93,7 +143,7 @@ export default tseslint.config(
     ['src/backup/**'],
     [
       [
-        to('auth|schema|server|plugins|collectors|demo|bootstrap|app\\.js'),
+        to('auth|schema|server|plugins|collectors|demo|bootstrap|billing|jobs|reports|storage|app\\.js'),
         'backup may use only orm, shared and config',
       ],
     ],
@@ -102,18 +152,100 @@ export default tseslint.config(
     ['src/auth/**'],
     [
       [
-        to('schema|server|plugins|collectors|demo|bootstrap|billing|app\\.js'),
+        to('schema|server|plugins|collectors|demo|bootstrap|billing|backup|jobs|reports|storage|app\\.js'),
         'auth may use only orm, shared and config',
       ],
     ],
   ),
+  layer(['src/schema/*/**'], MODULE),
   layer(
-    ['src/schema/**'],
+    ['src/schema/common/**'],
+    [['^\\.\\./(?!\\.\\.)', 'the kernel (schema/common) imports no feature module'], ...MODULE],
+  ),
+  layer(
+    ['src/schema/*.ts'],
+    [
+      ['^\\./[^/]+/(?!index\\.js$)', 'compose the modules through their faces (<module>/index.js)'],
+      [to('server|plugins|demo|bootstrap|backup|jobs|app\\.js|main\\.js'), 'the schema does not know who serves it'],
+    ],
+  ),
+  layer(
+    ['src/jobs/**'],
     [
       [
-        to('server|plugins|demo|bootstrap|app\\.js|collectors/(sdk|builtin)'),
-        'schema may use auth, orm, shared and the collection ports',
+        to('auth|server|plugins|collectors|demo|bootstrap|backup|reports|storage|app\\.js|main\\.js'),
+        'jobs use schema faces, billing, orm, shared and config',
       ],
+      ...THROUGH_FACES,
+    ],
+  ),
+  layer(
+    ['src/server/**'],
+    [
+      [
+        to('plugins|demo|bootstrap|backup|billing|jobs|app\\.js|main\\.js'),
+        'the server carries the API: auth, schema faces, reports, storage and the collection port',
+      ],
+      ...THROUGH_FACES,
+      COLLECTION_PORT,
+    ],
+  ),
+  layer(
+    ['src/demo/**'],
+    [
+      [
+        to('server|plugins|bootstrap|backup|jobs|reports|storage|app\\.js|main\\.js'),
+        'the demo seed writes rows: orm, auth, billing, shared and config',
+      ],
+      // Seeded history follows the simulator's load curve, so that it runs on into the live values.
+      [
+        `${UP_TO_SRC}collectors/(?!builtin/simulator/load-curve\\.js$)`,
+        "of collection the demo uses only the simulator's load curve",
+      ],
+      ...THROUGH_FACES,
+    ],
+  ),
+  layer(
+    ['src/bootstrap/**'],
+    [
+      [
+        to('server|plugins|collectors|demo|backup|billing|jobs|reports|storage|app\\.js|main\\.js'),
+        'first-start data uses orm, auth, shared and config',
+      ],
+      ...THROUGH_FACES,
+    ],
+  ),
+  layer(
+    ['src/collectors/*.ts'],
+    [COLLECTION_BELOW, ['^\\./builtin(/|$)', 'collection runs plugins through the host, never a built-in directly']],
+  ),
+  layer(
+    ['src/collectors/ingestion/**'],
+    [
+      COLLECTION_BELOW,
+      ['^\\.\\./(runtime|alarms|builtin|collection\\.js|port\\.js|index\\.js)', 'ingestion knows nothing above it'],
+    ],
+  ),
+  layer(
+    ['src/collectors/alarms/**'],
+    [
+      COLLECTION_BELOW,
+      ['^\\.\\./(runtime|builtin|collection\\.js|port\\.js|index\\.js)', 'alarms follow ingestion and meter events'],
+    ],
+  ),
+  layer(
+    ['src/collectors/runtime/**'],
+    [
+      COLLECTION_BELOW,
+      ['^\\.\\./(alarms|builtin|collection\\.js|port\\.js|index\\.js)', 'the runtime hands readings to a sink'],
+    ],
+  ),
+  layer(
+    ['src/app.ts'],
+    [
+      ['^\\./schema/[^/]+/(?!index\\.js$)', 'import a schema module through its face, schema/<module>/index.js'],
+      ['^\\./(jobs|reports|storage)/(?!index\\.js$)', 'import jobs, reports and storage through their faces'],
+      ['^\\./collectors/(?!(index|builtin/index)\\.js$)', 'assemble collection through collectors/index.js'],
     ],
   ),
   layer(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
-import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/readings.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { createLogger } from '../src/shared/logger.js';
 import { onlyError, startTestServer, until, type TestServer } from './harness.js';

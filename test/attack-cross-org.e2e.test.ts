@@ -22,7 +22,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
-import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/readings.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { MAX_COST, staticCost } from '../src/server/query-limits.js';
 import { fromGlobalId, toGlobalId } from '../src/shared/global-id.js';

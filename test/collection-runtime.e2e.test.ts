@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import simulator from '../src/collectors/builtin/simulator/index.js';
-import { Ingestion, type SqlExecutor, type WrittenReading } from '../src/collectors/ingestion/ingestion.js';
+import { Ingestion } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor, WrittenReading } from '../src/collectors/ingestion/readings.js';
 import {
   CollectionRuntime,
   type CollectionTarget,

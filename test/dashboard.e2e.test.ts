@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
-import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/readings.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { createLogger } from '../src/shared/logger.js';
 import { confineToOrigins, launchBrowser, skipBrowserTests } from './support/browser.js';

@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Ingestion,
-  type IncomingReading,
-  type SqlExecutor,
-  type WrittenReading,
-} from '../src/collectors/ingestion/ingestion.js';
+import { Ingestion } from '../src/collectors/ingestion/ingestion.js';
+import type { IncomingReading, SqlExecutor, WrittenReading } from '../src/collectors/ingestion/readings.js';
 import { loadConfig } from '../src/config/config.js';
 import { migrate, openDatabase } from '../src/orm/orm.js';
 import { createLogger } from '../src/shared/logger.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDateOf, localMidnight } from '../src/billing/local-days.js';
 import { Dec } from '../src/shared/decimal.js';
 import { toGlobalId } from '../src/shared/global-id.js';
-import { lineLossOfAreas } from '../src/schema/line-loss/line-loss.service.js';
+import { lineLossOfAreas } from '../src/schema/line-loss/index.js';
 import { onlyError, startTestServer, statementsOf, type TestServer } from './harness.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
 import { MeterEvents } from '../src/collectors/alarms/meter-events.js';
-import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/readings.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startTestServer, type TestServer } from './harness.js';
 

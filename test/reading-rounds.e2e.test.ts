@@ -5,7 +5,7 @@ import { Dec } from '../src/shared/decimal.js';
 import { ReadingFlag } from '../src/shared/reading-flags.js';
 import { toGlobalId } from '../src/shared/global-id.js';
 import { readingWindowEnd } from '../src/schema/reading-round/round-due.js';
-import { VerificationSweep } from '../src/schema/reading-round/verification-sweep.js';
+import { VerificationSweep } from '../src/jobs/index.js';
 import { createLogger } from '../src/shared/logger.js';
 import { onlyError, startTestServer, type TestServer } from './harness.js';
 

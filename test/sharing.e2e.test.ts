@@ -2,7 +2,7 @@ import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
-import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/readings.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { createLogger } from '../src/shared/logger.js';
 import { RevokeSharingGrantDocument, ShareSubtreeDocument, SharingGrantsDocument } from './generated/graphql.js';

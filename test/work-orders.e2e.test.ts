@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmRaiser } from '../src/collectors/alarms/alarm-raiser.js';
-import type { SqlExecutor } from '../src/collectors/ingestion/ingestion.js';
+import type { SqlExecutor } from '../src/collectors/ingestion/readings.js';
 import { AlarmType } from '../src/orm/entities/enums.js';
 import { fromGlobalId } from '../src/shared/global-id.js';
 import { createLogger } from '../src/shared/logger.js';

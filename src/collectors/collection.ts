@@ -5,7 +5,8 @@ import { AlarmRaiser } from './alarms/alarm-raiser.js';
 import { MeterEvents } from './alarms/meter-events.js';
 import { MeterWatch } from './alarms/meter-watch.js';
 import { raiseForDroppedReadings, raiseForSuspectReadings } from './alarms/reading-alarms.js';
-import { Ingestion, type SqlExecutor } from './ingestion/ingestion.js';
+import { Ingestion } from './ingestion/ingestion.js';
+import type { SqlExecutor } from './ingestion/readings.js';
 import { readingPublisher } from './ingestion/publish.js';
 import { ChannelBackoff } from './runtime/channel-backoff.js';
 import { channelTargets } from './runtime/channel-targets.js';
@@ -13,25 +14,13 @@ import { PushRuntime, type Subscriber } from './runtime/push-runtime.js';
 import { CollectionRuntime, type CollectionTarget, type SessionOpener } from './runtime/runtime.js';
 import { TaskPlanner } from './runtime/task-planner.js';
 import { failureOf } from './runtime/failures.js';
-import { badValue, type PointValue, type RelayCommand, type RelayResult } from './sdk/index.js';
+import { badValue, type PointValue, type RelayResult } from './sdk/index.js';
+import type { CollectionPort, CollectorPluginView, RelayCommand, RelayOutcome } from './port.js';
 import { simulatedTargets } from './runtime/simulated-targets.js';
 
-/** A loaded plugin as collection sees it: its mode decides between reads on schedule and a subscription. */
-export interface CataloguedPlugin {
-  id?: string;
-  status: 'ready' | 'failed';
-  description?: { mode: 'poll' | 'push'; capabilities?: { relayControl?: boolean } };
-}
-
-/** What a relay command came to, as the API port reports it. */
-export interface RelayCommandOutcome {
-  status: 'DONE' | 'REFUSED' | 'FAILED' | 'UNSUPPORTED' | 'NOT_COLLECTED';
-  detail?: string;
-}
-
 /** What collection needs from the plugin host beyond sessions (a port: the host satisfies it). */
-export interface PluginCatalogue<P extends CataloguedPlugin> extends SessionOpener, Subscriber {
-  list(): P[];
+export interface PluginCatalogue extends SessionOpener, Subscriber {
+  list(): CollectorPluginView[];
   validateDevice(pluginId: string, settings: unknown): Promise<{ path: string[]; message: string }[]>;
   validatePoint(pluginId: string, settings: unknown): Promise<{ path: string[]; message: string }[]>;
 }
@@ -55,11 +44,11 @@ export interface CollectionOptions {
  * Automatic collection, assembled: runtime (schedules, on-demand reads) -> ingestion (journal,
  * checks, batched writes) -> alarms and live events. Returns the port the API uses.
  */
-export function createCollection<P extends CataloguedPlugin>(
+export function createCollection(
   sql: SqlExecutor,
   events: Events,
   logger: Logger,
-  host: PluginCatalogue<P>,
+  host: PluginCatalogue,
   options: CollectionOptions,
 ) {
   const alarms = new AlarmRaiser(sql, events, logger);
@@ -155,7 +144,7 @@ export function createCollection<P extends CataloguedPlugin>(
   const targetOf = async (meterId: number): Promise<CollectionTarget | undefined> =>
     (await fromChannels(meterId))[0] ?? (await simulated?.())?.find((t) => t.meterId === meterId);
 
-  const port = {
+  const port: CollectionPort = {
     plugins: () => host.list(),
     async check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]) {
       if (!host.list().some((p) => p.id === pluginId && p.status === 'ready')) {
@@ -176,13 +165,13 @@ export function createCollection<P extends CataloguedPlugin>(
      * records what came of it as a meter event (RELAY_TRIPPED, RELAY_PERMITTED, or
      * RELAY_COMMAND_FAILED when the meter refused or did not answer) with who asked. Never throws.
      */
-    async controlRelay(meterId: number, command: RelayCommand, requestedBy?: number): Promise<RelayCommandOutcome> {
+    async controlRelay(meterId: number, command: RelayCommand, requestedBy?: number): Promise<RelayOutcome> {
       const target = await targetOf(meterId);
       if (!target) return { status: 'NOT_COLLECTED', detail: 'the meter is not under automatic collection' };
       const plugin = host.list().find((p) => p.id === target.pluginId && p.status === 'ready');
       if (!plugin?.description?.capabilities?.relayControl)
         return { status: 'UNSUPPORTED', detail: `collector plugin "${target.pluginId}" has no relay control` };
-      let outcome: RelayCommandOutcome;
+      let outcome: RelayOutcome;
       try {
         const result = await runtime.controlRelay(target, command);
         outcome = result
@@ -265,7 +254,7 @@ export function createCollection<P extends CataloguedPlugin>(
 }
 
 /** A plugin's relay result as the port reports it. */
-function relayOutcome(result: RelayResult): RelayCommandOutcome {
+function relayOutcome(result: RelayResult): RelayOutcome {
   switch (result.status) {
     case 'confirmed':
       return { status: 'DONE', ...(result.state ? { detail: `relay ${result.state}` } : {}) };

@@ -1,123 +1,68 @@
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
-import { ArchiveImportResolver } from './archive-import/archive-import.resolver.js';
 import type { Events } from '../shared/events.js';
-import { DateTimeScalar } from './common/scalars.js';
-import { CustomerResolver } from './customer/customer.resolver.js';
-import { MeterBoxResolver } from './meter-box/meter-box.resolver.js';
-import { MeterResolver } from './meter/meter.resolver.js';
-import { NodeQueryResolver } from './node/node.resolver.js';
-import { OrgUnitResolver } from './org-unit/org-unit.resolver.js';
-import { ReadingResolver } from './reading/reading.resolver.js';
-import { MeterAssignmentResolver, ServicePointResolver } from './service-point/service-point.resolver.js';
-import { SessionResolver } from './session/session.resolver.js';
-import { UserResolver } from './user/user.resolver.js';
-import { CollectionResolver } from './collection/collection.resolver.js';
-import { AlarmResolver } from './alarm/alarm.resolver.js';
-import {
-  AreaCompletenessResolver,
-  ChannelResolver,
-  MeterCollectionFieldResolver,
-  MeterCollectionResolver,
-} from './collection/channel.resolver.js';
-import {
-  CollectionRetryResolver,
-  CollectionScheduleResolver,
-  CollectionTaskResolver,
-} from './collection/schedule.resolver.js';
-import { MeterEventFieldResolver } from './collection/meter-event.resolver.js';
-import { RelayResolver } from './collection/relay.resolver.js';
-import { AuditResolver } from './audit/audit.resolver.js';
-import { LoginPolicyResolver } from './login-policy/login-policy.resolver.js';
-import { ApiKeyResolver } from './api-key/api-key.resolver.js';
-import { guardFields, writesWithoutGrants } from './common/access-guards.js';
-import { SharingGrantResolver } from './sharing/sharing.resolver.js';
-import { ConsumptionResolver } from './consumption/consumption.resolver.js';
-import { ReportResolver } from './report/report.resolver.js';
-import { BillResolver, SettlementRunResolver } from './settlement/settlement.resolver.js';
-import { CustomerTierProgressResolver } from './tariff/tier-progress.js';
-import { CustomerAccountResolver, PaymentResolver, PrepaymentEventResolver } from './account/account.resolver.js';
-import { CustomerTariffResolver, TariffResolver } from './tariff/tariff.resolver.js';
-import { ReadingVeeFieldResolver, ReadingVersionResolver, VeeRuleSetResolver } from './vee/vee.resolver.js';
-import {
-  LineLossExclusionResolver,
-  LineLossResolver,
-  LineLossSuspectResolver,
-  OrgUnitLineLossBandResolver,
-} from './line-loss/line-loss.resolver.js';
-import {
-  WorkOrderAssigneeResolver,
-  WorkOrderResolver,
-  WorkOrderStopResolver,
-} from './work-order/work-order.resolver.js';
-import { TrainingRecordResolver, UserTrainingResolver } from './training/training.resolver.js';
-import { KpiLineLossAreaResolver, KpiPersonResolver, KpiResolver } from './assessment/kpi.resolver.js';
-import {
-  ReadingRoundResolver,
-  ReadingRouteBoxResolver,
-  ReadingRouteResolver,
-} from './reading-round/reading-round.resolver.js';
-import { FieldApiResolver, FieldPhotoResolver } from './field/field.resolver.js';
-import { HazardReportResolver } from './hazard/hazard.resolver.js';
+import { DateTimeScalar, guardFields, writesWithoutGrants } from './common/index.js';
+import { resolvers as account } from './account/index.js';
+import { resolvers as alarm } from './alarm/index.js';
+import { resolvers as apiKey } from './api-key/index.js';
+import { resolvers as archiveImport } from './archive-import/index.js';
+import { resolvers as assessment } from './assessment/index.js';
+import { resolvers as audit } from './audit/index.js';
+import { resolvers as collection } from './collection/index.js';
+import { resolvers as consumption } from './consumption/index.js';
+import { resolvers as customer } from './customer/index.js';
+import { resolvers as field } from './field/index.js';
+import { resolvers as hazard } from './hazard/index.js';
+import { resolvers as lineLoss } from './line-loss/index.js';
+import { resolvers as loginPolicy } from './login-policy/index.js';
+import { resolvers as meter } from './meter/index.js';
+import { resolvers as meterBox } from './meter-box/index.js';
+import { resolvers as node } from './node/index.js';
+import { resolvers as orgUnit } from './org-unit/index.js';
+import { resolvers as reading } from './reading/index.js';
+import { resolvers as readingRound } from './reading-round/index.js';
+import { resolvers as report } from './report/index.js';
+import { resolvers as servicePoint } from './service-point/index.js';
+import { resolvers as session } from './session/index.js';
+import { resolvers as settlement } from './settlement/index.js';
+import { resolvers as sharing } from './sharing/index.js';
+import { resolvers as tariff } from './tariff/index.js';
+import { resolvers as training } from './training/index.js';
+import { resolvers as user } from './user/index.js';
+import { resolvers as vee } from './vee/index.js';
+import { resolvers as workOrder } from './work-order/index.js';
 
+/** Every module's resolvers: a module adds its own, and the fields it brings to other modules' types. */
 export const resolvers = [
-  OrgUnitResolver,
-  MeterBoxResolver,
-  MeterResolver,
-  CustomerResolver,
-  ServicePointResolver,
-  MeterAssignmentResolver,
-  ReadingResolver,
-  UserResolver,
-  SessionResolver,
-  ArchiveImportResolver,
-  NodeQueryResolver,
-  CollectionResolver,
-  AlarmResolver,
-  ChannelResolver,
-  MeterCollectionResolver,
-  MeterCollectionFieldResolver,
-  AreaCompletenessResolver,
-  CollectionScheduleResolver,
-  CollectionTaskResolver,
-  CollectionRetryResolver,
-  MeterEventFieldResolver,
-  RelayResolver,
-  AuditResolver,
-  LoginPolicyResolver,
-  ApiKeyResolver,
-  SharingGrantResolver,
-  ConsumptionResolver,
-  SettlementRunResolver,
-  BillResolver,
-  CustomerTierProgressResolver,
-  TariffResolver,
-  CustomerTariffResolver,
-  VeeRuleSetResolver,
-  ReadingVeeFieldResolver,
-  ReadingVersionResolver,
-  LineLossResolver,
-  LineLossExclusionResolver,
-  LineLossSuspectResolver,
-  OrgUnitLineLossBandResolver,
-  PaymentResolver,
-  PrepaymentEventResolver,
-  CustomerAccountResolver,
-  ReportResolver,
-  WorkOrderResolver,
-  WorkOrderAssigneeResolver,
-  WorkOrderStopResolver,
-  TrainingRecordResolver,
-  UserTrainingResolver,
-  KpiResolver,
-  KpiPersonResolver,
-  KpiLineLossAreaResolver,
-  ReadingRouteResolver,
-  ReadingRouteBoxResolver,
-  ReadingRoundResolver,
-  FieldApiResolver,
-  FieldPhotoResolver,
-  HazardReportResolver,
+  ...orgUnit,
+  ...meterBox,
+  ...meter,
+  ...customer,
+  ...servicePoint,
+  ...reading,
+  ...user,
+  ...session,
+  ...archiveImport,
+  ...node,
+  ...collection,
+  ...alarm,
+  ...audit,
+  ...loginPolicy,
+  ...apiKey,
+  ...sharing,
+  ...consumption,
+  ...settlement,
+  ...tariff,
+  ...vee,
+  ...lineLoss,
+  ...account,
+  ...report,
+  ...workOrder,
+  ...training,
+  ...assessment,
+  ...readingRound,
+  ...field,
+  ...hazard,
 ] as const;
 
 /** The whole API. Deterministic: the emitted schema.graphql is compared in CI. */

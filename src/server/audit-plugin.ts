@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { appendAudit } from '../auth/audit/audit-log.js';
 import { redact } from '../auth/audit/redact.js';
 import { actorOf } from '../auth/audit/trail.js';
-import type { Context } from '../schema/common/context.js';
+import type { Context } from '../schema/common/index.js';
 
 /** Session mutations record their own security events (login, login_failed, token reuse...). */
 const SELF_AUDITED = new Set(['login', 'customerLogin', 'refreshToken', 'logout']);

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
-import type { Context } from '../schema/common/context.js';
+import type { Context } from '../schema/common/index.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 
 /** What an enrollment-only session (one-time code asked, none set up yet) may ask for. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { mapDatabaseError } from '../schema/common/db-errors.js';
+import { mapDatabaseError } from '../schema/common/index.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactSealed } from '../shared/personal-data.js';

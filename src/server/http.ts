@@ -25,10 +25,9 @@ import { auditPlugin } from './audit-plugin.js';
 import { enrollmentGate } from './enrollment-gate.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../orm/orm.js';
-import type { CollectionPort, Context } from '../schema/common/context.js';
-import type { SettlementJobs } from '../schema/settlement/settlement-jobs.js';
+import type { CollectionPort } from '../collectors/index.js';
+import { type Context, createLoaders, type SettlementRunner } from '../schema/common/index.js';
 import type { Events } from '../shared/events.js';
-import { createLoaders } from '../schema/common/loaders.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { redactSealed, type PersonalDataCipher } from '../shared/personal-data.js';
@@ -39,7 +38,7 @@ import { checkVariables, requestValuesPlugin, storableLiteralsRule } from './req
 import { playgroundRouter } from './playground.js';
 import { kpiExport, settlementExport, type ExportDeps } from './report-exports.js';
 import { fieldPhotoDownload, fieldPhotoUpload, type FieldPhotoDeps } from './field-photos.js';
-import { createPhotoStore } from '../schema/field/photo-store.js';
+import { createPhotoStore } from '../storage/index.js';
 
 const BODY_LIMIT = '5mb';
 /** body-parser's error types, in words for a client. */
@@ -56,7 +55,7 @@ export interface ServerDeps {
   events: Events;
   collection: CollectionPort;
   personalData: PersonalDataCipher;
-  settlements: SettlementJobs;
+  settlements: SettlementRunner;
 }
 
 export interface RunningServer {

@@ -6,7 +6,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { Context } from '../schema/common/context.js';
+import type { Context } from '../schema/common/index.js';
 import { AppError } from '../shared/errors.js';
 import { limitedCost } from './query-limits.js';
 import { budgetCost, type RateLimits } from './rate-limit.js';

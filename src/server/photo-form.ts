@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Busboy } from '@fastify/busboy';
 import { AppError, ErrorCode, badField } from '../shared/errors.js';
-import { tooLarge } from '../schema/field/photo.service.js';
+import { tooLarge } from '../schema/field/index.js';
 
 /** The text fields a photo form may carry (photo.service.ts validates their values). */
 export const PHOTO_FORM_FIELDS = ['workOrderId', 'stopId', 'hazardReportId', 'latitude', 'longitude', 'takenAt'];

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/config.js';
-import type { Context } from '../schema/common/context.js';
+import type { Context } from '../schema/common/index.js';
 import { AppError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { exportFileName, settlementExport, type ExportDeps } from './report-exports.js';

@@ -14,7 +14,7 @@ import {
   type GraphQLOutputType,
   type GraphQLScalarType,
 } from 'graphql';
-import { DateTimeScalar, DecimalScalar, LocalDateScalar } from '../../src/schema/common/scalars.js';
+import { DateTimeScalar, DecimalScalar, LocalDateScalar } from '../../src/schema/common/index.js';
 import { toGlobalId } from '../../src/shared/global-id.js';
 
 /**

@@ -1,7 +1,7 @@
 import { AlarmSeverity, AlarmType } from '../../orm/entities/enums.js';
 import type { Events } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
-import type { SqlExecutor } from '../ingestion/ingestion.js';
+import type { SqlExecutor } from '../ingestion/readings.js';
 
 /** How serious each kind of abnormality is by default. */
 export const SEVERITY: Record<AlarmType, AlarmSeverity> = {

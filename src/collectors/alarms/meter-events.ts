@@ -1,7 +1,7 @@
 import { AlarmType } from '../../orm/entities/enums.js';
 import type { Logger } from '../../shared/logger.js';
 import { pgArray } from '../../shared/pg-array.js';
-import type { SqlExecutor } from '../ingestion/ingestion.js';
+import type { SqlExecutor } from '../ingestion/readings.js';
 import type { DeviceEvent } from '../sdk/index.js';
 import type { AlarmRaiser } from './alarm-raiser.js';
 

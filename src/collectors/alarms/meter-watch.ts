@@ -1,6 +1,6 @@
 import { AlarmType } from '../../orm/entities/enums.js';
 import type { Logger } from '../../shared/logger.js';
-import type { SqlExecutor } from '../ingestion/ingestion.js';
+import type { SqlExecutor } from '../ingestion/readings.js';
 import type { AlarmRaiser } from './alarm-raiser.js';
 
 export interface MeterWatchOptions {

@@ -1,6 +1,6 @@
 import { AlarmType } from '../../orm/entities/enums.js';
 import { ReadingFlag } from '../ingestion/checks.js';
-import type { DroppedReading, WrittenReading } from '../ingestion/ingestion.js';
+import type { DroppedReading, WrittenReading } from '../ingestion/readings.js';
 import type { AlarmInput, AlarmRaiser } from './alarm-raiser.js';
 
 /**

@@ -2,6 +2,7 @@ import { RegisterCode, ReadingSource } from '../../orm/entities/enums.js';
 import type { Logger } from '../../shared/logger.js';
 import { checkReading, type MeterFacts, type PreviousValue } from './checks.js';
 import { Journal } from './journal.js';
+import type { DroppedReading, IncomingReading, SqlExecutor, WrittenReading } from './readings.js';
 import {
   CUMULATIVE,
   SUSPECT_FLAGS,
@@ -11,36 +12,6 @@ import {
   upsertReadings,
   type CheckedReading,
 } from './store.js';
-
-/** A value on its way into the database, as collectors (and imports) hand it over. */
-export interface IncomingReading {
-  meterId: number;
-  register: `${RegisterCode}`;
-  /** Exact decimal string. */
-  value: string;
-  /** ISO-8601 instant the meter measured (or froze) the value. */
-  measuredAt: string;
-  source: `${ReadingSource}`;
-}
-
-export interface WrittenReading {
-  id: string;
-  meterId: number;
-  quality: 'GOOD' | 'SUSPECT';
-  flags: number;
-  /** Known for flagged rows only (the ones alarms speak of): fetching it for every row costs throughput. */
-  register?: RegisterCode;
-}
-
-export interface DroppedReading {
-  reading: IncomingReading;
-  reason: string;
-}
-
-/** The statements the pipeline needs; MikroORM's connection provides them on both databases. */
-export interface SqlExecutor {
-  execute<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
-}
 
 export class IngestionBusyError extends Error {}
 

@@ -1,6 +1,6 @@
 import type { Events } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
-import type { SqlExecutor, WrittenReading } from './ingestion.js';
+import type { SqlExecutor, WrittenReading } from './readings.js';
 
 /**
  * Publishes stored readings to subscribers. Events carry the meter's org path so that each

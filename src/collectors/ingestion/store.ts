@@ -1,7 +1,7 @@
 import { RegisterCode } from '../../orm/entities/enums.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { ReadingFlag, checkReading, type MeterFacts, type PreviousValue } from './checks.js';
-import type { IncomingReading, SqlExecutor } from './ingestion.js';
+import type { IncomingReading, SqlExecutor } from './readings.js';
 import { UPSERT_READINGS_SQL } from './upsert.js';
 
 /**

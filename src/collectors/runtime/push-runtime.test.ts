@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PluginHost } from '../../plugins/plugin-host.js';
 import { createLogger } from '../../shared/logger.js';
-import type { IncomingReading } from '../ingestion/ingestion.js';
+import type { IncomingReading } from '../ingestion/readings.js';
 import {
   CollectorError,
   defineCollector,

@@ -1,5 +1,5 @@
 import type { DeviceEvent, PointRequest, PointValue, RelayCommand, RelayResult } from '../sdk/index.js';
-import type { IncomingReading } from '../ingestion/ingestion.js';
+import type { IncomingReading } from '../ingestion/readings.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ChannelBackoff } from './channel-backoff.js';
 import { failureOf, ParkedMeters } from './failures.js';

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../ingestion/ingestion.js';
+import type { SqlExecutor } from '../ingestion/readings.js';
 import { CUSTOMER_OF_METER, groupOf, type CollectionTarget } from './runtime.js';
 
 const REGISTERS = [

@@ -1,5 +1,5 @@
 import { pgArray } from '../../shared/pg-array.js';
-import type { SqlExecutor } from '../ingestion/ingestion.js';
+import type { SqlExecutor } from '../ingestion/readings.js';
 import type { CollectionTarget, Job, JobResult, Planner } from './runtime.js';
 import { dailySlot, inWindow, intervalSlot, localMinute, retryDelayMs } from './slots.js';
 

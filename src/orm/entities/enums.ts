@@ -205,7 +205,7 @@ export enum PaymentMethod {
 export { PrepaymentAction, PrepaymentState } from '../../shared/prepayment.js';
 
 /**
- * What the relay port answered for a prepayment command (src/schema/common/context.ts RelayOutcome),
+ * What the relay port answered for a prepayment command (src/collectors/port.ts RelayOutcome),
  * or PENDING while it is being sent.
  */
 export enum RelayOutcomeStatus {

@@ -1,7 +1,6 @@
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
-import { Timestamped } from './base.js';
+import { Timestamped, type RowRef } from './base.js';
 import { OrgUnitKind } from './enums.js';
-import type { Meter } from './meter.entity.js';
 
 /**
  * The organisation tree (company > bureau > supply station > transformer area).
@@ -40,9 +39,12 @@ export class OrgUnit extends Timestamped {
   @Property({ type: 'string', length: 64, nullable: true })
   timeZone?: string;
 
-  /** A transformer area's supply (total) meter, the purchased side of its line loss. */
+  /**
+   * A transformer area's supply (total) meter, the purchased side of its line loss. By key: a
+   * meter belongs to a unit, so the unit does not import the meter.
+   */
   @ManyToOne({ entity: () => 'Meter', nullable: true, deleteRule: 'set null' })
-  supplyMeter?: Meter;
+  supplyMeter?: RowRef;
 
   /**
    * A transformer area's qualification band of its line loss rate, in percent (both or neither;

@@ -1,8 +1,5 @@
 import { Entity, ManyToOne, PrimaryKey, Property, Unique, type Opt } from '@mikro-orm/core';
-// Relations by entity name: importing the classes here would close an import cycle
-// (customer -> tariff -> tariff version -> user -> customer).
-import type { Tariff } from './tariff.entity.js';
-import type { User } from './user.entity.js';
+import type { RowRef } from './base.js';
 
 /** TOU bands as stored: T1 critical peak, T2 peak, T3 flat, T4 valley (registers FORWARD_ACTIVE_T1..T4). */
 export type StoredBand = 'T1' | 'T2' | 'T3' | 'T4';
@@ -29,8 +26,10 @@ export class TariffVersion {
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
+  // Relations by entity name and typed by key: importing the classes, even as types, would close
+  // import cycles (tariff -> version -> tariff; customer -> tariff -> version -> user -> customer).
   @ManyToOne({ entity: 'Tariff', deleteRule: 'cascade' })
-  tariff!: Tariff;
+  tariff!: RowRef;
 
   @Property({ type: 'string', columnType: 'date' })
   effectiveFrom!: string;
@@ -39,7 +38,7 @@ export class TariffVersion {
   terms!: StoredTerms;
 
   @ManyToOne({ entity: 'User', nullable: true, deleteRule: 'set null' })
-  createdBy?: User;
+  createdBy?: RowRef;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();

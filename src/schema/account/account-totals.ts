@@ -1,8 +1,11 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
 import { balanceOf } from '../../billing/balance.js';
-import { PrepaymentState } from '../../orm/entities/index.js';
+import { Customer, PrepaymentState } from '../../orm/entities/index.js';
 import { formatDecimal } from '../../shared/decimal.js';
 import { pgArray } from '../../shared/pg-array.js';
+import { type Context, perRequest } from '../common/index.js';
 
 /** A customer's account as stored: the sums behind the balance, and prepayment's settings and state. */
 export interface AccountRow {
@@ -62,4 +65,25 @@ export async function loadAccounts(
       orgPath: String(r.org_path),
     };
   });
+}
+
+function accountLoader(ctx: Context) {
+  const { em, access } = ctx;
+  return new DataLoader<number, AccountRow | null>(async (ids) => {
+    const where = access.whereOn<Customer>('read', 'Payment', 'Customer');
+    if (where === null) return ids.map(() => null);
+    const permitted = await em.find(Customer, { $and: [where, { id: { $in: [...ids] } }] } as FilterQuery<Customer>, {
+      fields: ['id'],
+    });
+    const accounts = await loadAccounts(
+      em,
+      permitted.map((c) => c.id),
+    );
+    return ids.map((id) => accounts.find((a) => a.customerId === id) ?? null);
+  });
+}
+
+/** The customer's account, for callers who may read the customer's payments (else null); batched per request. */
+export function customerAccount(ctx: Context, customerId: number): Promise<AccountRow | null> {
+  return perRequest(ctx, accountLoader).load(customerId);
 }

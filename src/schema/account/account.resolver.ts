@@ -2,15 +2,18 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import { Customer, Payment, PrepaymentEvent } from '../../orm/entities/index.js';
 import type { PrepaymentNoticeEvent } from '../../shared/events.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow } from '../common/loaders.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { subscriberMayReceive } from '../common/subscriptions.js';
-import { CustomerPayload, CustomerType } from '../customer/customer.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { UserType } from '../user/user.type.js';
+import {
+  type Context,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  renewRequestState,
+  sharedEventRow,
+  subscriberMayReceive,
+} from '../common/index.js';
+import { CustomerPayload, CustomerType } from '../customer/index.js';
+import { MeterType } from '../meter/index.js';
+import { UserType } from '../user/index.js';
 import {
   AccountType,
   PaymentConnection,
@@ -24,6 +27,7 @@ import {
   ReversePaymentInput,
   SetPrepaymentInput,
 } from './account.type.js';
+import { customerAccount } from './account-totals.js';
 import { listPayments, recordPayment, reversePayment } from './payment.service.js';
 import { listPrepaymentEvents, setPrepayment } from './prepayment.service.js';
 
@@ -150,6 +154,6 @@ export class CustomerAccountResolver {
     description: "The customer's balance and prepayment state; null for callers who may not read their payments.",
   })
   account(@Root() customer: Customer, @Ctx() ctx: Context) {
-    return ctx.loaders.customerAccount.load(customer.id);
+    return customerAccount(ctx, customer.id);
   }
 }

@@ -1,8 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { PaymentMethod, PrepaymentAction, PrepaymentState, RelayOutcomeStatus } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, NodeInterface } from '../common/index.js';
 
 registerEnumType(PaymentMethod, { name: 'PaymentMethod' });
 registerEnumType(PrepaymentState, {

@@ -5,10 +5,15 @@ import { Dec } from '../../shared/decimal.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { decimal } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { PaymentFilter, RecordPaymentInput, ReversePaymentInput } from './account.type.js';
 import { balancesChanged } from './prepayment.service.js';
 

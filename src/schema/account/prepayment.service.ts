@@ -15,10 +15,16 @@ import { Dec } from '../../shared/decimal.js';
 import { decimal } from '../../shared/formats.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context, RelayOutcome } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import type { RelayOutcome } from '../../collectors/index.js';
 import { loadAccounts } from './account-totals.js';
 import type { PrepaymentEventFilter, SetPrepaymentInput } from './account.type.js';
 

@@ -1,15 +1,18 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Alarm, AlarmSeverity, AlarmType } from '../../orm/entities/index.js';
 import type { AlarmRaisedEvent } from '../../shared/events.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow } from '../common/loaders.js';
-import { subscriberMayReceive } from '../common/subscriptions.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
+import {
+  type Context,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  renewRequestState,
+  sharedEventRow,
+  subscriberMayReceive,
+} from '../common/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
 import {
   AlarmActionInput,
   AlarmConnection,

@@ -3,10 +3,15 @@ import { z } from 'zod';
 import { Alarm, AlarmStatus } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { AlarmActionInput, AlarmFilter } from './alarm.type.js';
 
 /** Newest first; keyset on lastAt + id so that paging stays fast at millions of rows. */

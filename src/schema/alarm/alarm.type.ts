@@ -1,7 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AlarmSeverity, AlarmStatus, AlarmType } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
+import { ConnectionType, NodeInterface } from '../common/index.js';
 
 registerEnumType(AlarmType, { name: 'AlarmType', description: 'The abnormality catalogue.' });
 registerEnumType(AlarmSeverity, { name: 'AlarmSeverity' });

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ApiKey } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
-import { UserType } from '../user/user.type.js';
+import type { Context } from '../common/index.js';
+import { UserType } from '../user/index.js';
 import {
   ApiKeyPayload,
   ApiKeyType,

@@ -5,8 +5,7 @@ import { badField, notFound } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { toGlobalId } from '../../shared/global-id.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
+import { type Context, loadPermitted, localId } from '../common/index.js';
 import type { CreateApiKeyInput, RevokeApiKeyInput } from './api-key.type.js';
 
 const createSchema = z.object({

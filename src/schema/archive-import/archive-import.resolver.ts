@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { ImportArchiveInput, ImportArchivePayload } from './archive-import.type.js';
 import { importArchive } from './archive-import.service.js';
 

@@ -15,9 +15,8 @@ import { sealCustomerPersonalData } from '../../orm/personal-data.js';
 import { AppError, badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { mapDatabaseError } from '../common/db-errors.js';
-import { checkRegisterValue } from '../service-point/service-point.service.js';
+import { type Context, mapDatabaseError } from '../common/index.js';
+import { checkRegisterValue } from '../service-point/index.js';
 import type { ArchiveImportRow, ImportArchiveInput, ImportCounts, ImportRowError } from './archive-import.type.js';
 
 export const MAX_IMPORT_ROWS = 5000;

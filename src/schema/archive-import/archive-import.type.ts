@@ -1,6 +1,6 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { CustomerCategory, MeterProtocol } from '../../orm/entities/enums.js';
-import { DecimalScalar } from '../common/scalars.js';
+import { DecimalScalar } from '../common/index.js';
 
 @InputType({
   description:

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { HazardCounts, TrainingCounts } from '../../billing/kpis.js';
 import { Dec } from '../../shared/decimal.js';
 import { pgArray } from '../../shared/pg-array.js';
-import { escapeLike } from '../common/subtree.js';
+import { escapeLike } from '../common/index.js';
 
 /**
  * The counts behind the KPIs (docs/kpis.md), straight from the tables: each figure is one
@@ -27,19 +28,6 @@ export interface KpiScope {
 export interface Counts {
   numerator: number;
   denominator: number;
-}
-
-export interface HazardCounts {
-  reported: number;
-  verified: number;
-  points: number;
-}
-
-export interface TrainingCounts {
-  completed: number;
-  failed: number;
-  /** Hours of the completed courses (exact decimal). */
-  hours: string;
 }
 
 /** What is counted for people: the work they were given or did, their hazards and training. */

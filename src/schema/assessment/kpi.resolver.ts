@@ -1,9 +1,9 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { toGlobalId } from '../../shared/global-id.js';
-import type { Context } from '../common/context.js';
-import type { AreaLineLossResult } from '../line-loss/line-loss.service.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
+import type { Context } from '../common/index.js';
+import type { AreaLineLossResult } from '../line-loss/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
 import { kpiReport, type KpiPerson, type KpiReport } from './kpi.service.js';
 import { KpiInput, KpiLineLossAreaType, KpiPersonType, KpiReportType } from './kpi.type.js';
 

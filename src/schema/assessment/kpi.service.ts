@@ -4,29 +4,14 @@ import { OrgUnit, OrgUnitKind, User } from '../../orm/entities/index.js';
 import { badField, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { escapeLike } from '../common/subtree.js';
-import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
-import { FIELD_ROLES } from '../work-order/assignees.js';
-import { peopleCounts, unitCounts, type HazardCounts, type PersonCounts, type TrainingCounts } from './kpi-figures.js';
-import { kpiRate, type KpiRate } from './kpi-rate.js';
+import { type Context, escapeLike, loadPermitted } from '../common/index.js';
+import { type AreaLineLossResult, lineLossOfAreas } from '../line-loss/index.js';
+import { FIELD_ROLES } from '../work-order/index.js';
+import { kpiRate, type KpiFigures } from '../../billing/kpis.js';
+import { peopleCounts, unitCounts, type PersonCounts } from './kpi-figures.js';
 
 /** The longest period a report covers: a year (a leap year's days). */
 export const MAX_KPI_DAYS = 366;
-
-/** A unit's or a person's figures; the station-level ones are null for a person. */
-export interface KpiFigures {
-  collectionSuccess: KpiRate | null;
-  coverage: KpiRate | null;
-  lineLossQualification: KpiRate | null;
-  workOrderTimeliness: KpiRate;
-  abnormalityClosure: KpiRate;
-  checkReadingAccuracy: KpiRate;
-  hazards: HazardCounts;
-  training: TrainingCounts;
-  metersOverdueVerification: number | null;
-}
 
 export interface KpiPerson {
   user: User;

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Role } from '../../orm/entities/enums.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { LineLossBandType, LineLossStatus } from '../line-loss/line-loss.type.js';
+import { DecimalScalar, LocalDateScalar } from '../common/index.js';
+import { LineLossBandType, LineLossStatus } from '../line-loss/index.js';
 
 @ObjectType('KpiRate', {
   description: 'A share with its working: numerator / denominator as a percentage (docs/kpis.md).',

@@ -1,8 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import type { AuditRecord } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
+import { type Context, PageArgs } from '../common/index.js';
 import { AuditLogFilter, AuditRecordConnection, AuditRecordType, AuditVerification } from './audit.type.js';
 import { auditLog, checkAuditLog, detailsOf } from './audit.service.js';
 

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { verifyAuditLog } from '../../auth/audit/audit-log.js';
 import { AuditRecord } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
+import { type Context, OrderDirection, type PageArgs, paginate } from '../common/index.js';
 import type { AuditLogFilter } from './audit.type.js';
 
 const filterSchema = z

@@ -1,6 +1,6 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ConnectionType } from '../common/connection.js';
+import { ConnectionType } from '../common/index.js';
 
 @ObjectType('AuditRecord', {
   description: 'One audited event: a mutation or a security event. Records are never changed or deleted.',

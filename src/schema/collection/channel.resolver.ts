@@ -1,15 +1,10 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import type { CollectionCycleEvent } from '../../shared/events.js';
-import { LocalDateScalar } from '../common/scalars.js';
+import { type Context, loadPermitted, LocalDateScalar, NodeResolver, PageArgs, sessionOpen } from '../common/index.js';
 import { Channel, MeterCollection, OrgUnit } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { sessionOpen } from '../common/subscriptions.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import { redactSecrets } from './secret-settings.js';
 import {
   AreaCompletenessType,

@@ -5,10 +5,7 @@ import { Channel, CollectionStatus, Meter, MeterCollection, OrgUnit, OrgUnitKind
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { escapeLike } from '../common/subtree.js';
+import { type Context, escapeLike, loadPermitted, OrderDirection, type PageArgs, paginate } from '../common/index.js';
 import type { CreateChannelInput, SetMeterCollectionInput, UpdateChannelInput } from './channel.type.js';
 import { keepSecrets } from './secret-settings.js';
 

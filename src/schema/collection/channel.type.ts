@@ -1,9 +1,7 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CollectionStatus, RegisterCode } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, NodeInterface } from '../common/index.js';
 
 registerEnumType(CollectionStatus, {
   name: 'CollectionStatus',

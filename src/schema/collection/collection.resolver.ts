@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { CollectorPluginType } from './collection.type.js';
 
 @Resolver()

@@ -1,8 +1,7 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { MeterEvent } from '../../orm/entities/index.js';
-import { OrderDirection, paginate, PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { MeterType } from '../meter/meter.type.js';
+import { type Context, OrderDirection, PageArgs, paginate } from '../common/index.js';
+import { MeterType } from '../meter/index.js';
 import { MeterEventConnection } from './meter-event.type.js';
 
 @Resolver(() => MeterType)

@@ -1,6 +1,6 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import { ConnectionType } from '../common/connection.js';
+import { ConnectionType } from '../common/index.js';
 
 @ObjectType('MeterEvent', {
   description: "An event from the meter's own event log (cover opened, power down...), as collection read it.",

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { controlMeterRelay } from './relay.service.js';
 import { ControlMeterRelayInput, ControlMeterRelayPayload } from './relay.type.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { Meter } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
-import type { Context, RelayCommand } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import type { RelayCommand } from '../../collectors/index.js';
+import { type Context, loadPermitted } from '../common/index.js';
 import type { ControlMeterRelayInput } from './relay.type.js';
 
 const inputSchema = z.object({ meterId: z.string(), command: z.enum(['TRIP', 'PERMIT_CLOSE']) });

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { MeterType } from '../meter/meter.type.js';
+import { MeterType } from '../meter/index.js';
 
 export enum RelayCommandKind {
   TRIP = 'TRIP',

@@ -1,12 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Channel, CollectionRetry, CollectionSchedule, CollectionTask } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
+import { type Context, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
 import { ChannelType } from './channel.type.js';
 import {
   CollectionRetryConnection,

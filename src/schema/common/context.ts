@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SettlementJobs } from '../settlement/settlement-jobs.js';
+import type { CollectionPort } from '../../collectors/index.js';
 import type { Access } from '../../auth/access.js';
 import type { AuditTrail } from '../../auth/audit/trail.js';
 import type { Config } from '../../config/config.js';
@@ -8,65 +8,13 @@ import type { Loaders } from './loaders.js';
 import type { Events } from '../../shared/events.js';
 import type { PersonalDataCipher } from '../../shared/personal-data.js';
 
-/** A collector plugin as the API shows it (filled by the plugin host, which the schema does not import). */
-export interface CollectorPluginView {
-  id?: string;
-  source: string;
-  version?: string;
-  status: 'ready' | 'failed';
-  error?: string;
-  description?: {
-    displayName: { en: string; zh?: string };
-    mode: 'poll' | 'push';
-    transport: string;
-    capabilities?: { timeSync?: boolean; relayControl?: boolean };
-  };
-}
-
-export interface SettingsCheck {
-  status: 'OK' | 'INVALID_SETTINGS' | 'PLUGIN_MISSING';
-  detail?: string;
-}
-
-export interface ReadNowValue {
-  register: string;
-  value?: string;
-  quality: 'good' | 'suspect' | 'bad';
-  reason?: string;
-  measuredAt: Date;
-}
-
-export interface CollectionPort {
-  plugins(): CollectorPluginView[];
-  /** Checks device and point settings against the plugin's schemas; never throws for bad settings. */
-  check(pluginId: string, device: Record<string, unknown>, points: Record<string, unknown>[]): Promise<SettingsCheck>;
-  /**
-   * Reads a meter now, ahead of scheduled reads on its line, and books it as an ON_DEMAND task
-   * (who asked); null when the meter is not under collection. A meter that does not answer gives
-   * every point as a bad value with the reason (never a throw).
-   */
-  readNow(meterId: number, requestedBy?: number): Promise<ReadNowValue[] | null>;
-  /**
-   * Sends a relay command to a meter through its collector plugin, ahead of scheduled reads on its
-   * line (prepayment: trip on an exhausted balance, permit to reconnect after a top-up). Never
-   * throws for a meter that cannot take it: the outcome says why.
-   */
-  controlRelay(meterId: number, command: RelayCommand, requestedBy?: number): Promise<RelayOutcome>;
-}
-
 /**
- * TRIP opens the meter's relay; PERMIT_CLOSE allows the customer to close it (most prepaid meters
- * reconnect only when the customer presses the button after a top-up).
+ * Starts settlement runs in the background (the server's jobs, src/jobs/): a run outlives the
+ * request that started it. The API only asks; it does not import the jobs.
  */
-export type RelayCommand = 'TRIP' | 'PERMIT_CLOSE';
-
-export interface RelayOutcome {
-  /**
-   * DONE: the meter confirmed; REFUSED: it answered with an error; FAILED: no answer;
-   * UNSUPPORTED: its plugin has no relay control; NOT_COLLECTED: the meter is on no channel.
-   */
-  status: 'DONE' | 'REFUSED' | 'FAILED' | 'UNSUPPORTED' | 'NOT_COLLECTED';
-  detail?: string;
+export interface SettlementRunner {
+  /** Settles `customerIds` for the run, which is stored as RUNNING; returns at once. */
+  start(runId: number, customerIds: readonly number[]): void;
 }
 
 /** What every resolver receives: one forked EntityManager and one set of loaders per request. */
@@ -89,7 +37,7 @@ export interface Context {
   /** Port to the collection side: the state of the loaded collector plugins. */
   collection: CollectionPort;
   /** The server's background settlement runs. */
-  settlements: SettlementJobs;
+  settlements: SettlementRunner;
   /** Seals and opens customers' personal data (phone, ID number). */
   personalData: PersonalDataCipher;
   /**

@@ -3,8 +3,7 @@ import DataLoader from 'dataloader';
 import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Access } from '../../auth/access.js';
-import { localId as localIdOf } from './refs.js';
-import { loadAccounts, type AccountRow } from '../account/account-totals.js';
+import { localId as localIdOf } from './local-id.js';
 import type { Subject } from '../../auth/permissions.js';
 import { ORG_UNIT_VIA } from '../../auth/ability.js';
 import {
@@ -33,7 +32,12 @@ const and = <T>(...conditions: (FilterQuery<T> | undefined)[]): FilterQuery<T> =
   ({ $and: conditions.filter((c) => c !== undefined) }) as FilterQuery<T>;
 
 /** id -> row, restricted to the rows the user may read (a hidden relation resolves to null). */
-function byId<T extends { id: number }>(em: EntityManager, access: Access, entity: EntityName<T>, subject: Subject) {
+export function readableById<T extends { id: number }>(
+  em: EntityManager,
+  access: Access,
+  entity: EntityName<T>,
+  subject: Subject,
+) {
   return new DataLoader<number, T | null>(async (ids) => {
     const where = access.where<T>('read', subject);
     if (where === null) return ids.map(() => null);
@@ -177,25 +181,13 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
      */
     effectiveTimeZone: new DataLoader<string, string>((paths) => effectiveTimeZones(em, paths, defaultTimeZone)),
 
-    orgUnit: byId(em, access, OrgUnit, 'OrgUnit'),
-    meterBox: byId(em, access, MeterBox, 'MeterBox'),
-    meter: byId(em, access, Meter, 'Meter'),
-    customer: byId(em, access, Customer, 'Customer'),
-    servicePoint: byId(em, access, ServicePoint, 'ServicePoint'),
-    user: byId(em, access, User, 'User'),
-    tariff: byId(em, access, Tariff, 'Tariff'),
-
-    /** customerId -> their account, for callers who may read the customer's payments (else null). */
-    customerAccount: new DataLoader<number, AccountRow | null>(async (ids) => {
-      const where = access.whereOn<Customer>('read', 'Payment', 'Customer');
-      if (where === null) return ids.map(() => null);
-      const permitted = await em.find(Customer, and<Customer>(where, { id: { $in: [...ids] } }), { fields: ['id'] });
-      const accounts = await loadAccounts(
-        em,
-        permitted.map((c) => c.id),
-      );
-      return ids.map((id) => accounts.find((a) => a.customerId === id) ?? null);
-    }),
+    orgUnit: readableById(em, access, OrgUnit, 'OrgUnit'),
+    meterBox: readableById(em, access, MeterBox, 'MeterBox'),
+    meter: readableById(em, access, Meter, 'Meter'),
+    customer: readableById(em, access, Customer, 'Customer'),
+    servicePoint: readableById(em, access, ServicePoint, 'ServicePoint'),
+    user: readableById(em, access, User, 'User'),
+    tariff: readableById(em, access, Tariff, 'Tariff'),
 
     /** category -> its default tariff (null: none, or tariffs are not readable). */
     defaultTariff: new DataLoader<CustomerCategory, Tariff | null>(async (categories) => {
@@ -330,6 +322,23 @@ export function createLoaders(em: EntityManager, access: Access, defaultTimeZone
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+const moduleLoaders = new WeakMap<Loaders, Map<unknown, unknown>>();
+
+/**
+ * A feature module's own loaders of this request, made by `create` on first use. They are kept
+ * beside the request's loaders, which a long-lived operation replaces when it starts over
+ * (renewRequestState), so they start over with them.
+ */
+export function perRequest<C extends { loaders: Loaders }, T>(ctx: C, create: (ctx: C) => T): T {
+  let sets = moduleLoaders.get(ctx.loaders);
+  if (!sets) {
+    sets = new Map();
+    moduleLoaders.set(ctx.loaders, sets);
+  }
+  if (!sets.has(create)) sets.set(create, create(ctx));
+  return sets.get(create) as T;
+}
 
 /** Long-lived operations (subscriptions): start over with a new EntityManager and empty loader caches. */
 export function renewRequestState(ctx: {

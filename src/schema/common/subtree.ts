@@ -1,6 +1,6 @@
 import { OrgUnit } from '../../orm/entities/index.js';
 import type { Context } from './context.js';
-import { localId } from './refs.js';
+import { localId } from './local-id.js';
 
 /** Escapes LIKE wildcards in user text (used with `escape '\'`, PostgreSQL's default). */
 export function escapeLike(text: string): string {

@@ -1,6 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import type { Context } from '../common/context.js';
-import { LocalDateScalar } from '../common/scalars.js';
+import { type Context, LocalDateScalar } from '../common/index.js';
 import { servicePointConsumption } from './consumption.service.js';
 import { ConsumptionGranularity, ConsumptionSeriesType } from './consumption.type.js';
 

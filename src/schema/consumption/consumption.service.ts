@@ -5,8 +5,7 @@ import { addDays, daysBetween, localMidnight, monthOf } from '../../billing/loca
 import { ServicePoint } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { type Context, loadPermitted } from '../common/index.js';
 import {
   ConsumptionGranularity,
   type ConsumptionPeriodType,

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
+import { DecimalScalar, LocalDateScalar } from '../common/index.js';
 
 export enum TouBand {
   T1 = 'T1',

@@ -1,13 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../../orm/entities/index.js';
 import { maskIdNumber, maskPhone, SealedColumn } from '../../shared/personal-data.js';
-import { fieldAccessOf } from '../common/access-guards.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { ServicePointConnection } from '../service-point/service-point.type.js';
+import { type Context, fieldAccessOf, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import {
   CreateCustomerInput,
   CustomerConnection,
@@ -87,13 +82,6 @@ export class CustomerResolver extends NodeResolver<Customer>(CustomerType, 'Cust
   @FieldResolver(() => OrgUnitType, { nullable: true })
   orgUnit(@Root() customer: Customer, @Ctx() ctx: Context) {
     return ctx.loaders.orgUnit.load(customer.orgUnit.id);
-  }
-
-  @FieldResolver(() => ServicePointConnection)
-  async servicePoints(@Root() customer: Customer, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
-    const first = pageSize(page.first, ctx.config.maxPageSize);
-    const rows = await ctx.loaders.customerServicePoints.load({ parentId: customer.id, first });
-    return connectionOf(rows, first, () => ctx.loaders.customerServicePointCount.load(customer.id));
   }
 
   @Mutation(() => CustomerPayload)

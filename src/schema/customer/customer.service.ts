@@ -6,10 +6,15 @@ import { badField, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { normaliseIdNumber, normalisePhone, SealedColumn } from '../../shared/personal-data.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { escapeLike, subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type {
   CreateCustomerInput,
   CustomerFilter,

@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import type { FilterQuery } from '@mikro-orm/core';
-import { FieldPhoto, HazardReport, WorkOrder, WorkOrderStop } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
-import type { Loaders } from '../common/loaders.js';
+import { FieldPhoto, HazardReport } from '../../orm/entities/index.js';
+import { type Context, perRequest, readableById } from '../common/index.js';
 
 /** Photos a parent may list at most (a stop's or a report's handful, a long order's many). */
 export const MAX_PHOTOS_PER_PARENT = 100;
@@ -17,40 +16,11 @@ const parentKey = (parent: PhotoParent) =>
       ? `stop:${parent.stopId}`
       : `hazardReport:${parent.hazardReportId}`;
 
-/**
- * Stops are read with their work order: a stop is visible when its order is. The order's read
- * condition as one on stops (an empty condition, everything, stays empty).
- */
-export function onReadableOrder(where: FilterQuery<WorkOrder>): FilterQuery<WorkOrderStop> {
-  return (Object.keys(where).length ? { workOrder: where } : {}) as FilterQuery<WorkOrderStop>;
-}
-
 function createFieldLoaders(ctx: Context) {
   const { em, access } = ctx;
   const and = <T>(...conditions: FilterQuery<T>[]) => ({ $and: conditions }) as FilterQuery<T>;
-  const byId = <T extends { id: number }>(load: (ids: number[]) => Promise<T[]>): DataLoader<number, T | null> =>
-    new DataLoader(async (ids) => {
-      const rows = await load([...ids]);
-      const map = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => map.get(id) ?? null);
-    });
-  const stopWhere = (): FilterQuery<WorkOrderStop> | null => {
-    const where = access.where<WorkOrder>('read', 'WorkOrder');
-    return where === null ? null : onReadableOrder(where);
-  };
   return {
-    workOrder: byId<WorkOrder>(async (ids) => {
-      const where = access.where<WorkOrder>('read', 'WorkOrder');
-      return where === null ? [] : em.find(WorkOrder, and<WorkOrder>(where, { id: { $in: ids } }));
-    }),
-    stop: byId<WorkOrderStop>(async (ids) => {
-      const where = stopWhere();
-      return where === null ? [] : em.find(WorkOrderStop, and<WorkOrderStop>(where, { id: { $in: ids } }));
-    }),
-    hazardReport: byId<HazardReport>(async (ids) => {
-      const where = access.where<HazardReport>('read', 'HazardReport');
-      return where === null ? [] : em.find(HazardReport, and<HazardReport>(where, { id: { $in: ids } }));
-    }),
+    hazardReport: readableById(em, access, HazardReport, 'HazardReport'),
     /** Photos of many parents, the caller's read rule applied, oldest first; one statement per kind of parent. */
     photos: new DataLoader<PhotoParent, FieldPhoto[], string>(
       async (parents) => {
@@ -76,18 +46,9 @@ function createFieldLoaders(ctx: Context) {
 
 export type FieldLoaders = ReturnType<typeof createFieldLoaders>;
 
-// One set per request: keyed by the request's loaders, which a long-lived operation replaces when
-// it starts over (renewRequestState), so these start over with them.
-const perRequest = new WeakMap<Loaders, FieldLoaders>();
-
 /** The field module's loaders of this request. */
 export function fieldLoaders(ctx: Context): FieldLoaders {
-  let loaders = perRequest.get(ctx.loaders);
-  if (!loaders) {
-    loaders = createFieldLoaders(ctx);
-    perRequest.set(ctx.loaders, loaders);
-  }
-  return loaders;
+  return perRequest(ctx, createFieldLoaders);
 }
 
 /**

@@ -1,15 +1,12 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { FieldPhoto } from '../../orm/entities/index.js';
+import type { FieldPhoto, HazardReport, WorkOrder, WorkOrderStop } from '../../orm/entities/index.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { LocalDateScalar } from '../common/scalars.js';
-import { HazardReportObject } from '../hazard/hazard.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
-import { WorkOrderObject, WorkOrderStopObject } from '../work-order/work-order.type.js';
-import { fieldLoaders } from './field-loaders.js';
+import { type Context, LocalDateScalar, NodeResolver, PageArgs } from '../common/index.js';
+import { HazardReportObject } from '../hazard/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
+import { workOrderLoaders, WorkOrderObject, WorkOrderStopObject } from '../work-order/index.js';
+import { fieldLoaders, photosOf } from './field-loaders.js';
 import {
   BarcodeScanObject,
   FieldPhotoObject,
@@ -88,16 +85,43 @@ export class FieldPhotoResolver extends NodeResolver<FieldPhoto>(FieldPhotoObjec
 
   @FieldResolver(() => WorkOrderObject, { nullable: true })
   workOrder(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
-    return photo.workOrder ? fieldLoaders(ctx).workOrder.load(photo.workOrder.id) : null;
+    return photo.workOrder ? workOrderLoaders(ctx).workOrder.load(photo.workOrder.id) : null;
   }
 
   @FieldResolver(() => WorkOrderStopObject, { nullable: true })
   stop(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
-    return photo.stop ? fieldLoaders(ctx).stop.load(photo.stop.id) : null;
+    return photo.stop ? workOrderLoaders(ctx).stop.load(photo.stop.id) : null;
   }
 
   @FieldResolver(() => HazardReportObject, { nullable: true })
   hazardReport(@Root() photo: FieldPhoto, @Ctx() ctx: Context) {
     return photo.hazardReport ? fieldLoaders(ctx).hazardReport.load(photo.hazardReport.id) : null;
+  }
+}
+
+/** A work order's photo evidence: the field module adds it to WorkOrder. */
+@Resolver(() => WorkOrderObject)
+export class WorkOrderPhotosResolver {
+  @FieldResolver(() => [FieldPhotoObject], { description: 'Photo evidence of the order and its stops, oldest first.' })
+  photos(@Root() order: WorkOrder, @Ctx() ctx: Context) {
+    return photosOf(ctx, { workOrderId: order.id });
+  }
+}
+
+/** A stop's photo evidence: the field module adds it to WorkOrderStop. */
+@Resolver(() => WorkOrderStopObject)
+export class WorkOrderStopPhotosResolver {
+  @FieldResolver(() => [FieldPhotoObject], { description: 'Photo evidence taken at this stop.' })
+  photos(@Root() stop: WorkOrderStop, @Ctx() ctx: Context) {
+    return photosOf(ctx, { stopId: stop.id });
+  }
+}
+
+/** A hazard report's photos: the field module adds them to HazardReport. */
+@Resolver(() => HazardReportObject)
+export class HazardReportPhotosResolver {
+  @FieldResolver(() => [FieldPhotoObject], { description: 'Its photos the caller may see, oldest first.' })
+  photos(@Root() report: HazardReport, @Ctx() ctx: Context) {
+    return photosOf(ctx, { hazardReportId: report.id });
   }
 }

@@ -1,14 +1,12 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { AlarmObject } from '../alarm/alarm.type.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { ReadingType } from '../reading/reading.type.js';
-import { UserType } from '../user/user.type.js';
-import { WorkOrderObject, WorkOrderStopObject } from '../work-order/work-order.type.js';
+import { AlarmObject } from '../alarm/index.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar, NodeInterface } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
+import { ReadingType } from '../reading/index.js';
+import { UserType } from '../user/index.js';
+import { WorkOrderObject, WorkOrderStopObject } from '../work-order/index.js';
 
 export enum ScanKind {
   METER = 'METER',

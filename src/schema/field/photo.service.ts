@@ -12,11 +12,10 @@ import {
 } from '../../orm/entities/index.js';
 import { AppError, ErrorCode, badField, forbidden } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from './coordinates.js';
-import { onReadableOrder } from './field-loaders.js';
-import { newStorageKey, type PhotoStore } from './photo-store.js';
+import { type Context, loadPermitted, localId } from '../common/index.js';
+import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../../shared/coordinates.js';
+import { onReadableOrder } from '../work-order/index.js';
+import { newStorageKey, type PhotoStore } from '../../storage/index.js';
 import { PHOTO_TYPES, sniffPhotoType } from './photo-type.js';
 
 /** `extensions.reason` of a refused file, so that HTTP can answer 413 and 415. */

@@ -3,11 +3,16 @@ import { z } from 'zod';
 import { User, WorkerPosition } from '../../orm/entities/index.js';
 import { decimal } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type Connection, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { subtreeCondition } from '../common/subtree.js';
-import { FIELD_ROLES } from '../work-order/assignees.js';
-import { latitude, longitude } from './coordinates.js';
+import {
+  type Connection,
+  type Context,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import { FIELD_ROLES } from '../work-order/index.js';
+import { latitude, longitude } from '../../shared/coordinates.js';
 import type { RecordPositionInput } from './field.type.js';
 
 /** Positions sent late (after a dead spot) are taken for this long; a phone clock ahead by at most this. */

@@ -5,14 +5,14 @@ import {
   Customer,
   Meter,
   MeterBox,
+  type Reading,
   RegisterCode,
   WorkOrder,
   WorkOrderStatus,
   WorkOrderStop,
-  type Reading,
 } from '../../orm/entities/index.js';
 import { AppError, ErrorCode, badField } from '../../shared/errors.js';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { ScanKind } from './field.type.js';
 
 /** Alarms and tasks a scan lists at most: a box's few meters rarely have more. */

@@ -9,10 +9,9 @@ import {
   WorkOrderStopStatus,
 } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
-import type { Context } from '../common/context.js';
-import { OPEN_STATUSES } from '../work-order/status-flow.js';
-import { callerTimeZone, localDay, today } from './caller-day.js';
-import { onReadableOrder } from './field-loaders.js';
+import type { Context } from '../common/index.js';
+import { onReadableOrder, OPEN_STATUSES } from '../work-order/index.js';
+import { callerTimeZone, localDay, today } from './local-day.js';
 
 export interface FieldStatistics {
   date: string;

@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import {
+  type Customer,
+  type Meter,
+  type MeterBox,
   WorkOrder,
   WorkOrderAssignee,
   WorkOrderStatus,
   WorkOrderStop,
   WorkOrderStopStatus,
-  type Customer,
-  type Meter,
-  type MeterBox,
 } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { callerTimeZone, localDay, today } from './caller-day.js';
-import { latitude, longitude } from './coordinates.js';
-import { onReadableOrder } from './field-loaders.js';
+import type { Context } from '../common/index.js';
+import { callerTimeZone, localDay, today } from './local-day.js';
+import { latitude, longitude } from '../../shared/coordinates.js';
+import { onReadableOrder } from '../work-order/index.js';
 import type { GeoPointInput } from './field.type.js';
 import { orderRoute } from './route-order.js';
 

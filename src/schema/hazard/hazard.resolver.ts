@@ -1,17 +1,12 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { HazardReport } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { fieldLoaders, photosOf } from '../field/field-loaders.js';
-import { FieldPhotoObject } from '../field/field.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
-import { WorkOrderObject } from '../work-order/work-order.type.js';
+import { type Context, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
+import { workOrderLoaders, WorkOrderObject } from '../work-order/index.js';
 import {
   DismissHazardInput,
   HazardReportConnection,
@@ -69,17 +64,12 @@ export class HazardReportResolver extends NodeResolver<HazardReport>(HazardRepor
     return report.customer ? ctx.loaders.customer.load(report.customer.id) : null;
   }
 
-  @FieldResolver(() => [FieldPhotoObject], { description: 'Its photos the caller may see, oldest first.' })
-  photos(@Root() report: HazardReport, @Ctx() ctx: Context) {
-    return photosOf(ctx, { hazardReportId: report.id });
-  }
-
   @FieldResolver(() => WorkOrderObject, {
     nullable: true,
     description: 'The HAZARD_RECTIFICATION work order sent to fix it, when there is one.',
   })
   rectification(@Root() report: HazardReport, @Ctx() ctx: Context) {
-    return report.rectification ? fieldLoaders(ctx).workOrder.load(report.rectification.id) : null;
+    return report.rectification ? workOrderLoaders(ctx).workOrder.load(report.rectification.id) : null;
   }
 
   @Mutation(() => HazardReportPayload, {

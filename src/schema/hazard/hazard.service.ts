@@ -1,7 +1,6 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import {
-  type User,
   Customer,
   FieldPhoto,
   HazardCategory,
@@ -10,14 +9,20 @@ import {
   Meter,
   MeterBox,
   OrgUnit,
+  type User,
 } from '../../orm/entities/index.js';
 import { badField, forbidden } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
-import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../field/coordinates.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import { BOTH_OR_NEITHER, bothOrNeither, latitude, longitude } from '../../shared/coordinates.js';
 import { MAX_POINTS, MIN_POINTS, pointsFor } from './hazard-points.js';
 import type { DismissHazardInput, HazardReportFilter, ReportHazardInput, VerifyHazardInput } from './hazard.type.js';
 

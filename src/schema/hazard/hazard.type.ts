@@ -1,8 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { HazardCategory, HazardStatus } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, NodeInterface } from '../common/index.js';
 
 registerEnumType(HazardCategory, {
   name: 'HazardCategory',

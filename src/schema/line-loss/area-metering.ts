@@ -3,7 +3,7 @@ import type { MeterSpan } from '../../billing/consumption.js';
 import type { AreaCustomerMeter, AreaMetering } from '../../billing/line-loss.js';
 import { AlarmStatus, AlarmType, type OrgUnit } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
-import { loadServicePointSpans, wholeLifeSpan } from '../consumption/register-values.js';
+import { loadServicePointSpans, wholeLifeSpan } from '../consumption/index.js';
 
 /**
  * What the line loss engine needs of many transformer areas, in four statements whatever their

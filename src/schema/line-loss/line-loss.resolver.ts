@@ -1,11 +1,10 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrgUnit } from '../../orm/entities/index.js';
 import { OrgUnitKind } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { type Context, PageArgs } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import { bandOf, listLineLoss, setLineLossBand, totalsOf, type AreaLineLossResult } from './line-loss.service.js';
 import {
   LineLossBandType,

@@ -13,18 +13,17 @@ import { Dec } from '../../shared/decimal.js';
 import { badField, badInput, forbidden, type FieldIssue } from '../../shared/errors.js';
 import { toGlobalId } from '../../shared/global-id.js';
 import {
-  emptyConnection,
-  OrderDirection,
-  paginate,
-  pageSize,
   type Connection,
+  type Context,
+  emptyConnection,
+  loadPermitted,
+  OrderDirection,
   type PageArgs,
-} from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
-import type { ConsumptionProblemKind } from '../consumption/consumption.type.js';
-import { loadRegisterValues } from '../consumption/register-values.js';
+  pageSize,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import { type ConsumptionProblemKind, loadRegisterValues } from '../consumption/index.js';
 import { loadAreaMetering, meterIdsOfAreas } from './area-metering.js';
 import {
   LineLossGranularity,

@@ -1,8 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ConnectionType } from '../common/connection.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { ConsumptionProblemKind } from '../consumption/consumption.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar } from '../common/index.js';
+import { ConsumptionProblemKind } from '../consumption/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 
 export enum LineLossGranularity {
   PERIOD = 'PERIOD',

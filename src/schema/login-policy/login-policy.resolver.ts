@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { LoginPolicy } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
-import { UserType } from '../user/user.type.js';
+import type { Context } from '../common/index.js';
+import { UserType } from '../user/index.js';
 import {
   ClearLoginLockoutInput,
   ClearLoginLockoutPayload,

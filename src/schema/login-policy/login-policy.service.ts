@@ -6,8 +6,7 @@ import { badField, badInput } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
 import { pgArray } from '../../shared/pg-array.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { type Context, loadPermitted } from '../common/index.js';
 import type { ClearLoginLockoutInput, LoginPolicyTargetInput, SetLoginPolicyInput } from './login-policy.type.js';
 
 const target = {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Role } from '../../orm/entities/enums.js';
-import { UserType } from '../user/user.type.js';
+import { UserType } from '../user/index.js';
 
 @ObjectType('TimeWindow', { description: "A weekly window, in the user's org time zone." })
 export class TimeWindowType {

@@ -1,11 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MeterBox } from '../../orm/entities/index.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { MeterConnection } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { type Context, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import {
   CreateMeterBoxInput,
   MeterBoxConnection,
@@ -45,13 +41,6 @@ export class MeterBoxResolver extends NodeResolver<MeterBox>(MeterBoxType, 'Mete
   @FieldResolver(() => OrgUnitType, { nullable: true })
   orgUnit(@Root() box: MeterBox, @Ctx() ctx: Context) {
     return ctx.loaders.orgUnit.load(box.orgUnit.id);
-  }
-
-  @FieldResolver(() => MeterConnection)
-  async meters(@Root() box: MeterBox, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
-    const first = pageSize(page.first, ctx.config.maxPageSize);
-    const rows = await ctx.loaders.meterBoxMeters.load({ parentId: box.id, first });
-    return connectionOf(rows, first, () => ctx.loaders.meterBoxMeterCount.load(box.id));
   }
 
   @Mutation(() => MeterBoxPayload)

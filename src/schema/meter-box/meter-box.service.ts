@@ -4,10 +4,15 @@ import { Meter, MeterBox, MeterStatus, OrgUnit } from '../../orm/entities/index.
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { escapeLike, subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { CreateMeterBoxInput, MeterBoxFilter, MeterBoxOrder, UpdateMeterBoxInput } from './meter-box.type.js';
 
 export async function listMeterBoxes(

@@ -1,7 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { ConnectionType, OrderDirection } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, NodeInterface, OrderDirection } from '../common/index.js';
 
 @ObjectType('MeterBox', { implements: NodeInterface, description: 'A box on a wall or pole holding meters (表箱).' })
 export class MeterBoxType extends NodeInterface {

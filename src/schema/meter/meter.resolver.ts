@@ -1,16 +1,18 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Meter, RegisterCode } from '../../orm/entities/index.js';
+import { Meter, type MeterBox, type OrgUnit } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { DecimalScalar } from '../common/scalars.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { ReadingType } from '../reading/reading.type.js';
-import { MeterAssignmentType, ServicePointType } from '../service-point/service-point.type.js';
+import {
+  connectionOf,
+  type Context,
+  DecimalScalar,
+  FirstArgs,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  pageSize,
+} from '../common/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import {
   CreateMeterInput,
   MeterConnection,
@@ -62,32 +64,6 @@ export class MeterResolver extends NodeResolver<Meter>(MeterType, 'Meter') {
     return meter.meterBox ? ctx.loaders.meterBox.load(meter.meterBox.id) : null;
   }
 
-  @FieldResolver(() => ServicePointType, { nullable: true, description: 'The service point the meter measures now.' })
-  async servicePoint(@Root() meter: Meter, @Ctx() ctx: Context) {
-    const open = await ctx.loaders.openAssignmentByMeter.load(meter.id);
-    return open ? ctx.loaders.servicePoint.load(open.servicePoint.id) : null;
-  }
-
-  @FieldResolver(() => CustomerType, { nullable: true, description: 'The customer the meter measures now.' })
-  async customer(@Root() meter: Meter, @Ctx() ctx: Context) {
-    const point = await this.servicePoint(meter, ctx);
-    return point ? ctx.loaders.customer.load(point.customer.id) : null;
-  }
-
-  @FieldResolver(() => MeterAssignmentType, { nullable: true })
-  currentAssignment(@Root() meter: Meter, @Ctx() ctx: Context) {
-    return ctx.loaders.openAssignmentByMeter.load(meter.id);
-  }
-
-  @FieldResolver(() => ReadingType, { nullable: true, description: 'The newest reading of a register.' })
-  latestReading(
-    @Root() meter: Meter,
-    @Ctx() ctx: Context,
-    @Arg('register', () => RegisterCode, { defaultValue: RegisterCode.FORWARD_ACTIVE_TOTAL }) register: RegisterCode,
-  ) {
-    return ctx.loaders.latestReading.load({ meterId: meter.id, register });
-  }
-
   @Mutation(() => MeterPayload, { description: 'Register a new meter in stock.' })
   async createMeter(@Ctx() ctx: Context, @Arg('input', () => CreateMeterInput) input: CreateMeterInput) {
     return { meter: await createMeter(ctx, input) };
@@ -101,5 +77,32 @@ export class MeterResolver extends NodeResolver<Meter>(MeterType, 'Meter') {
   @Mutation(() => MeterPayload, { description: 'End of life for a removed or stocked meter.' })
   async scrapMeter(@Ctx() ctx: Context, @Arg('input', () => ScrapMeterInput) input: ScrapMeterInput) {
     return { meter: await scrapMeter(ctx, input) };
+  }
+}
+
+/** A unit's meters and a transformer area's supply meter: the meter module adds them to OrgUnit. */
+@Resolver(() => OrgUnitType)
+export class OrgUnitMetersResolver {
+  @FieldResolver(() => MeterConnection, { description: 'Meters owned by this unit (not its subtree).' })
+  async meters(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
+    const first = pageSize(page.first, ctx.config.maxPageSize);
+    const rows = await ctx.loaders.orgUnitMeters.load({ parentId: unit.id, first });
+    return connectionOf(rows, first, () => ctx.loaders.orgUnitMeterCount.load(unit.id));
+  }
+
+  @FieldResolver(() => MeterType, { nullable: true, description: "A transformer area's supply (total) meter." })
+  supplyMeter(@Root() unit: OrgUnit, @Ctx() ctx: Context) {
+    return unit.supplyMeter ? ctx.loaders.meter.load(unit.supplyMeter.id) : null;
+  }
+}
+
+/** A box's meters: the meter module adds them to MeterBox. */
+@Resolver(() => MeterBoxType)
+export class MeterBoxMetersResolver {
+  @FieldResolver(() => MeterConnection)
+  async meters(@Root() box: MeterBox, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
+    const first = pageSize(page.first, ctx.config.maxPageSize);
+    const rows = await ctx.loaders.meterBoxMeters.load({ parentId: box.id, first });
+    return connectionOf(rows, first, () => ctx.loaders.meterBoxMeterCount.load(box.id));
   }
 }

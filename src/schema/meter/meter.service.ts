@@ -4,10 +4,16 @@ import { Meter, MeterBox, MeterProtocol, MeterStatus, OrgUnit } from '../../orm/
 import { badField, badInput } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike, subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { CreateMeterInput, MeterFilter, MeterOrder, ScrapMeterInput, UpdateMeterInput } from './meter.type.js';
 
 export async function listMeters(

@@ -1,8 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MeterProtocol, MeterStatus } from '../../orm/entities/enums.js';
-import { ConnectionType, OrderDirection } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar, NodeInterface, OrderDirection } from '../common/index.js';
 
 registerEnumType(MeterStatus, {
   name: 'MeterStatus',

@@ -4,34 +4,33 @@ import type { Subject } from '../../auth/permissions.js';
 import {
   Alarm,
   Bill,
-  SettlementRun,
   Channel,
   CollectionSchedule,
   CollectionTask,
   Customer,
+  FieldPhoto,
+  HazardReport,
   Meter,
   MeterBox,
   OrgUnit,
-  Reading,
-  ServicePoint,
-  SharingGrant,
-  Tariff,
-  User,
-  VeeRuleSet,
   Payment,
   PrepaymentEvent,
+  Reading,
+  ReadingRoute,
+  ServicePoint,
+  SettlementRun,
+  SharingGrant,
+  Tariff,
+  TrainingRecord,
+  User,
+  VeeRuleSet,
   WorkOrder,
   WorkOrderStop,
-  TrainingRecord,
-  ReadingRoute,
-  HazardReport,
-  FieldPhoto,
 } from '../../orm/entities/index.js';
 import { fitsKey, fromGlobalId, keyColumnOf } from '../../shared/global-id.js';
-import type { Context } from '../common/context.js';
-import { NodeInterface } from '../common/node.js';
-import { readableGrants } from '../sharing/sharing.service.js';
-import { visibleBills } from '../settlement/settlement.service.js';
+import { type Context, NodeInterface } from '../common/index.js';
+import { readableGrants } from '../sharing/index.js';
+import { visibleBills } from '../settlement/index.js';
 
 interface NodeType {
   entity: EntityName<object>;

@@ -1,10 +1,14 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrgUnit } from '../../orm/entities/index.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { NodeResolver } from '../common/node.js';
-import { MeterConnection, MeterType } from '../meter/meter.type.js';
+import {
+  connectionOf,
+  type Context,
+  FirstArgs,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  pageSize,
+} from '../common/index.js';
 import {
   CreateOrgUnitInput,
   OrgUnitConnection,
@@ -56,18 +60,6 @@ export class OrgUnitResolver extends NodeResolver<OrgUnit>(OrgUnitType, 'OrgUnit
     const first = pageSize(page.first, ctx.config.maxPageSize);
     const rows = await ctx.loaders.orgUnitChildren.load({ parentId: unit.id, first });
     return connectionOf(rows, first, () => ctx.loaders.orgUnitChildCount.load(unit.id));
-  }
-
-  @FieldResolver(() => MeterConnection, { description: 'Meters owned by this unit (not its subtree).' })
-  async meters(@Root() unit: OrgUnit, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
-    const first = pageSize(page.first, ctx.config.maxPageSize);
-    const rows = await ctx.loaders.orgUnitMeters.load({ parentId: unit.id, first });
-    return connectionOf(rows, first, () => ctx.loaders.orgUnitMeterCount.load(unit.id));
-  }
-
-  @FieldResolver(() => MeterType, { nullable: true, description: "A transformer area's supply (total) meter." })
-  supplyMeter(@Root() unit: OrgUnit, @Ctx() ctx: Context) {
-    return unit.supplyMeter ? ctx.loaders.meter.load(unit.supplyMeter.id) : null;
   }
 
   @Mutation(() => OrgUnitPayload)

@@ -4,10 +4,16 @@ import { Meter, OrgUnit, OrgUnitKind } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike, subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { CreateOrgUnitInput, OrgUnitFilter, OrgUnitOrder, UpdateOrgUnitInput } from './org-unit.type.js';
 
 /** Which kinds may hang under which (a bureau may have county bureaus below it). */

@@ -1,7 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { OrgUnitKind } from '../../orm/entities/enums.js';
-import { ConnectionType, OrderDirection } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
+import { ConnectionType, NodeInterface, OrderDirection } from '../common/index.js';
 
 registerEnumType(OrgUnitKind, { name: 'OrgUnitKind', description: 'Level in the organisation tree.' });
 

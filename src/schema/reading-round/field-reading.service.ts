@@ -14,11 +14,9 @@ import {
 import { badField, conflict, forbidden } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
-import { announceHandReading, storeHandReading, type StoredHandReading } from '../reading/hand-reading.js';
-import { allowedFrom, allows } from '../work-order/status-flow.js';
-import { publishWorkOrderChanged } from '../work-order/work-order-events.js';
+import { type Context, localId } from '../common/index.js';
+import { announceHandReading, type StoredHandReading, storeHandReading } from '../reading/index.js';
+import { allowedFrom, allows, publishWorkOrderChanged } from '../work-order/index.js';
 import { automaticValueAt, checkDifference, CHECK_WINDOW_MS, type CollectedValue } from './check-reading.js';
 import type { RecordStopReadingInput, SkipStopInput } from './reading-round.type.js';
 

@@ -1,12 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ReadingRoute } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterConnection } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { type Context, loadPermitted, NodeResolver, PageArgs } from '../common/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterConnection } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import { recordStopReading, skipStop } from './field-reading.service.js';
 import {
   CreateReadingRouteInput,

@@ -12,13 +12,11 @@ import {
 } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { checkAssignees, setAssignees } from '../work-order/assignees.js';
-import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
+import { type Context, loadPermitted } from '../common/index.js';
+import { checkAssignees, creationChange, publishWorkOrderChanged, setAssignees } from '../work-order/index.js';
 import type { StartReadingRoundInput } from './reading-round.type.js';
 import { readingWindowEnd } from './round-due.js';
-import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './work-order-units.js';
+import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './order-planning.js';
 
 /** Stops are numbered in a smallint. */
 const MAX_STOPS = 32_767;

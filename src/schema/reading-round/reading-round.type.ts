@@ -1,10 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RegisterCode } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
-import { ReadingType } from '../reading/reading.type.js';
-import { WorkOrderObject, WorkOrderStopObject } from '../work-order/work-order.type.js';
+import { ConnectionType, DecimalScalar, NodeInterface } from '../common/index.js';
+import { ReadingType } from '../reading/index.js';
+import { WorkOrderObject, WorkOrderStopObject } from '../work-order/index.js';
 
 @ObjectType('ReadingRoute', {
   implements: NodeInterface,

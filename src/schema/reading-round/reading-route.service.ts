@@ -5,11 +5,16 @@ import { MeterBox, OrgUnit, OrgUnitKind, ReadingRoute, ReadingRouteBox } from '.
 import { badField, conflict } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { mapDatabaseError } from '../common/db-errors.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  mapDatabaseError,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { CreateReadingRouteInput, ReadingRouteFilter, UpdateReadingRouteInput } from './reading-round.type.js';
 import { planRoutes, type RouteMeterRow } from './route-plan.js';
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import type { ReadingRouteBoxType } from './reading-round.type.js';
 
 export interface RouteLoaders {

@@ -9,22 +9,18 @@ import {
   MeterStatus,
   OrgUnit,
   OrgUnitKind,
+  User,
   WorkOrder,
   WorkOrderKind,
   WorkOrderStatus,
   WorkOrderStop,
-  User,
 } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
-import { checkAssignees, setAssignees } from '../work-order/assignees.js';
-import { creationChange, publishWorkOrderChanged } from '../work-order/work-order-events.js';
+import { type Context, localId, OrderDirection, type PageArgs, paginate, subtreeCondition } from '../common/index.js';
+import { checkAssignees, creationChange, publishWorkOrderChanged, setAssignees } from '../work-order/index.js';
 import type { MetersDueForVerificationFilter, PlanVerificationWorkOrdersInput } from './reading-round.type.js';
-import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './work-order-units.js';
+import { assertMayCreateWorkOrdersIn, caller, futureDue, zoneOf } from './order-planning.js';
 
 /**
  * Periodic verification (周期检定, paper 3.5 "automatic query of meters' periodic verification"):

@@ -1,12 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AlarmRaiser } from '../../collectors/alarms/alarm-raiser.js';
-import { suspectReadingAlarms } from '../../collectors/alarms/reading-alarms.js';
-import type { SqlExecutor } from '../../collectors/ingestion/ingestion.js';
-import { checkAndStoreReading, type StoredRow } from '../../collectors/ingestion/store.js';
+import {
+  AlarmRaiser,
+  checkAndStoreReading,
+  type SqlExecutor,
+  type StoredRow,
+  suspectReadingAlarms,
+} from '../../collectors/index.js';
 import { Meter, MeterStatus, OrgUnit, Reading, ReadingSource, type RegisterCode } from '../../orm/entities/index.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { publishReadingsCorrected } from '../../shared/events.js';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 
 /**
  * Readings entered by hand, at the desk (recordManualReading) or at a work order's stop

@@ -1,12 +1,15 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Reading } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow } from '../common/loaders.js';
-import { subscriberMayReceive } from '../common/subscriptions.js';
+import { type Meter, Reading, RegisterCode } from '../../orm/entities/index.js';
+import {
+  type Context,
+  NodeResolver,
+  PageArgs,
+  renewRequestState,
+  sharedEventRow,
+  subscriberMayReceive,
+} from '../common/index.js';
 import type { ReadingRecordedEvent } from '../../shared/events.js';
-import { NodeResolver } from '../common/node.js';
-import { MeterType } from '../meter/meter.type.js';
+import { MeterType } from '../meter/index.js';
 import {
   ReadingConnection,
   ReadingFilter,
@@ -75,5 +78,18 @@ export class ReadingResolver extends NodeResolver<Reading>(ReadingType, 'Reading
       (em) => em.findOneOrFail(Reading, { id: payload.readingId }),
       ctx.em,
     );
+  }
+}
+
+/** A meter's newest reading of a register: the reading module adds it to Meter. */
+@Resolver(() => MeterType)
+export class MeterLatestReadingResolver {
+  @FieldResolver(() => ReadingType, { nullable: true, description: 'The newest reading of a register.' })
+  latestReading(
+    @Root() meter: Meter,
+    @Ctx() ctx: Context,
+    @Arg('register', () => RegisterCode, { defaultValue: RegisterCode.FORWARD_ACTIVE_TOTAL }) register: RegisterCode,
+  ) {
+    return ctx.loaders.latestReading.load({ meterId: meter.id, register });
   }
 }

@@ -4,10 +4,7 @@ import { Meter, Reading, RegisterCode } from '../../orm/entities/index.js';
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import { type Context, localId, OrderDirection, type PageArgs, paginate, subtreeCondition } from '../common/index.js';
 import type { ReadingFilter, ReadingOrder, RecordManualReadingInput } from './reading.type.js';
 import { announceHandReading, storeHandReading } from './hand-reading.js';
 

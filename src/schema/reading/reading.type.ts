@@ -1,8 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { EstimationMethod, ReadingQuality, ReadingSource, RegisterCode } from '../../orm/entities/enums.js';
-import { ConnectionType, OrderDirection } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, NodeInterface, OrderDirection } from '../common/index.js';
 
 registerEnumType(RegisterCode, {
   name: 'RegisterCode',

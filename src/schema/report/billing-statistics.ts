@@ -5,9 +5,8 @@ import { Bill, BillStatus, CustomerCategory, SettlementRun } from '../../orm/ent
 import { Dec } from '../../shared/decimal.js';
 import { badField } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { subtreeCondition } from '../common/subtree.js';
-import { PERIOD, visibleBills } from '../settlement/settlement.service.js';
+import { type Context, subtreeCondition } from '../common/index.js';
+import { PERIOD, visibleBills } from '../settlement/index.js';
 import type { BillingPeriodStatisticsType } from './report.type.js';
 
 export const MAX_STATISTICS_PERIODS = 24;

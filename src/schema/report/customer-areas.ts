@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OrgUnitKind } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
-import { escapeLike } from '../common/subtree.js';
+import { escapeLike } from '../common/index.js';
 
 /**
  * The transformer area of each customer at an instant, in one statement for any number of

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { toGlobalId } from '../../shared/global-id.js';
 import { billingStatistics } from './billing-statistics.js';
 import { categoryTotals, lineKindTotals, settlementReport } from './report.service.js';

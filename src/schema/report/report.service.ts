@@ -10,21 +10,19 @@ import {
 import {
   Bill,
   BillLine,
-  CustomerCategory,
-  OrgUnit,
-  OrgUnitKind,
-  SettlementRun,
   type BillLineKind,
   type BillStatus,
   type Customer,
+  CustomerCategory,
+  OrgUnit,
+  OrgUnitKind,
   type SettlementFailure,
+  SettlementRun,
 } from '../../orm/entities/index.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
-import { escapeLike } from '../common/subtree.js';
-import { lineLossOfAreas, type AreaLineLossResult } from '../line-loss/line-loss.service.js';
-import { PERIOD, visibleBills } from '../settlement/settlement.service.js';
+import { type Context, escapeLike, loadPermitted } from '../common/index.js';
+import { type AreaLineLossResult, lineLossOfAreas } from '../line-loss/index.js';
+import { PERIOD, visibleBills } from '../settlement/index.js';
 import { areasOfCustomers, customersOfArea, stationsOfPaths } from './customer-areas.js';
 import { groupBy } from '../../shared/group-by.js';
 

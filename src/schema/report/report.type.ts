@@ -1,9 +1,9 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BillLineKind, BillStatus, CustomerCategory } from '../../orm/entities/enums.js';
-import { DecimalScalar } from '../common/scalars.js';
-import { LineLossAreaType } from '../line-loss/line-loss.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { SettlementFailureType, SettlementRunType } from '../settlement/settlement.type.js';
+import { DecimalScalar } from '../common/index.js';
+import { LineLossAreaType } from '../line-loss/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { SettlementFailureType, SettlementRunType } from '../settlement/index.js';
 
 @ObjectType('SettlementTotals', { description: 'Sums of the bills that count (see SettlementReport).' })
 export class SettlementTotalsType {

@@ -1,11 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { MeterAssignment, ServicePoint } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type Customer, type Meter, MeterAssignment, ServicePoint } from '../../orm/entities/index.js';
+import { connectionOf, type Context, FirstArgs, loadPermitted, NodeResolver, pageSize } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
 import {
   CreateServicePointInput,
   ExchangeMeterInput,
@@ -14,6 +12,7 @@ import {
   MeterExchangePayload,
   MeterInstallationPayload,
   RemoveMeterInput,
+  ServicePointConnection,
   ServicePointPayload,
   ServicePointType,
 } from './service-point.type.js';
@@ -77,5 +76,37 @@ export class MeterAssignmentResolver {
   @FieldResolver(() => ServicePointType, { nullable: true })
   servicePoint(@Root() assignment: MeterAssignment, @Ctx() ctx: Context) {
     return ctx.loaders.servicePoint.load(assignment.servicePoint.id);
+  }
+}
+
+/** What a meter measures now: the service-point module adds it to Meter. */
+@Resolver(() => MeterType)
+export class MeterServicePointResolver {
+  @FieldResolver(() => ServicePointType, { nullable: true, description: 'The service point the meter measures now.' })
+  async servicePoint(@Root() meter: Meter, @Ctx() ctx: Context) {
+    const open = await ctx.loaders.openAssignmentByMeter.load(meter.id);
+    return open ? ctx.loaders.servicePoint.load(open.servicePoint.id) : null;
+  }
+
+  @FieldResolver(() => CustomerType, { nullable: true, description: 'The customer the meter measures now.' })
+  async customer(@Root() meter: Meter, @Ctx() ctx: Context) {
+    const point = await this.servicePoint(meter, ctx);
+    return point ? ctx.loaders.customer.load(point.customer.id) : null;
+  }
+
+  @FieldResolver(() => MeterAssignmentType, { nullable: true })
+  currentAssignment(@Root() meter: Meter, @Ctx() ctx: Context) {
+    return ctx.loaders.openAssignmentByMeter.load(meter.id);
+  }
+}
+
+/** A customer's service points: the service-point module adds them to Customer. */
+@Resolver(() => CustomerType)
+export class CustomerServicePointsResolver {
+  @FieldResolver(() => ServicePointConnection)
+  async servicePoints(@Root() customer: Customer, @Ctx() ctx: Context, @Args(() => FirstArgs) page: FirstArgs) {
+    const first = pageSize(page.first, ctx.config.maxPageSize);
+    const rows = await ctx.loaders.customerServicePoints.load({ parentId: customer.id, first });
+    return connectionOf(rows, first, () => ctx.loaders.customerServicePointCount.load(customer.id));
   }
 }

@@ -5,8 +5,7 @@ import { Dec } from '../../shared/decimal.js';
 import { badField } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { type Context, loadPermitted } from '../common/index.js';
 import type {
   CreateServicePointInput,
   ExchangeMeterInput,

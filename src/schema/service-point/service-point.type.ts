@@ -1,8 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar } from '../common/scalars.js';
-import { MeterType } from '../meter/meter.type.js';
+import { ConnectionType, DecimalScalar, NodeInterface } from '../common/index.js';
+import { MeterType } from '../meter/index.js';
 
 @ObjectType('ServicePoint', { implements: NodeInterface, description: 'Where a customer is metered (计量点).' })
 export class ServicePointType extends NodeInterface {

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { CustomerLoginInput, LoginInput, LoginPayload, LogoutPayload, RefreshTokenInput } from './session.type.js';
 import { customerLogin, login, logout, refresh } from './session.service.js';
 

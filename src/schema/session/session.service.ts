@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { accessFor } from '../../auth/authenticate.js';
 import { dummyHash, verifyPassword } from '../../auth/password.js';
-import { createLoaders } from '../common/loaders.js';
+import { type Context, createLoaders } from '../common/index.js';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from '../../auth/tokens.js';
 import {
   accountKey,
@@ -17,7 +17,6 @@ import {
 } from '../../auth/login-guard.js';
 import { RefreshToken, Role, User } from '../../orm/entities/index.js';
 import { AppError, ErrorCode, forbidden, unauthenticated } from '../../shared/errors.js';
-import type { Context } from '../common/context.js';
 import type { CustomerLoginInput, LoginInput } from './session.type.js';
 import { actorOf } from '../../auth/audit/trail.js';
 import { checkTotp } from '../../auth/totp.js';

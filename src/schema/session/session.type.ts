@@ -1,5 +1,5 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
-import { UserType } from '../user/user.type.js';
+import { UserType } from '../user/index.js';
 
 @InputType()
 export class LoginInput {

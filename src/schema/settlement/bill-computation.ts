@@ -19,7 +19,7 @@ import {
 } from '../../billing/tariff-engine.js';
 import type { BillDeterminant, SettlementFailure } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
-import { loadRegisterValuesAt, loadServicePointSpans } from '../consumption/register-values.js';
+import { loadRegisterValuesAt, loadServicePointSpans } from '../consumption/index.js';
 
 /** A customer as a settlement run sees it: everything needed to price its cycle. */
 export interface CustomerToBill {

@@ -2,14 +2,10 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import { Bill, SettlementRun } from '../../orm/entities/index.js';
 import type { SettlementProgressEvent } from '../../shared/events.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { subscriberMayReceive } from '../common/subscriptions.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
+import { type Context, loadPermitted, localId, NodeResolver, PageArgs, subscriberMayReceive } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
 import {
   BillConnection,
   BillDeterminantType,
@@ -35,7 +31,6 @@ import {
   visibleBills,
 } from './settlement.service.js';
 import { notFound } from '../../shared/errors.js';
-import { localId } from '../common/refs.js';
 
 @Resolver(() => SettlementRunType)
 export class SettlementRunResolver extends NodeResolver<SettlementRun>(SettlementRunType, 'SettlementRun') {

@@ -1,14 +1,29 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { Bill, BillStatus, Customer, CustomerStatus, OrgUnit, Role, SettlementRun } from '../../orm/entities/index.js';
+import {
+  Bill,
+  BillStatus,
+  Customer,
+  CustomerStatus,
+  OrgUnit,
+  Role,
+  SettlementRun,
+  SettlementRunStatus,
+} from '../../orm/entities/index.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike, subtreeCondition } from '../common/subtree.js';
-import { balancesChanged } from '../account/prepayment.service.js';
-import { interruptStaleRuns } from './settlement-run.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import { balancesChanged } from '../account/index.js';
 import type { BillFilter, BillsInput, RunSettlementInput, SettlementFilter } from './settlement.type.js';
 
 export const PERIOD = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM');
@@ -60,6 +75,23 @@ export async function listBills(ctx: Context, filter: BillFilter | undefined, pa
     page,
     { field: 'id', direction: OrderDirection.ASC },
     ctx.config.maxPageSize,
+  );
+}
+
+/** A RUNNING run whose heartbeat is older than this was left by a stopped server. */
+const STALE_RUN_MS = 10 * 60_000;
+
+/** Marks the unit's runs of the period that stopped moving as INTERRUPTED, so that a new one may start. */
+async function interruptStaleRuns(em: EntityManager, orgUnitId: number, period: string, now = new Date()) {
+  return em.nativeUpdate(
+    SettlementRun,
+    {
+      orgUnit: orgUnitId,
+      period,
+      status: SettlementRunStatus.RUNNING,
+      heartbeatAt: { $lt: new Date(now.getTime() - STALE_RUN_MS) },
+    },
+    { status: SettlementRunStatus.INTERRUPTED, finishedAt: now },
   );
 }
 

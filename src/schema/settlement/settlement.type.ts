@@ -1,9 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BillLineKind, BillStatus, SettlementRunStatus } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { TouBand } from '../consumption/consumption.type.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar, NodeInterface } from '../common/index.js';
+import { TouBand } from '../consumption/index.js';
 
 registerEnumType(SettlementRunStatus, {
   name: 'SettlementRunStatus',

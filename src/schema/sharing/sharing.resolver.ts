@@ -2,12 +2,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ShareableSubject } from '../../auth/permissions.js';
 import { OrgUnit, SharingGrant, User } from '../../orm/entities/index.js';
-import { objectTypeOf, ruleFields } from '../common/access-guards.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
+import { type Context, NodeResolver, objectTypeOf, PageArgs, ruleFields } from '../common/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
 import {
   CreateSharingGrantInput,
   RevokeSharingGrantInput,

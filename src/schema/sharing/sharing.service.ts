@@ -4,10 +4,15 @@ import { SHAREABLE_SUBJECTS, type ShareableSubject } from '../../auth/permission
 import { OrgUnit, Role, SharingGrant, User } from '../../orm/entities/index.js';
 import { badField, badInput, notFound, type FieldIssue } from '../../shared/errors.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { CreateSharingGrantInput, RevokeSharingGrantInput, SharingGrantFilter } from './sharing.type.js';
 
 /** The longest a grant may run: sharing is for a job or an agreement, renewed on purpose, never open-ended. */

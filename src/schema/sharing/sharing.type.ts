@@ -1,7 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { SHAREABLE_SUBJECTS } from '../../auth/permissions.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
+import { ConnectionType, NodeInterface } from '../common/index.js';
 
 const SUBJECTS_TEXT = SHAREABLE_SUBJECTS.join(', ');
 

@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { CustomerCategory, TierBasis } from '../../orm/entities/enums.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
+import { DecimalScalar, LocalDateScalar } from '../common/index.js';
 import { TouBand } from './tariff.type.js';
 
 @InputType()

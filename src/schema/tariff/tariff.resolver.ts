@@ -1,12 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { localDateOf } from '../../billing/local-days.js';
-import { Tariff, type Customer } from '../../orm/entities/index.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { LocalDateScalar } from '../common/scalars.js';
-import { CustomerType } from '../customer/customer.type.js';
+import { type Customer, Tariff } from '../../orm/entities/index.js';
+import { type Context, loadPermitted, LocalDateScalar, NodeResolver, PageArgs } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
 import {
   AddTariffVersionInput,
   CreateTariffInput,

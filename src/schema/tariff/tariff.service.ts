@@ -12,17 +12,15 @@ import {
 import {
   Customer,
   CustomerCategory,
+  type StoredTerms,
   Tariff,
   TariffVersion,
   TierBasis,
-  type StoredTerms,
 } from '../../orm/entities/index.js';
 import { badField, badInput, conflict, type FieldIssue } from '../../shared/errors.js';
 import { decimal, formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { type Context, loadPermitted, OrderDirection, type PageArgs, paginate } from '../common/index.js';
 import type {
   AddTariffVersionInput,
   CreateTariffInput,

@@ -1,10 +1,8 @@
-import { TouBand } from '../consumption/consumption.type.js';
+import { TouBand } from '../consumption/index.js';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CustomerCategory, TierBasis } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { CustomerType } from '../customer/customer.type.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar, NodeInterface } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
 
 registerEnumType(TierBasis, {
   name: 'TierBasis',

@@ -5,10 +5,9 @@ import { tierProgressOf, TariffError, versionOn } from '../../billing/tariff-eng
 import { Bill, BillStatus, Customer, ServicePoint } from '../../orm/entities/index.js';
 import { Dec } from '../../shared/decimal.js';
 import { badField } from '../../shared/errors.js';
-import type { Context } from '../common/context.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { loadRegisterValues, loadServicePointSpans } from '../consumption/register-values.js';
-import { CustomerType } from '../customer/customer.type.js';
+import { type Context, DecimalScalar, LocalDateScalar } from '../common/index.js';
+import { loadRegisterValues, loadServicePointSpans } from '../consumption/index.js';
+import { CustomerType } from '../customer/index.js';
 import { tariffFor } from './tariff.service.js';
 
 @ObjectType('TierUsage')

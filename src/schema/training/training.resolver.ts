@@ -1,11 +1,16 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { TrainingRecord, User } from '../../orm/entities/index.js';
 import { toGlobalId } from '../../shared/global-id.js';
-import { connectionOf, FirstArgs, PageArgs, pageSize } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { UserType } from '../user/user.type.js';
+import {
+  connectionOf,
+  type Context,
+  FirstArgs,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  pageSize,
+} from '../common/index.js';
+import { UserType } from '../user/index.js';
 import { deleteTraining, listTrainingRecords, recordTraining, updateTraining } from './training.service.js';
 import {
   DeleteTrainingInput,

@@ -6,10 +6,16 @@ import { Dec } from '../../shared/decimal.js';
 import { badField, badInput, type FieldIssue } from '../../shared/errors.js';
 import { decimal, formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { decodeCursor, OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  decodeCursor,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type {
   DeleteTrainingInput,
   RecordTrainingInput,

@@ -1,8 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { TrainingResult } from '../../orm/entities/enums.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar, NodeInterface } from '../common/index.js';
 
 registerEnumType(TrainingResult, {
   name: 'TrainingResult',

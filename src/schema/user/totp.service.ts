@@ -4,8 +4,7 @@ import { User } from '../../orm/entities/index.js';
 import { badField, conflict } from '../../shared/errors.js';
 import { SealedColumn } from '../../shared/personal-data.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted } from '../common/refs.js';
+import { type Context, loadPermitted } from '../common/index.js';
 import { checkGrant, endAllSessions } from './user.service.js';
 
 const ISSUER = 'Metergraph';

@@ -1,13 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role, User } from '../../orm/entities/index.js';
-import { objectTypeOf, ruleFields } from '../common/access-guards.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
+import { type Context, loadPermitted, NodeResolver, objectTypeOf, PageArgs, ruleFields } from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
 import { confirmTotp, enrollTotp, resetTotp } from './totp.service.js';
 import {
   ConfirmTotpInput,

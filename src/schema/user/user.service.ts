@@ -17,10 +17,15 @@ import {
 import { badField, badInput, forbidden, type FieldIssue } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { escapeLike } from '../common/subtree.js';
+import {
+  type Context,
+  escapeLike,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+} from '../common/index.js';
 import type {
   CreateUserInput,
   RevokeSessionsInput,

@@ -2,13 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { addDays, daysBetween, localDateOf, localMidnight } from '../../billing/local-days.js';
 import type { DailyValues, RegisterValue } from '../../billing/vee-rules.js';
-import { Meter, OrgUnit, RegisterCode, type EstimationMethod } from '../../orm/entities/index.js';
+import { type EstimationMethod, Meter, OrgUnit, RegisterCode } from '../../orm/entities/index.js';
 import { notFound } from '../../shared/errors.js';
 import { formats } from '../../shared/formats.js';
 import { validate } from '../../shared/validate.js';
-import type { Context } from '../common/context.js';
-import { localId } from '../common/refs.js';
-import { escapeLike } from '../common/subtree.js';
+import { type Context, escapeLike, localId } from '../common/index.js';
 
 /**
  * A value stands for the local midnight nearest to it when it is within an hour of it: the daily

@@ -10,7 +10,7 @@ import {
   RetryStatus,
 } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { publishReadingsCorrected } from '../../shared/events.js';
 import { BAND_REGISTERS, chunks, dailyValuesOf, loadReadings, resolveRange } from './daily-values.js';
 import { meterContexts } from './rule-sets.service.js';

@@ -7,10 +7,15 @@ import { decimal } from '../../shared/formats.js';
 import { badField, conflict, notFound } from '../../shared/errors.js';
 import { VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
 import type { DeleteVeeRuleSetInput, SetVeeRuleSetInput, VeeRuleSetFilter } from './vee.type.js';
 
 /** Rule sets in the caller's scope, oldest first. */

@@ -4,7 +4,7 @@ import { validateDailyValues } from '../../billing/vee-rules.js';
 import { Reading } from '../../orm/entities/index.js';
 import { pgArray } from '../../shared/pg-array.js';
 import { qualityOf, ReadingFlag, rulesOf, VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
-import type { Context } from '../common/context.js';
+import type { Context } from '../common/index.js';
 import { chunks, dailyValuesOf, loadReadings, resolveRange } from './daily-values.js';
 import { meterContexts } from './rule-sets.service.js';
 import { groupBy } from '../../shared/group-by.js';

@@ -1,12 +1,10 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Reading, ReadingVersion, VeeRuleSet } from '../../orm/entities/index.js';
 import { rulesOf, type VeeRuleName } from '../../shared/reading-flags.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { NodeResolver } from '../common/node.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { ReadingPayload, ReadingType } from '../reading/reading.type.js';
-import { UserType } from '../user/user.type.js';
+import { type Context, NodeResolver, PageArgs } from '../common/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { ReadingPayload, ReadingType } from '../reading/index.js';
+import { UserType } from '../user/index.js';
 import { editReading } from './edit.service.js';
 import { estimateReadings } from './estimation.service.js';
 import { deleteVeeRuleSet, listVeeRuleSets, paramsOf, setVeeRuleSet, veeParametersFor } from './rule-sets.service.js';

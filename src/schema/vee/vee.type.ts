@@ -1,10 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CustomerCategory, EstimationMethod, ReadingQuality, ReadingSource } from '../../orm/entities/enums.js';
 import { VEE_RULES, type VeeRuleName } from '../../shared/reading-flags.js';
-import { ConnectionType } from '../common/connection.js';
-import { NodeInterface } from '../common/node.js';
-import { DecimalScalar, LocalDateScalar } from '../common/scalars.js';
-import { ReadingType } from '../reading/reading.type.js';
+import { ConnectionType, DecimalScalar, LocalDateScalar, NodeInterface } from '../common/index.js';
+import { ReadingType } from '../reading/index.js';
 
 /** The catalogue of rules as a GraphQL enum (the names of src/shared/reading-flags.ts). */
 export const VeeRule = Object.fromEntries(VEE_RULES.map((r) => [r, r])) as { [K in VeeRuleName]: K };

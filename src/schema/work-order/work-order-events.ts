@@ -1,5 +1,5 @@
-import { OrgUnit, WorkOrderAssignee, WorkOrderStatus, type WorkOrder } from '../../orm/entities/index.js';
-import type { Context } from '../common/context.js';
+import { OrgUnit, type WorkOrder, WorkOrderAssignee, WorkOrderStatus } from '../../orm/entities/index.js';
+import type { Context } from '../common/index.js';
 
 /**
  * Tells subscribers that `order` changed (`change` names what happened). Call it after the change

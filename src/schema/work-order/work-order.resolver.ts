@@ -1,21 +1,23 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Alarm, WorkOrder, WorkOrderAssignee, WorkOrderKindSetting, WorkOrderStop } from '../../orm/entities/index.js';
 import type { WorkOrderChangedEvent } from '../../shared/events.js';
-import { AlarmObject } from '../alarm/alarm.type.js';
-import { PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { renewRequestState, sharedEventRow, subtreePath } from '../common/loaders.js';
-import { NodeResolver } from '../common/node.js';
-import { loadPermitted } from '../common/refs.js';
-import { sessionOpen } from '../common/subscriptions.js';
-import { CustomerType } from '../customer/customer.type.js';
-import { MeterBoxType } from '../meter-box/meter-box.type.js';
-import { MeterType } from '../meter/meter.type.js';
-import { OrgUnitType } from '../org-unit/org-unit.type.js';
-import { UserType } from '../user/user.type.js';
-import { ruleOf } from './assignees.js';
-import { photosOf } from '../field/field-loaders.js';
-import { FieldPhotoObject } from '../field/field.type.js';
+import { AlarmObject } from '../alarm/index.js';
+import {
+  type Context,
+  loadPermitted,
+  NodeResolver,
+  PageArgs,
+  renewRequestState,
+  sessionOpen,
+  sharedEventRow,
+  subtreePath,
+} from '../common/index.js';
+import { CustomerType } from '../customer/index.js';
+import { MeterBoxType } from '../meter-box/index.js';
+import { MeterType } from '../meter/index.js';
+import { OrgUnitType } from '../org-unit/index.js';
+import { UserType } from '../user/index.js';
+import { ruleOf } from './two-person-rule.js';
 import {
   approveWorkOrder,
   assignWorkOrder,
@@ -129,11 +131,6 @@ export class WorkOrderResolver extends NodeResolver<WorkOrder>(WorkOrderObject, 
   @FieldResolver(() => [WorkOrderStopObject], { description: 'The places to visit, in planned order.' })
   stops(@Root() order: WorkOrder, @Ctx() ctx: Context) {
     return ctx.loaders.workOrderStops.load(order.id);
-  }
-
-  @FieldResolver(() => [FieldPhotoObject], { description: 'Photo evidence of the order and its stops, oldest first.' })
-  photos(@Root() order: WorkOrder, @Ctx() ctx: Context) {
-    return photosOf(ctx, { workOrderId: order.id });
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether this kind of work needs two different people now.' })
@@ -275,11 +272,6 @@ export class WorkOrderStopResolver extends NodeResolver<WorkOrderStop>(WorkOrder
   @FieldResolver(() => CustomerType, { nullable: true })
   customer(@Root() stop: WorkOrderStop, @Ctx() ctx: Context) {
     return stop.customer ? ctx.loaders.customer.load(stop.customer.id) : null;
-  }
-
-  @FieldResolver(() => [FieldPhotoObject], { description: 'Photo evidence taken at this stop.' })
-  photos(@Root() stop: WorkOrderStop, @Ctx() ctx: Context) {
-    return photosOf(ctx, { stopId: stop.id });
   }
 
   @FieldResolver(() => UserType, { nullable: true })

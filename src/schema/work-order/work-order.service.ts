@@ -4,31 +4,36 @@ import { z } from 'zod';
 import {
   Alarm,
   AlarmStatus,
+  Customer,
   HazardReport,
   HazardStatus,
-  Customer,
   Meter,
   MeterAssignment,
   MeterBox,
   MeterStatus,
   OrgUnit,
   OrgUnitKind,
+  type User,
   WorkOrder,
   WorkOrderAssignee,
   WorkOrderKind,
   WorkOrderKindSetting,
   WorkOrderStatus,
   WorkOrderStop,
-  type User,
 } from '../../orm/entities/index.js';
 import { badField, conflict, forbidden } from '../../shared/errors.js';
 import { toGlobalId } from '../../shared/global-id.js';
 import { validate } from '../../shared/validate.js';
-import { OrderDirection, paginate, type PageArgs } from '../common/connection.js';
-import type { Context } from '../common/context.js';
-import { loadPermitted, localId } from '../common/refs.js';
-import { subtreeCondition } from '../common/subtree.js';
-import { checkAssignees, ruleOf, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './assignees.js';
+import {
+  type Context,
+  loadPermitted,
+  localId,
+  OrderDirection,
+  type PageArgs,
+  paginate,
+  subtreeCondition,
+} from '../common/index.js';
+import { checkAssignees, ruleOf, setAssignees, twoPersonRefusal, twoPersonRuleApplies } from './two-person-rule.js';
 import { allowedFrom, allows, OPEN_STATUSES, type WorkOrderAction } from './status-flow.js';
 import { creationChange, publishWorkOrderChanged } from './work-order-events.js';
 import type {
