@@ -28,6 +28,11 @@ export interface App {
   verificationSweep: VerificationSweep;
   /** The port to collection the API uses (relay commands, on-demand reads), for embedders and tests. */
   collection: CollectionPort;
+  /**
+   * Resolves true once every value ingestion has accepted so far is in the database (false after
+   * `timeoutMs`): for embedders and tests that look at the tables right after a read.
+   */
+  ingestionDrained(timeoutMs?: number): Promise<boolean>;
   seeded: boolean;
   stop(): Promise<void>;
 }
@@ -112,6 +117,7 @@ export async function startApp(config: Config, logger: Logger, dbOptions: Databa
       settlements,
       verificationSweep,
       collection: collection.port,
+      ingestionDrained: (timeoutMs) => collection.ingestion.drain(timeoutMs),
       seeded,
       stop: async () => {
         await server.stop();

@@ -135,18 +135,14 @@ async function fingerprint(): Promise<Fingerprint> {
 const changedTables = (a: Fingerprint, b: Fingerprint) => [...a.keys()].filter((t) => a.get(t) !== b.get(t));
 
 /**
- * A successful mutation may leave work behind (readings of an on-demand read are written by the
- * ingestion a moment later): wait until two fingerprints in a row agree before taking one as "before".
+ * A successful mutation may leave work behind: the readings of an on-demand read are stored by
+ * ingestion a moment later, a correction of readings starts a re-bill. The fingerprint taken as
+ * "before" waits for both, so that no background write is blamed on the next mutation.
  */
 async function settledFingerprint(): Promise<Fingerprint> {
-  let last = await fingerprint();
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    const next = await fingerprint();
-    if (!changedTables(last, next).length) return next;
-    last = next;
-  }
-  return last;
+  expect(await server.app.ingestionDrained()).toBe(true);
+  await server.app.settlements.idle();
+  return fingerprint();
 }
 
 // ---------------------------------------------------------------------------------------------------------
