@@ -13,7 +13,13 @@ import { loadConfig, type Config } from '../src/config/config.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { OrgUnit } from '../src/orm/entities/index.js';
 import { createLogger } from '../src/shared/logger.js';
-import { withDatabase, type TemplateName, type TestTemplates } from './support/templates.js';
+import {
+  TEMPLATE_DEMO_DAYS,
+  templateReady,
+  withDatabase,
+  type TemplateName,
+  type TestTemplates,
+} from './support/templates.js';
 
 /**
  * The end-to-end harness: a real server on a random port, on an in-memory PGlite by default, or on
@@ -117,8 +123,10 @@ function templateFor(opts: StartOptions): TemplateName | undefined {
   if (!templates || opts.database || opts.persistent) return undefined;
   const env = opts.env ?? {};
   const ownBootstrap = ['PERSONAL_DATA_KEYS', 'ADMIN_USERNAME', 'ADMIN_PASSWORD'].some((k) => k in env);
-  const demo = opts.demo !== false && (opts.demoDays ?? 3) === templates.demoDays && !ownBootstrap;
-  return demo ? 'demo' : 'migrated';
+  if (opts.demo === false || ownBootstrap) return 'migrated';
+  const days = opts.demoDays ?? 3;
+  const seeded = (Object.keys(TEMPLATE_DEMO_DAYS) as TemplateName[]).find((n) => TEMPLATE_DEMO_DAYS[n] === days);
+  return seeded ?? 'migrated';
 }
 
 export interface StartOptions {
@@ -140,6 +148,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   const own = opts.database;
   const serverUrl = own ? undefined : process.env.DATABASE_URL;
   const template = templateFor(opts);
+  if (template) await templateReady(templates!, template);
   const database = serverUrl
     ? await createScratchDatabase(serverUrl, template && templates!.names[template])
     : undefined;
@@ -181,7 +190,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     return app;
   };
   const app = await start(config);
-  if (opts.demo !== false && template !== 'demo') {
+  if (opts.demo !== false && (!template || template === 'migrated')) {
     const em = app.db.orm.em.fork() as EntityManager;
     const root = await em.findOneOrFail(OrgUnit, { parent: null });
     // Without the demo's schedules: a test that wants collection creates its own.

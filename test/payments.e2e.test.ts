@@ -90,7 +90,7 @@ const until = async (check: () => boolean, ms = 5000) => {
 };
 
 beforeAll(async () => {
-  server = await startTestServer({ demo: true, demoDays: 90 });
+  server = await startTestServer({ demo: true, demoDays: 92 });
   for (const user of ['admin', 'manager1', 'manager2', 'customer1']) tokens[user] = await server.login(user);
   const m1 = tokens.manager1!;
   const found = await ok<{ customerByAccountNo: { id: string } }>(

@@ -61,7 +61,7 @@ async function download(path: string, token?: string) {
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 beforeAll(async () => {
-  server = await startTestServer({ demo: true, demoDays: 90 });
+  server = await startTestServer({ demo: true, demoDays: 92 });
   manager1 = await server.login('manager1');
   manager2 = await server.login('manager2');
   const units = await server.gql<{ orgUnits: { nodes: { id: string; code: string }[] } }>(

@@ -75,7 +75,7 @@ async function allBills(token: string, filter: Record<string, unknown>): Promise
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ demo: true, demoDays: 90 });
+  server = await startTestServer({ demo: true, demoDays: 92 });
   manager1 = await server.login('manager1');
   const units = await server.gql<{ orgUnits: { nodes: { id: string; code: string }[] } }>(
     `{ orgUnits(first: 10, filter: { search: "ST-YJ" }) { nodes { id code } } }`,
